@@ -1,0 +1,250 @@
+/**
+ * Production CDRi adapter (wire contract MODELLED on INSi, not certified — see soap/cdri-soap.codec.ts).
+ *
+ * Speed budget: the kiosk path allows p99 ≤ 5 ms on top of the insurer's own latency, so this is
+ * node:http(s) with a keep-alive Agent (the mutual-TLS handshake with the ORG AUTH_CLI certificate is
+ * paid once per pooled socket, not per call), template-string XML and one small parse per answer.
+ *
+ * Every failure ends as an AmoRightsError; messages are built only from our own words, error codes
+ * and redacted insurer text — never the NIR, never the birth date, never the request body.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
+import { isValidFiness, validateNir } from './nir';
+import { buildRightsRequest, CdriContext, isInvalidRequestFault, parseRightsResponse, SOAP_CONTENT_TYPE } from './soap/cdri-soap.codec';
+import { isIsoDate } from './soap/cdri-soap.xml';
+
+export interface CdriSoapAdapterOptions {
+  /** http:// (simulator) or https:// (insurer) URL of the service. */
+  endpoint: string;
+  /** Whole-exchange deadline (connect + send + answer). */
+  timeoutMs: number;
+  /**
+   * Mutual TLS with the IGC Santé ORG AUTH_CLI certificate (cert + key, PEM). `ca` = the CA chain the
+   * insurer's server certificate must chain to (default: Node's public roots). cert/key are optional
+   * only so that a server-authenticated-only connection can be configured and tested; give both or none.
+   */
+  tls?: { cert?: string | Buffer; key?: string | Buffer; ca?: string | Buffer | Array<string | Buffer>; servername?: string };
+  context: CdriContext;
+  /** Pooled sockets towards the insurer (default 64). */
+  maxSockets?: number;
+  /** Deadline of ping() (default min(timeoutMs, 2000)). */
+  pingTimeoutMs?: number;
+  /** Answers larger than this are refused (default 1 MiB). */
+  maxResponseBytes?: number;
+}
+
+interface RawResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/** Internal marker: the deadline fired (so the 'error' that destroy() triggers is read as a timeout). */
+class DeadlineExceeded extends Error {}
+/** Internal marker: the answer grew beyond maxResponseBytes. */
+class ResponseTooLarge extends Error {}
+
+export class CdriSoapAdapter implements AmoRightsGateway {
+  private readonly url: URL;
+  private readonly pingUrl: URL;
+  private readonly transport: typeof http | typeof https;
+  private readonly agent: http.Agent;
+  private readonly maxResponseBytes: number;
+
+  constructor(private readonly options: CdriSoapAdapterOptions) {
+    this.url = new URL(options.endpoint);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') {
+      throw new Error('CdriSoapAdapter: endpoint must be an http or https URL');
+    }
+    if (options.tls && this.url.protocol !== 'https:') {
+      throw new Error('CdriSoapAdapter: tls options require an https endpoint');
+    }
+    if (options.tls && (options.tls.cert === undefined) !== (options.tls.key === undefined)) {
+      throw new Error('CdriSoapAdapter: tls.cert and tls.key go together');
+    }
+    if (!(options.timeoutMs > 0)) throw new Error('CdriSoapAdapter: timeoutMs must be > 0');
+    this.pingUrl = new URL(this.url.href.replace(/\/?$/, '/ping'));
+    this.maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024;
+    const pool = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' as const };
+    if (this.url.protocol === 'https:') {
+      this.transport = https;
+      // TLS material lives on the Agent so pooled sockets (and TLS sessions) are reused across calls.
+      this.agent = new https.Agent({
+        ...pool,
+        cert: options.tls?.cert,
+        key: options.tls?.key,
+        ca: options.tls?.ca,
+        servername: options.tls?.servername,
+        minVersion: 'TLSv1.2',
+        rejectUnauthorized: true,
+      });
+    } else {
+      this.transport = http;
+      this.agent = new http.Agent(pool);
+    }
+  }
+
+  async checkRights(query: AmoRightsQuery): Promise<AmoRightsAnswer> {
+    this.assertValid(query);
+    const payload = Buffer.from(buildRightsRequest(query, this.options.context), 'utf8');
+    const deadline = Date.now() + this.options.timeoutMs;
+    let response: RawResponse;
+    try {
+      response = await this.post(payload, this.options.timeoutMs);
+    } catch (err) {
+      // A pooled socket the server closed while idle fails before any byte of answer: the query is a
+      // read, so one immediate retry within the same deadline is safe and avoids a spurious error.
+      const remaining = deadline - Date.now();
+      if (!(err as { reusedSocketReset?: boolean }).reusedSocketReset || remaining <= 0) throw this.toError(err);
+      try {
+        response = await this.post(payload, remaining);
+      } catch (retryErr) {
+        throw this.toError(retryErr);
+      }
+    }
+    return this.interpret(response);
+  }
+
+  async ping(): Promise<boolean> {
+    const timeoutMs = this.options.pingTimeoutMs ?? Math.min(this.options.timeoutMs, 2000);
+    try {
+      const res = await this.exchange(this.pingUrl, 'GET', undefined, timeoutMs);
+      return res.status >= 200 && res.status < 300;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes pooled sockets (application shutdown, tests). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private assertValid(query: AmoRightsQuery): void {
+    const reject = (reason: string) => {
+      throw new AmoRightsError('INVALID_QUERY', `invalid CDRi query: ${reason}`);
+    };
+    const nir = validateNir(query.nir);
+    if (!nir.ok) reject(`beneficiary ${nir.reason}`);
+    if (query.assureNir !== undefined) {
+      const assure = validateNir(query.assureNir);
+      if (!assure.ok) reject(`assuré ${assure.reason}`);
+    }
+    if (!isIsoDate(query.dateOfCare)) reject('dateOfCare must be a YYYY-MM-DD date');
+    if (query.birthDate !== undefined && !isIsoDate(query.birthDate)) reject('birthDate must be a YYYY-MM-DD date');
+    if (query.birthRank !== undefined && !(Number.isInteger(query.birthRank) && query.birthRank >= 1 && query.birthRank <= 9)) {
+      reject('birthRank must be 1-9');
+    }
+    if (!isValidFiness(query.finess)) reject('FINESS is not valid');
+    if (!query.correlationId) reject('correlationId is required');
+  }
+
+  private post(payload: Buffer, timeoutMs: number): Promise<RawResponse> {
+    return this.exchange(this.url, 'POST', payload, timeoutMs);
+  }
+
+  /** One HTTP exchange under a hard deadline; the request is destroyed when it fires (never hangs). */
+  private exchange(url: URL, method: string, payload: Buffer | undefined, timeoutMs: number): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { Accept: 'application/soap+xml' };
+      if (payload) {
+        headers['Content-Type'] = SOAP_CONTENT_TYPE;
+        headers['Content-Length'] = payload.length;
+      }
+      const req = this.transport.request(url, { method, agent: this.agent, headers });
+      let settled = false;
+      let gotResponse = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
+      // Reject first, then destroy: whatever error the teardown raises afterwards is ignored.
+      const abort = (err: Error) => {
+        finish(() => reject(err));
+        req.destroy();
+      };
+      const timer = setTimeout(() => abort(new DeadlineExceeded()), timeoutMs);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (!gotResponse && req.reusedSocket && err.code === 'ECONNRESET') {
+          (err as { reusedSocketReset?: boolean }).reusedSocketReset = true;
+        }
+        finish(() => reject(err));
+      });
+      req.on('response', (res) => {
+        gotResponse = true;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxResponseBytes) abort(new ResponseTooLarge());
+          else chunks.push(chunk);
+        });
+        res.on('error', (err) => finish(() => reject(err)));
+        res.on('aborted', () => finish(() => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))));
+        res.on('end', () =>
+          finish(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              body: Buffer.concat(chunks).toString('utf8'),
+            }),
+          ),
+        );
+      });
+      req.end(payload);
+    });
+  }
+
+  private interpret(res: RawResponse): AmoRightsAnswer {
+    const isSoap = /soap\+xml|text\/xml|application\/xml/i.test(res.contentType) || res.body.includes('Envelope');
+    if (res.status === 200) return this.parse(res.body);
+    if (res.status === 429) {
+      throw new AmoRightsError('INSURER_RATE_LIMITED', 'insurer rate limit (HTTP 429)', 'HTTP_429');
+    }
+    // SOAP 1.2 binding: faults come with 400 (Sender) or 500 (Receiver); a 5xx without an envelope is
+    // a front end or proxy failing, i.e. the service is unavailable.
+    if ((res.status === 400 || res.status === 500) && isSoap) {
+      try {
+        this.parse(res.body);
+      } catch (err) {
+        const garbled = err instanceof AmoRightsError && err.insurerCode === 'REPONSE_MALFORMEE';
+        if (!(garbled && res.status === 500)) throw err;
+      }
+      if (res.status === 400) {
+        throw new AmoRightsError('INSURER_FAULT', 'insurer HTTP 400 without a SOAP fault', 'HTTP_400');
+      }
+    }
+    if (res.status >= 500) {
+      throw new AmoRightsError('INSURER_UNAVAILABLE', `insurer unavailable (HTTP ${res.status})`, `HTTP_${res.status}`);
+    }
+    throw new AmoRightsError('INSURER_FAULT', `unexpected insurer HTTP status ${res.status}`, `HTTP_${res.status}`);
+  }
+
+  private parse(body: string): AmoRightsAnswer {
+    try {
+      return parseRightsResponse(body);
+    } catch (err) {
+      if (err instanceof AmoRightsError && err.code === 'INSURER_FAULT' && isInvalidRequestFault(err.insurerCode)) {
+        throw new AmoRightsError('INVALID_QUERY', err.message, err.insurerCode);
+      }
+      throw err;
+    }
+  }
+
+  private toError(err: unknown): AmoRightsError {
+    if (err instanceof AmoRightsError) return err;
+    if (err instanceof DeadlineExceeded) {
+      return new AmoRightsError('INSURER_TIMEOUT', `insurer did not answer within ${this.options.timeoutMs} ms`);
+    }
+    if (err instanceof ResponseTooLarge) {
+      return new AmoRightsError('INSURER_FAULT', `insurer answer larger than ${this.maxResponseBytes} bytes`, 'REPONSE_TROP_GRANDE');
+    }
+    // Only the error code: Node's messages can carry addresses and TLS details, never useful to a caller.
+    const code = (err as NodeJS.ErrnoException)?.code ?? 'UNKNOWN';
+    return new AmoRightsError('INSURER_UNAVAILABLE', `insurer unreachable (${code})`);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Small XML helpers for the CDRi codec: escaping for the template-string builders, strict readers for
+ * the objects fast-xml-parser returns, and redaction of insurer-supplied text.
+ * Kept apart so the codec file only holds the contract itself.
+ */
+
+/** A parsed element: child name → string (leaf), object (element), or array (repeated element). */
+export type CdriXmlNode = Record<string, unknown>;
+export type Fail = (reason: string) => Error;
+
+// XML 1.0 forbids most C0 controls even escaped; dropping them keeps our output well-formed whatever
+// a GAP or a configuration file feeds us.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(value: string): string {
+  return value.replace(INVALID_XML_CHARS, '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+/** `<name>escaped value</name>`. */
+export function el(name: string, value: string): string {
+  return `<${name}>${escapeXml(value)}</${name}>`;
+}
+
+/** Same as `el`, or nothing when the value is absent (optional elements are omitted, never empty). */
+export function opt(name: string, value: string | undefined): string {
+  return value === undefined ? '' : el(name, value);
+}
+
+/** Views any parsed value as an element; leaves and absent values become an empty element. */
+export function node(value: unknown): CdriXmlNode {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as CdriXmlNode) : {};
+}
+
+/** Repeated elements come back as an array, a single one as a value, none as undefined. */
+export function list(value: unknown): unknown[] {
+  if (value === undefined || value === '') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+export function readText(n: CdriXmlNode, name: string, fail: Fail): string;
+export function readText(n: CdriXmlNode, name: string, fail: Fail, required: boolean): string | undefined;
+export function readText(n: CdriXmlNode, name: string, fail: Fail, required = true): string | undefined {
+  const value = n[name];
+  if (value === undefined || value === '') {
+    if (required) throw fail(`missing ${name}`);
+    return undefined;
+  }
+  // A repeated or nested element where a single value is expected is a contract breach, not data.
+  if (typeof value !== 'string') throw fail(`${name} must be a single text element`);
+  return value;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar day written YYYY-MM-DD. */
+export function isIsoDate(value: string): boolean {
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+export function readDate(n: CdriXmlNode, name: string, fail: Fail): string;
+export function readDate(n: CdriXmlNode, name: string, fail: Fail, required: boolean): string | undefined;
+export function readDate(n: CdriXmlNode, name: string, fail: Fail, required = true): string | undefined {
+  const value = readText(n, name, fail, required);
+  if (value !== undefined && !isIsoDate(value)) throw fail(`${name} must be a YYYY-MM-DD date`);
+  return value;
+}
+
+export function readBool(n: CdriXmlNode, name: string, fail: Fail): boolean {
+  const value = readText(n, name, fail);
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw fail(`${name} must be true or false`);
+}
+
+const MAX_INSURER_TEXT = 200;
+
+/**
+ * Insurer fault texts are free text and may echo what we sent. Anything that looks like a NIR
+ * (long digit runs, with 2A/2B) or a date is masked, so an error message built from it is log-safe.
+ */
+export function redact(text: string): string {
+  return text
+    .replace(/[0-9]{5}(?:[0-9]{2}|2[AaBb])[0-9]{6,8}/g, '[redacted]')
+    .replace(/\d{8,}/g, '[redacted]')
+    .replace(/\d{4}-\d{2}-\d{2}|\d{2}\/\d{2}\/\d{4}/g, '[date]')
+    .slice(0, MAX_INSURER_TEXT);
+}

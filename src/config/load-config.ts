@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig, TlsFiles } from './app-config';
+import { ConfigReader, RawEnv } from './config-readers';
+
+/** Thrown at boot with every bad variable listed, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SIMULATION_INSTALL_ID = '00000000-0000-4000-8000-000000000000';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export function readDefaults(): RawEnv {
+  // src/config (ts-jest) is two levels below the repository root, dist/src/config (node) three.
+  const candidates = [join(__dirname, '..', '..', 'config', 'defaults.json'), join(__dirname, '..', '..', '..', 'config', 'defaults.json')];
+  for (const c of candidates) {
+    try {
+      return JSON.parse(readFileSync(c, 'utf8')) as RawEnv;
+    } catch {
+      /* try the next location */
+    }
+  }
+  throw new ConfigError([`config/defaults.json not found (looked in ${candidates.join(', ')})`]);
+}
+
+function tlsFiles(r: ConfigReader, prefix: string): TlsFiles | undefined {
+  const certFile = r.file(`${prefix}_TLS_CERT_FILE`);
+  const keyFile = r.file(`${prefix}_TLS_KEY_FILE`);
+  const caFile = r.file(`${prefix}_TLS_CA_FILE`);
+  const requestClientCert = r.bool(`${prefix}_TLS_REQUEST_CLIENT_CERT`, false);
+  if (!certFile && !keyFile) {
+    r.check(!caFile && !requestClientCert, `${prefix}_TLS_CA_FILE / ${prefix}_TLS_REQUEST_CLIENT_CERT need ${prefix}_TLS_CERT_FILE and ${prefix}_TLS_KEY_FILE`);
+    return undefined;
+  }
+  r.check(!!certFile && !!keyFile, `${prefix}_TLS_CERT_FILE and ${prefix}_TLS_KEY_FILE go together`);
+  r.check(!requestClientCert || !!caFile, `${prefix}_TLS_REQUEST_CLIENT_CERT needs ${prefix}_TLS_CA_FILE (the CA that signs client certificates)`);
+  return { certFile: certFile ?? '', keyFile: keyFile ?? '', caFile, requestClientCert };
+}
+
+/**
+ * Builds the typed configuration from the environment over config/defaults.json.
+ * The only place in the code base that looks at environment variables.
+ */
+export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDefaults()): AppConfig {
+  const r = new ConfigReader(env, defaults);
+  const databaseUrl = r.url('DATABASE_URL', ['postgres', 'postgresql']);
+  const redisUrl = r.url('REDIS_URL', ['redis', 'rediss']);
+  const cdriEndpoint = r.url('CDRI_ENDPOINT', ['http', 'https']);
+  const poolSize = r.int('DB_POOL_SIZE', 2, 500);
+  const version = r.optionalString('npm_package_version') ?? '0.1.0';
+
+  const installId = r.optionalString('CDRI_INSTALL_ID') ?? (cdriEndpoint ? undefined : SIMULATION_INSTALL_ID);
+  if (cdriEndpoint) r.check(!!installId, 'CDRI_INSTALL_ID: required when CDRI_ENDPOINT is set (a UUID per installation)');
+  if (installId) r.check(UUID.test(installId), 'CDRI_INSTALL_ID: must be a UUID');
+
+  const common = {
+    timeoutMs: r.int('CDRI_TIMEOUT_MS', 50, 120000),
+    maxSockets: r.int('CDRI_MAX_SOCKETS', 1, 4096),
+    softwareName: r.string('CDRI_SOFTWARE_NAME'),
+    softwareVersion: version,
+    authorisationNumber: r.string('CDRI_AUTHORISATION_NUMBER'),
+    installId: installId ?? '',
+    rightsTtlSeconds: r.int('CDRI_RIGHTS_TTL_SECONDS', 60, 31 * 86400),
+    jobConcurrency: r.int('CDRI_JOB_CONCURRENCY', 1, 1000),
+    jobAttempts: r.int('CDRI_JOB_ATTEMPTS', 1, 100),
+    jobBackoffMs: r.int('CDRI_JOB_BACKOFF_MS', 10, 3600000),
+  };
+  const cdriCert = r.file('CDRI_TLS_CERT_FILE');
+  const cdriKey = r.file('CDRI_TLS_KEY_FILE');
+  const cdriCa = r.file('CDRI_TLS_CA_FILE');
+  if (cdriEndpoint?.startsWith('https')) {
+    r.check(!!cdriCert && !!cdriKey, 'CDRI_TLS_CERT_FILE and CDRI_TLS_KEY_FILE: required for an https CDRI_ENDPOINT (ORG AUTH_CLI certificate, mutual TLS)');
+  }
+
+  const apiKeys = r.pairs('KIOSK_API_KEYS');
+  for (const [id, key] of apiKeys) r.check(key.length >= 16, `KIOSK_API_KEYS: key of ${id} must be at least 16 characters`);
+
+  const embedded = !databaseUrl || !redisUrl || !cdriEndpoint;
+  const config: AppConfig = {
+    embedded,
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    http: { host: r.string('HTTP_HOST'), port: r.int('HTTP_PORT', 0, 65535), tls: tlsFiles(r, 'HTTP') },
+    mllp: {
+      host: r.string('MLLP_HOST'),
+      port: r.int('MLLP_PORT', 0, 65535),
+      maxFrameBytes: r.int('MLLP_MAX_FRAME_BYTES', 1024, 512 * 1024 * 1024),
+      idleTimeoutMs: r.int('MLLP_IDLE_TIMEOUT_MS', 1000, 86400000),
+      tls: tlsFiles(r, 'MLLP'),
+    },
+    hl7: {
+      defaultCharset: r.oneOf('HL7_DEFAULT_CHARSET', ['UTF-8', '8859/1'] as const),
+      receivingApplication: r.string('HL7_RECEIVING_APPLICATION'),
+      receivingFacility: r.string('HL7_RECEIVING_FACILITY'),
+    },
+    establishmentFiness: r.string('ESTABLISHMENT_FINESS'),
+    database: databaseUrl
+      ? { mode: 'external', url: databaseUrl, poolSize }
+      : { mode: 'embedded', dataDir: r.string('EMBEDDED_PG_DIR'), port: r.int('EMBEDDED_PG_PORT', 1024, 65535), poolSize },
+    queue: redisUrl
+      ? { backend: 'redis', url: redisUrl, prefix: r.string('QUEUE_PREFIX') }
+      : { backend: 'postgres', schema: r.string('QUEUE_SCHEMA') },
+    cdri: cdriEndpoint
+      ? {
+          mode: 'remote',
+          endpoint: cdriEndpoint,
+          tls: cdriCert && cdriKey ? { certFile: cdriCert, keyFile: cdriKey, caFile: cdriCa } : undefined,
+          common,
+        }
+      : {
+          mode: 'simulator',
+          simulatorPort: r.int('SIMULATOR_CDRI_PORT', 0, 65535),
+          simulatorLatencyMs: r.int('SIMULATOR_CDRI_LATENCY_MS', 0, 60000),
+          common,
+        },
+    kiosk: {
+      apiKeys,
+      ratePerMinute: r.int('KIOSK_RATE_LIMIT_PER_MINUTE', 1, 1000000),
+      burst: r.int('KIOSK_RATE_LIMIT_BURST', 1, 100000),
+      demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
+    },
+    inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+  };
+  r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be 9 characters (FINESS)');
+  if (r.errors.length > 0) throw new ConfigError(r.errors);
+  return config;
+}

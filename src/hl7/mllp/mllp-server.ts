@@ -1,0 +1,235 @@
+/**
+ * MLLP listener (TCP, or TLS when key/cert are given).
+ *
+ * HL7 original mode: a sender waits for the ACK of a message before sending the next one, so frames of one socket
+ * are handled strictly one at a time, in order; different sockets proceed in parallel.
+ * Every complete frame gets an answer: the handler's, else onHandlerError's, else a NAK built from the raw frame.
+ * Nothing here logs message content: problems are reported through onError with codes and sizes only.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { ControlIdGenerator } from '../control-id';
+import { buildNakFromRaw } from '../hl7-ack';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, MllpFramer } from './mllp-framer';
+
+export interface MllpFrameMeta {
+  remoteAddress: string;
+  socketId: string;
+  /** TLS only: whether the client certificate was verified against `ca`. */
+  authorized?: boolean;
+  /** TLS only: SHA-256 fingerprint of the client certificate, for per-sender authorisation. */
+  peerFingerprint256?: string;
+}
+
+export type MllpErrorCode =
+  | 'GARBAGE' | 'FRAME_TOO_LARGE' | 'HANDLER_FAILED' | 'ON_HANDLER_ERROR_FAILED' | 'SOCKET' | 'IDLE_TIMEOUT' | 'ACK_NOT_DELIVERED';
+
+export class MllpError extends Error {
+  constructor(readonly code: MllpErrorCode, message: string, readonly socketId?: string, readonly remoteAddress?: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'MllpError';
+  }
+}
+
+export interface MllpTlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Ask for a client certificate (mutual TLS). Unverified clients are refused unless rejectUnauthorized is false. */
+  requestCert?: boolean;
+  rejectUnauthorized?: boolean;
+  minVersion?: tls.SecureVersion;
+}
+
+export interface MllpServerOptions {
+  host?: string;
+  /** 0 = ephemeral port, returned by listen(). */
+  port: number;
+  handler: (frame: Buffer, meta: MllpFrameMeta) => Promise<Buffer>;
+  /** Builds the answer when the handler throws (an AE/AR). Default: buildNakFromRaw (AR, 207). */
+  onHandlerError?: (frame: Buffer, err: unknown, meta: MllpFrameMeta) => Buffer | Promise<Buffer>;
+  maxFrameBytes?: number;
+  /** Closes sockets idle for that long (never while a frame is being handled). 0/undefined = never. */
+  idleTimeoutMs?: number;
+  onError?: (err: MllpError) => void;
+  tls?: MllpTlsOptions;
+  /** Frames queued on one socket before reading from it is paused (back-pressure on pipelining senders). */
+  maxQueuedFrames?: number;
+  /** MSH-10 of NAKs built here. */
+  nextControlId?: () => string;
+  /** MSH-3/MSH-4 of NAKs built here. */
+  sendingApp?: string;
+  sendingFacility?: string;
+}
+
+interface Conn {
+  socket: net.Socket;
+  meta: MllpFrameMeta;
+  framer: MllpFramer;
+  /** Frames waiting for their turn; `nak` is a ready answer (oversized frame: nothing to hand to the handler). */
+  queue: Array<{ frame: Buffer; nak?: Buffer }>;
+  /** Promise of the drain loop while it runs. */
+  running?: Promise<void>;
+}
+
+export class MllpServer {
+  private readonly server: net.Server;
+  private readonly conns = new Set<Conn>();
+  private closing = false;
+  private seq = 0;
+  private readonly nextControlId: () => string;
+
+  constructor(private readonly opts: MllpServerOptions) {
+    const ids = new ControlIdGenerator();
+    this.nextControlId = opts.nextControlId ?? (() => ids.next());
+    const onSocket = (s: net.Socket): void => this.accept(s);
+    if (opts.tls !== undefined) {
+      const t = opts.tls;
+      this.server = tls.createServer(
+        { key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, rejectUnauthorized: t.rejectUnauthorized ?? true, minVersion: t.minVersion ?? 'TLSv1.2' },
+        onSocket,
+      );
+      // Failed handshakes are a client problem; report them, never let them crash the process.
+      this.server.on('tlsClientError', (err: Error, s: tls.TLSSocket) => this.report(new MllpError('SOCKET', `TLS handshake failed: ${err.message}`, undefined, s.remoteAddress, err)));
+    } else {
+      this.server = net.createServer(onSocket);
+    }
+    this.server.on('error', (err) => this.report(new MllpError('SOCKET', `server error: ${err.message}`, undefined, undefined, err)));
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
+        this.server.off('error', onError);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, stops reading, lets the frames being handled finish and their ACKs be written, then destroys
+   * the sockets. Frames queued but not started are dropped unanswered: the sender will resend them.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.conns) c.socket.pause();
+    await Promise.all([...this.conns].map((c) => c.running));
+    for (const c of this.conns) c.socket.destroy();
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closing) return void socket.destroy();
+    this.seq += 1;
+    const meta: MllpFrameMeta = { remoteAddress: socket.remoteAddress ?? 'unknown', socketId: `mllp-${this.seq}` };
+    if (socket instanceof tls.TLSSocket) {
+      meta.authorized = socket.authorized;
+      const cert = socket.getPeerCertificate();
+      if (cert !== null && typeof cert.fingerprint256 === 'string') meta.peerFingerprint256 = cert.fingerprint256;
+    }
+    const conn: Conn = { socket, meta, framer: new MllpFramer({ maxFrameBytes: this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES }), queue: [] };
+    this.conns.add(conn);
+    socket.setKeepAlive(true, 60_000);
+    socket.setNoDelay(true);
+    if (this.opts.idleTimeoutMs !== undefined && this.opts.idleTimeoutMs > 0) {
+      socket.setTimeout(this.opts.idleTimeoutMs, () => {
+        if (conn.running !== undefined) return; // busy on our side, not idle
+        this.report(new MllpError('IDLE_TIMEOUT', 'idle connection closed', meta.socketId, meta.remoteAddress));
+        socket.destroy();
+      });
+    }
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', (err) => this.report(new MllpError('SOCKET', `socket error: ${err.message}`, meta.socketId, meta.remoteAddress, err)));
+    socket.on('close', () => {
+      conn.queue.length = 0; // nobody is left to answer
+      this.conns.delete(conn);
+    });
+  }
+
+  private onData(conn: Conn, chunk: Buffer): void {
+    const { meta } = conn;
+    for (const ev of conn.framer.push(chunk)) {
+      if (ev.type === 'frame') conn.queue.push({ frame: ev.frame });
+      else if (ev.type === 'garbage') {
+        this.report(new MllpError('GARBAGE', `${ev.bytes} byte(s) skipped (${ev.reason})`, meta.socketId, meta.remoteAddress));
+      } else {
+        this.report(new MllpError('FRAME_TOO_LARGE', `frame of ${ev.bytes} bytes exceeds the limit`, meta.socketId, meta.remoteAddress));
+        // Still answer, from the kept head: the sender learns why instead of timing out.
+        const limit = this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+        conn.queue.push({ frame: ev.head, nak: this.nak(ev.head, `message exceeds the maximum frame size of ${limit} bytes`) });
+      }
+    }
+    if (conn.queue.length >= (this.opts.maxQueuedFrames ?? 32)) conn.socket.pause();
+    if (conn.queue.length > 0 && conn.running === undefined) {
+      conn.running = this.drain(conn).finally(() => {
+        conn.running = undefined;
+      });
+    }
+  }
+
+  private async drain(conn: Conn): Promise<void> {
+    const { socket, meta } = conn;
+    while (conn.queue.length > 0 && !this.closing && !socket.destroyed) {
+      const item = conn.queue.shift() as { frame: Buffer; nak?: Buffer };
+      const reply = item.nak ?? (await this.answer(item.frame, meta));
+      if (socket.destroyed || !socket.writable) {
+        this.report(new MllpError('ACK_NOT_DELIVERED', 'peer closed the connection before the ACK was written', meta.socketId, meta.remoteAddress));
+        return;
+      }
+      // Waiting for the write to be flushed lets close() destroy the socket without losing this ACK.
+      await new Promise<void>((resolve) => socket.write(encodeFrame(reply), () => resolve()));
+      if (socket.isPaused() && conn.queue.length < (this.opts.maxQueuedFrames ?? 32) / 2 && !this.closing) socket.resume();
+    }
+  }
+
+  /** Never rejects: handler, then onHandlerError, then a NAK. */
+  private async answer(frame: Buffer, meta: MllpFrameMeta): Promise<Buffer> {
+    try {
+      const reply = await this.opts.handler(frame, meta);
+      if (!Buffer.isBuffer(reply)) throw new TypeError('handler did not return a Buffer');
+      return reply;
+    } catch (err) {
+      this.report(new MllpError('HANDLER_FAILED', `handler failed: ${errorName(err)}`, meta.socketId, meta.remoteAddress, err));
+      if (this.opts.onHandlerError !== undefined) {
+        try {
+          const reply = await this.opts.onHandlerError(frame, err, meta);
+          if (Buffer.isBuffer(reply)) return reply;
+        } catch (err2) {
+          this.report(new MllpError('ON_HANDLER_ERROR_FAILED', `onHandlerError failed: ${errorName(err2)}`, meta.socketId, meta.remoteAddress, err2));
+        }
+      }
+      return this.nak(frame, 'application internal error while processing the message; resend later');
+    }
+  }
+
+  private nak(frame: Buffer, reason: string): Buffer {
+    let controlId = 'NAK';
+    try {
+      controlId = this.nextControlId();
+    } catch {
+      /* keep the fallback id: answering matters more than a unique id here */
+    }
+    return buildNakFromRaw(frame, reason, controlId, { sendingApp: this.opts.sendingApp, sendingFacility: this.opts.sendingFacility });
+  }
+
+  private report(err: MllpError): void {
+    try {
+      this.opts.onError?.(err);
+    } catch {
+      /* a failing reporter must not take the listener down */
+    }
+  }
+}
+
+/** Error class name only: handler error messages may quote message content. */
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}

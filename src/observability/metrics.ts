@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics. Labels never carry patient data: only event types, outcomes, insurer names and codes.
+ * One registry per gateway instance so tests can run several gateways in one process.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly hl7Messages = new Counter({
+    name: 'passerelle_hl7_messages_total',
+    help: 'HL7 messages received, by message type/event and ACK code',
+    labelNames: ['event', 'ack'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hl7Duplicates = new Counter({
+    name: 'passerelle_hl7_duplicates_total',
+    help: 'HL7 messages recognised as repeats of an already stored MSH-10 and answered with the original ACK',
+    registers: [this.registry],
+  });
+
+  readonly hl7AckLatency = new Histogram({
+    name: 'passerelle_hl7_ack_latency_seconds',
+    help: 'Time from a complete MLLP frame to its ACK being written (storage included)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly insurerCallDuration = new Histogram({
+    name: 'passerelle_insurer_call_duration_seconds',
+    help: 'Insurer call duration, by insurer service and outcome (ok or error code)',
+    labelNames: ['service', 'outcome'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 3, 6, 12],
+    registers: [this.registry],
+  });
+
+  readonly insurerErrors = new Counter({
+    name: 'passerelle_insurer_errors_total',
+    help: 'Insurer call errors by service and error code',
+    labelNames: ['service', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: 'passerelle_queue_jobs',
+    help: 'Jobs per queue and state, read at scrape time',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fhirRequests = new Counter({
+    name: 'passerelle_fhir_requests_total',
+    help: 'FHIR requests by operation and HTTP status',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly embeddedMode = new Gauge({
+    name: 'passerelle_embedded_mode',
+    help: '1 when the gateway runs on embedded PostgreSQL and/or insurer simulators (not for production)',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'passerelle_' });
+  }
+}
