@@ -62,7 +62,9 @@ export class Gateway {
         defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
         receivingApplication: config.hl7.receivingApplication,
         receivingFacility: config.hl7.receivingFacility,
+        faultInjection: config.faultInjection,
       });
+      if (config.faultInjection) log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
       const mllpTls = config.mllp.tls;
       const mllp = new MllpServer({
         host: config.mllp.host,

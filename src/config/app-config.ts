@@ -53,4 +53,6 @@ export interface AppConfig {
     demoKey?: string;
   };
   inboxSweepIntervalMs: number;
+  /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
+  faultInjection?: 'crash-before-store' | 'crash-after-store';
 }

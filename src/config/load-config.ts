@@ -79,7 +79,8 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   const apiKeys = r.pairs('KIOSK_API_KEYS');
   for (const [id, key] of apiKeys) r.check(key.length >= 16, `KIOSK_API_KEYS: key of ${id} must be at least 16 characters`);
 
-  const embedded = !databaseUrl || !redisUrl || !cdriEndpoint;
+  // The PostgreSQL queue backend is a supported choice; only the embedded database and the simulators are "embedded".
+  const embedded = !databaseUrl || !cdriEndpoint;
   const config: AppConfig = {
     embedded,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
@@ -123,6 +124,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
     },
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+    faultInjection: r.optionalString('TEST_FAULT_INJECTION') ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const) : undefined,
   };
   r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be 9 characters (FINESS)');
   if (r.errors.length > 0) throw new ConfigError(r.errors);

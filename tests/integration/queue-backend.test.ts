@@ -111,8 +111,8 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
     );
     const done = await completions(worker, 5);
 
-    expect(seen.sort()).toEqual([1, 2, 3, 4, 5]);
-    expect(done.map((job) => job.returnvalue).sort()).toEqual([2, 4, 6, 8, 10]);
+    expect(seen.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect(done.map((job) => job.returnvalue as number).sort((a, b) => a - b)).toEqual([2, 4, 6, 8, 10]);
     await worker.close();
   });
 

@@ -18,6 +18,7 @@ export interface Hl7InboundOptions {
   defaultCharset: string;
   receivingApplication: string;
   receivingFacility: string;
+  faultInjection?: 'crash-before-store' | 'crash-after-store';
 }
 
 /**
@@ -88,7 +89,9 @@ export class Hl7InboundHandler {
       };
     }
     const ack = buildAck(msg, { code: ackCode, errors: issues, controlId: this.ids.next(), ...this.ours() });
+    this.injectFault('crash-before-store');
     const result = await this.writer.store(this.record(frame, msg, ackCode, ack, correlationId, ackCode === 'AA' ? facts : null));
+    this.injectFault('crash-after-store');
     stopTimer();
     if (!result.stored) {
       this.metrics.hl7Duplicates.inc();
@@ -103,6 +106,11 @@ export class Hl7InboundHandler {
       this.dispatcher.dispatch(result.id, facts, correlationId).catch((err) => this.log.error({ err, inboxId: result.id }, 'Dispatch failed; the sweep will retry'));
     }
     return ack;
+  }
+
+  /** Test-only (TEST_FAULT_INJECTION): a real SIGKILL of this process at the named point. */
+  private injectFault(point: 'crash-before-store' | 'crash-after-store'): void {
+    if (this.opts.faultInjection === point) process.kill(process.pid, 'SIGKILL');
   }
 
   private ours(): { sendingApp: string; sendingFacility: string } {

@@ -86,9 +86,13 @@ export class MllpClient {
         reject(new MllpClientError('CONNECT', `cannot connect to ${host}:${port}: ${err.message}`));
       });
       s.on('error', () => undefined); // later errors surface through 'close'
-      s.on('data', (chunk: Buffer) => this.onData(chunk));
+      // Events of a socket already replaced (after a timeout or a mismatch) must not touch the current exchange.
+      s.on('data', (chunk: Buffer) => {
+        if (this.socket === s) this.onData(chunk);
+      });
       s.on('close', () => {
-        if (this.socket === s) this.socket = undefined;
+        if (this.socket !== s) return;
+        this.socket = undefined;
         this.fail(new MllpClientError('CLOSED', 'connection closed before the ACK arrived'));
       });
     });

@@ -1,0 +1,131 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
+import { createTestDatabase, TEST_REDIS_URL } from './test-database';
+
+export const TEST_KIOSK_ID = 'borne-hall-a';
+export const TEST_KIOSK_KEY = 'test-kiosk-key-0123456789abcdef';
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+/**
+ * The gateway as its users run it: `node dist/src/main.js` in its own process, configured by environment only,
+ * against the real local PostgreSQL (a fresh database) and Redis, and a CDRi simulator that is a real HTTP server
+ * in the test process — so the test can inject faults and count the insurer calls. (In-process would not do:
+ * NestJS 12 is ESM-only and jest's module system cannot load it; plain Node can.)
+ */
+export class GatewayProcess {
+  readonly logs: string[] = [];
+  httpPort = 0;
+  mllpPort = 0;
+  private child?: ChildProcess;
+  private exited?: Promise<number | null>;
+
+  constructor(readonly env: Record<string, string>) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** Starts the process and resolves once it logged "Passerelle started" with its ports. */
+  async start(timeoutMs = 60000): Promise<this> {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does it)`);
+    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let pending = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${this.logs.join('')}`)), timeoutMs);
+      const onLine = (line: string) => {
+        if (!line.includes('"Passerelle started"')) return;
+        const parsed = JSON.parse(line) as { httpPort: number; mllpPort: number };
+        this.httpPort = parsed.httpPort;
+        this.mllpPort = parsed.mllpPort;
+        clearTimeout(timer);
+        resolve();
+      };
+      child.stdout!.on('data', (d: Buffer) => {
+        const text = d.toString();
+        this.logs.push(text);
+        pending += text;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
+      child.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`gateway exited with ${code} before starting:\n${this.logs.join('')}`));
+      });
+    });
+    return this;
+  }
+
+  /** kill -9: no shutdown hook runs, exactly like a crash. */
+  async kill9(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** Graceful stop (SIGTERM) and its exit code. */
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    return this.exited!;
+  }
+
+  waitExit(): Promise<number | null> {
+    return this.exited ?? Promise.resolve(null);
+  }
+}
+
+export interface GatewayFixture {
+  gateway: GatewayProcess;
+  simulator: CdriSimulator;
+  databaseUrl: string;
+  /** Starts a new gateway process on the same database, queue and simulator (after a crash, say). */
+  restart(extraEnv?: Record<string, string>): Promise<GatewayProcess>;
+  close(): Promise<void>;
+}
+
+/** A fresh database, a CDRi simulator and a gateway process wired to them. */
+export async function startGatewayFixture(opts: { queue?: 'redis' | 'postgres'; env?: Record<string, string>; simulatorLatencyMs?: number } = {}): Promise<GatewayFixture> {
+  const db = await createTestDatabase();
+  const simulator = new CdriSimulator({ port: 0, latencyMs: opts.simulatorLatencyMs ?? 5 });
+  const { url } = await simulator.start();
+  const baseEnv: Record<string, string> = {
+    DATABASE_URL: db.url,
+    CDRI_ENDPOINT: url,
+    CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    MLLP_HOST: '127.0.0.1',
+    MLLP_PORT: '0',
+    KIOSK_API_KEYS: `${TEST_KIOSK_ID}:${TEST_KIOSK_KEY}`,
+    CDRI_JOB_BACKOFF_MS: '50',
+    CDRI_TIMEOUT_MS: '2000',
+    INBOX_SWEEP_INTERVAL_MS: '300',
+    LOG_LEVEL: 'debug',
+    ...((opts.queue ?? 'redis') === 'redis' ? { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `pt${randomBytes(4).toString('hex')}` } : {}),
+    ...opts.env,
+  };
+  const processes: GatewayProcess[] = [];
+  const launch = async (extraEnv: Record<string, string> = {}) => {
+    const g = new GatewayProcess({ ...baseEnv, ...extraEnv });
+    processes.push(g);
+    return g.start();
+  };
+  const gateway = await launch();
+  return {
+    gateway,
+    simulator,
+    databaseUrl: db.url,
+    restart: launch,
+    close: async () => {
+      for (const p of processes) await p.stop().catch(() => undefined);
+      await simulator.stop();
+      await db.drop();
+    },
+  };
+}
