@@ -4,6 +4,7 @@
  * (/proc/stat: includes the load generator, PostgreSQL and Redis).
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 export interface ProcessSample {
   /** CPU time of this (gateway-side) process over the window, in cores (1 = one core fully busy). */
@@ -64,7 +65,7 @@ export class ProcessSampler {
       peakRssMB: mb(this.peakRss),
       lifetimeMaxRssMB: mb(process.resourceUsage().maxRSS * 1024),
       machineCpuBusyPercent: busy,
-      cores: require('node:os').availableParallelism?.() ?? require('node:os').cpus().length,
+      cores: availableParallelism(),
     };
   }
 }

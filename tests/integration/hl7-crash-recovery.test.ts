@@ -27,7 +27,7 @@ describe.each(['crash-after-store', 'crash-before-store'] as const)('kill -9 of 
   });
 
   it('loses nothing and stores once when the sender retries after the crash', async () => {
-    const nir = makeTestNir({ order: 201, commune: point === 'crash-after-store' ? '111' : '222' });
+    const nir = makeTestNir({ order: 201, commune: point === 'crash-after-store' ? 111 : 222 });
     const message = buildA01({ controlId: `CRASH-${point}`.slice(0, 20), nir });
     const controlId = `CRASH-${point}`.slice(0, 20);
 

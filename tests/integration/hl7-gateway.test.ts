@@ -68,7 +68,7 @@ describe.each(['redis', 'postgres'] as const)('HL7 over MLLP into a real gateway
   });
 
   it('runs the CDRi check the A01 triggered, through the queue, and stores the insurer answer', async () => {
-    const nir = makeTestNir({ order: 102, commune: '456' });
+    const nir = makeTestNir({ order: 102, commune: 456 });
     expect(readAck(await client.send(buildA01({ controlId: `A01-${queue}-2`, nir }))).code).toBe('AA');
     const row = await waitFor('the rights check to be answered', async () => {
       const r = await db.query(
