@@ -16,21 +16,23 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // Logs are written asynchronously: flush them before any exit, or the last lines (often the why) are lost.
+  const exit = (code: number) => log.flush(() => process.exit(code));
   const gateway = await Gateway.start(config, log).catch((err) => {
     log.fatal({ err }, 'Passerelle could not start');
-    log.flush();
-    process.exit(1);
+    exit(1);
   });
+  if (!gateway) return;
   let signals = 0;
   const shutdown = (signal: string) => {
-    if (++signals > 1) process.exit(1);
+    if (++signals > 1) exit(1);
     log.info({ signal }, 'Stopping');
     gateway
       .stop()
-      .then(() => process.exit(0))
+      .then(() => exit(0))
       .catch((err) => {
         log.error({ err }, 'Unclean stop');
-        process.exit(1);
+        exit(1);
       });
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

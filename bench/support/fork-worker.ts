@@ -11,7 +11,7 @@ export type WorkerMessage<R> = { type: 'measuring' } | { type: 'done'; result: R
 /** `file` is relative to this directory (dist/bench/support at run time), e.g. 'mllp-load.worker.js'. */
 export function runWorker<C, R>(file: string, config: C, hooks: { onMeasuring?: () => void } = {}): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    const child = fork(join(__dirname, file), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(__dirname, file), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let settled = false;
     const settle = (f: () => void): void => {
       if (settled) return;

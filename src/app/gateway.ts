@@ -149,6 +149,5 @@ async function createHttpApp(config: AppConfig, log: AppLogger, metrics: Metrics
     const text = err.type === 'entity.parse.failed' ? 'Body is not valid JSON' : err.message;
     res.status(status).type('application/fhir+json').send(JSON.stringify(operationOutcome('error', status === 413 ? 'too-costly' : 'invalid', text)));
   });
-  app.enableShutdownHooks([]);
   return app;
 }
