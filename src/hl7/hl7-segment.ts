@@ -12,7 +12,7 @@ export interface Hl7Context {
  * fields nobody reads (splitting whole segments was a third of the parse+read time in bench/hl7-parse.bench.ts).
  */
 export class Hl7Segment {
-  private readonly ends: number[] = [];
+  private ends: number[] | undefined; // allocated on first read: most segments of a message are never read
   private complete = false;
   private readonly isMsh: boolean;
 
@@ -29,7 +29,7 @@ export class Hl7Segment {
   /** Highest field number present in the segment. */
   get fieldCount(): number {
     this.scanTo(Number.MAX_SAFE_INTEGER);
-    const n = this.ends.length - 1;
+    const n = (this.ends as number[]).length - 1;
     return this.isMsh ? n + 1 : n;
   }
 
@@ -40,8 +40,8 @@ export class Hl7Segment {
       n -= 1;
     }
     if (n < 1) return '';
-    const ends = this.ends;
-    if (n >= ends.length && !this.scanTo(n)) return '';
+    if ((this.ends === undefined || n >= this.ends.length) && !this.scanTo(n)) return '';
+    const ends = this.ends as number[];
     const start = ends[n - 1] + 1;
     return start === ends[n] ? '' : this.raw.slice(start, ends[n]);
   }
@@ -68,6 +68,7 @@ export class Hl7Segment {
 
   /** Extends `ends` until piece n is known; false when the segment has fewer pieces. */
   private scanTo(n: number): boolean {
+    if (this.ends === undefined) this.ends = [];
     const ends = this.ends;
     if (!this.complete) {
       const raw = this.raw;
