@@ -11,7 +11,7 @@
  *
  * Knobs: BENCH_HL7_MESSAGES (measured messages per run, default 20000), BENCH_HL7_WARMUP (default 2000),
  * BENCH_HL7_BACKENDS (default "redis,postgres"), BENCH_HL7_CONNECTIONS (default "1,16"),
- * BENCH_HL7_CDRI_LATENCY_MS (simulated insurer latency, default 50), BENCH_HL7_DRAIN_TIMEOUT_MS (default 60000).
+ * BENCH_HL7_MIX (event weights, default "A04:45,A01:25,A28:20,A31:10"), BENCH_HL7_CDRI_LATENCY_MS (simulated insurer latency, default 50), BENCH_HL7_DRAIN_TIMEOUT_MS (default 60000).
  */
 import { BenchResult, emit, note } from './support/results';
 import { runWorker } from './support/fork-worker';
@@ -37,6 +37,7 @@ async function load(port: number, connections: number, matchControlId: boolean, 
     warmupMessages: int('BENCH_HL7_WARMUP', 2000),
     seed: 20250115 + connections,
     matchControlId,
+    mix: process.env.BENCH_HL7_MIX,
   };
   return runWorker<MllpLoadConfig, MllpLoadResult>('mllp-load.worker.js', cfg, { onMeasuring: () => sampler?.start() });
 }

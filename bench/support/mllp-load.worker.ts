@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { serveWorker } from './fork-worker';
-import { PamMix, TRIGGERING_EVENTS } from './pam-mix';
+import { PamMix, parseMix, TRIGGERING_EVENTS } from './pam-mix';
 import { LatencySummary, round, summarize } from './stats';
 
 export interface MllpLoadConfig {
@@ -19,6 +19,8 @@ export interface MllpLoadConfig {
   seed: number;
   /** false for the echo baseline (its ACK is fixed, so MSA-2 cannot match). */
   matchControlId: boolean;
+  /** Event weights, "A04:45,A01:25,A28:20,A31:10" (default PAM_MIX). */
+  mix?: string;
 }
 
 export interface MllpLoadResult {
@@ -67,7 +69,7 @@ async function drive(clients: MllpClient[], msgs: Buffer[], latencies: Float64Ar
 }
 
 async function main(cfg: MllpLoadConfig, measuring: () => void): Promise<MllpLoadResult> {
-  const mix = new PamMix(cfg.seed);
+  const mix = new PamMix(cfg.seed, parseMix(cfg.mix));
   const prefix = 'B' + randomBytes(4).toString('hex').slice(0, 7); // unique per run: MSH-10 must never repeat
   let seq = 0;
   const build = (n: number): Buffer[] => Array.from({ length: n }, () => mix.next(prefix + (seq++).toString(36)).bytes);

@@ -6,13 +6,23 @@
 import { buildPamText, PamSampleEvent } from '../../tests/support/hl7-samples';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 
-/** Event weights (percent). A01/A04 → CDRi check through the queue; A28/A31 → stored only. */
+/** Default event weights (percent). A01/A04 → CDRi check through the queue; A28/A31 → stored only. */
 export const PAM_MIX: ReadonlyArray<readonly [PamSampleEvent, number]> = [
   ['A04', 45],
   ['A01', 25],
   ['A28', 20],
   ['A31', 10],
 ];
+
+/** "A04:45,A01:25,…" (the BENCH_HL7_MIX knob) → weights; undefined/empty → PAM_MIX. */
+export function parseMix(spec: string | undefined): Array<readonly [PamSampleEvent, number]> {
+  if (!spec) return [...PAM_MIX];
+  return spec.split(',').map((item) => {
+    const [event, weight] = item.split(':');
+    if (!/^A\d\d$/.test(event) || !(Number(weight) > 0)) throw new Error(`BENCH_HL7_MIX: bad entry "${item}"`);
+    return [event as PamSampleEvent, Number(weight)] as const;
+  });
+}
 export const TRIGGERING_EVENTS: ReadonlySet<string> = new Set(['A01', 'A04']);
 
 const PLACEHOLDER = 'ZZBENCHCONTROLID0000'; // 20 characters, the MSH-10 maximum
@@ -33,15 +43,20 @@ export class PamMix {
   private readonly templates = new Map<string, [string, string]>();
   readonly counts: Record<string, number> = {};
 
-  constructor(seed: number, private readonly patients = 256) {
+  private readonly mix: ReadonlyArray<readonly [PamSampleEvent, number]>;
+  private readonly totalWeight: number;
+
+  constructor(seed: number, mix: ReadonlyArray<readonly [PamSampleEvent, number]> = PAM_MIX, private readonly patients = 256) {
     this.random = rng(seed);
+    this.mix = mix;
+    this.totalWeight = mix.reduce((a, [, w]) => a + w, 0);
   }
 
   /** The next message of the stream, with this MSH-10 (≤ 20 characters, unique per run). */
   next(controlId: string): { event: string; bytes: Buffer } {
-    let pick = this.random() * 100;
-    let event: PamSampleEvent = PAM_MIX[0][0];
-    for (const [e, w] of PAM_MIX) {
+    let pick = this.random() * this.totalWeight;
+    let event: PamSampleEvent = this.mix[0][0];
+    for (const [e, w] of this.mix) {
       event = e;
       if ((pick -= w) < 0) break;
     }
