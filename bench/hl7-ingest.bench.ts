@@ -58,7 +58,7 @@ export async function runHl7IngestBench(): Promise<BenchResult[]> {
       note(`hl7-ingest: echo baseline, ${connections} connection(s)`);
       const sampler = new ProcessSampler();
       const r = await load(echo.port, connections, false, sampler);
-      const proc = sampler.stop();
+      const proc = sampler.stop(r.clientCpuCores);
       baseline.set(connections, r);
       const result: BenchResult = {
         bench: 'hl7-ingest',
@@ -90,7 +90,7 @@ export async function runHl7IngestBench(): Promise<BenchResult[]> {
         const checks0 = await gw.backlog();
         const sampler = new ProcessSampler();
         const r = await load(gw.gateway.mllpPort, connections, true, sampler);
-        const proc = sampler.stop();
+        const proc = sampler.stop(r.clientCpuCores);
         const atEnd = await gw.backlog();
         const drained = await gw.drain(drainTimeoutMs);
         const after = await gw.backlog();

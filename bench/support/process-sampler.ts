@@ -1,35 +1,67 @@
 /**
- * What the gateway side costs during a measured window: this process's CPU (user+system, in cores), its peak
- * RSS (sampled every 50 ms, plus the kernel's lifetime maxRSS), and how busy the whole machine was
- * (/proc/stat: includes the load generator, PostgreSQL and Redis).
+ * What the gateway side costs during a measured window: this process's CPU (in cores: 1 = one core fully busy)
+ * and peak RSS (sampled every 50 ms, plus the kernel's lifetime maxRSS); and where the rest of the machine's CPU
+ * went (/proc: PostgreSQL, Redis, the load generator, and everything else — other users' jobs included), since a
+ * shared 2-core machine makes every number depend on it.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export interface ProcessSample {
-  /** CPU time of this (gateway-side) process over the window, in cores (1 = one core fully busy). */
+  /** This (gateway-side) process. */
   cpuCores: number;
   peakRssMB: number;
-  /** Peak RSS of this process since it started (kernel maxRSS). */
   lifetimeMaxRssMB: number;
-  /** Whole machine, all processes: busy share of all cores over the window (0-100). */
-  machineCpuBusyPercent: number | null;
-  cores: number;
+  machine: {
+    cores: number;
+    /** All processes together, in cores. */
+    busyCores: number | null;
+    postgresCores: number | null;
+    redisCores: number | null;
+    loadGeneratorCores: number | null;
+    /** busy − everything above: other users' work on the same machine. */
+    otherCores: number | null;
+    loadAvg1: number;
+  };
 }
 
 function machineTicks(): { busy: number; total: number } | null {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
-    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const v = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
     const idle = (v[3] ?? 0) + (v[4] ?? 0);
-    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
+    return { busy: v.slice(0, 8).reduce((a, b) => a + b, 0) - idle, total: v.slice(0, 8).reduce((a, b) => a + b, 0) };
   } catch {
     return null;
   }
 }
 
+/** CPU ticks per process name of interest (postgres, redis-server), summed over their processes. */
+function serviceTicks(): Map<number, { comm: string; ticks: number }> {
+  const out = new Map<number, { comm: string; ticks: number }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm !== 'postgres' && !comm.startsWith('redis-server')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(pid), { comm, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* process ended meanwhile */
+    }
+  }
+  return out;
+}
+
 const mb = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
+const r2 = (n: number): number => Math.round(n * 100) / 100;
 
 export class ProcessSampler {
   private timer?: NodeJS.Timeout;
@@ -37,12 +69,14 @@ export class ProcessSampler {
   private cpu0 = process.cpuUsage();
   private t0 = process.hrtime.bigint();
   private ticks0 = machineTicks();
+  private services0 = new Map<number, { comm: string; ticks: number }>();
 
   start(): this {
     this.peakRss = process.memoryUsage.rss();
+    this.services0 = serviceTicks();
+    this.ticks0 = machineTicks();
     this.cpu0 = process.cpuUsage();
     this.t0 = process.hrtime.bigint();
-    this.ticks0 = machineTicks();
     this.timer = setInterval(() => {
       this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
     }, 50);
@@ -50,22 +84,37 @@ export class ProcessSampler {
     return this;
   }
 
-  stop(): ProcessSample {
+  /** `loadGeneratorCores`: what the child reported for the same window. */
+  stop(loadGeneratorCores?: number): ProcessSample {
     clearInterval(this.timer);
     this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
     const cpu = process.cpuUsage(this.cpu0);
-    const wallUs = Number(process.hrtime.bigint() - this.t0) / 1000;
+    const wallS = Number(process.hrtime.bigint() - this.t0) / 1e9;
     const ticks1 = machineTicks();
-    const busy =
-      this.ticks0 && ticks1 && ticks1.total > this.ticks0.total
-        ? Math.round(((ticks1.busy - this.ticks0.busy) / (ticks1.total - this.ticks0.total)) * 1000) / 10
-        : null;
+    const services1 = serviceTicks();
+    const cores = availableParallelism();
+    const self = (cpu.user + cpu.system) / 1e6 / wallS;
+    let pg = 0;
+    let redis = 0;
+    for (const [pid, s] of services1) {
+      const d = (s.ticks - (this.services0.get(pid)?.ticks ?? 0)) / TICKS_PER_SECOND / wallS;
+      if (s.comm === 'postgres') pg += d;
+      else redis += d;
+    }
+    const busy = this.ticks0 && ticks1 && ticks1.total > this.ticks0.total ? ((ticks1.busy - this.ticks0.busy) / (ticks1.total - this.ticks0.total)) * cores : null;
     return {
-      cpuCores: Math.round(((cpu.user + cpu.system) / Math.max(1, wallUs)) * 100) / 100,
+      cpuCores: r2(self),
       peakRssMB: mb(this.peakRss),
       lifetimeMaxRssMB: mb(process.resourceUsage().maxRSS * 1024),
-      machineCpuBusyPercent: busy,
-      cores: availableParallelism(),
+      machine: {
+        cores,
+        busyCores: busy === null ? null : r2(busy),
+        postgresCores: r2(pg),
+        redisCores: r2(redis),
+        loadGeneratorCores: loadGeneratorCores ?? null,
+        otherCores: busy === null ? null : r2(Math.max(0, busy - self - pg - redis - (loadGeneratorCores ?? 0))),
+        loadAvg1: r2(loadavg()[0]),
+      },
     };
   }
 }
