@@ -51,7 +51,13 @@ export interface AckOptions {
   sendingFacility?: string;
 }
 
-const DEFAULT_DELIMITERS: Hl7Delimiters = { field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' };
+const DEFAULT_DELIMITERS: Hl7Delimiters = {
+  field: '|',
+  component: '^',
+  repetition: '~',
+  escape: '\\',
+  subcomponent: '&',
+};
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
@@ -81,11 +87,13 @@ interface MshCopy {
 function errSegment(issue: Hl7Issue, d: Hl7Delimiters): string {
   const c = d.component;
   // ERR-2 (ERL): segment ^ segment sequence ^ field ^ field repetition ^ component; trailing empties dropped.
-  const loc = [escapeHl7(issue.segment, d), issue.sequence ?? '', issue.field ?? '', issue.component !== undefined ? 1 : '', issue.component ?? ''];
+  const rep = issue.component !== undefined ? 1 : '';
+  const loc = [escapeHl7(issue.segment, d), issue.sequence ?? '', issue.field ?? '', rep, issue.component ?? ''];
   while (loc.length > 0 && loc[loc.length - 1] === '') loc.pop();
   const label = HL7_ERROR_CODES[issue.code] ?? 'Error';
   // ERR-3 is the 0357 code (CWE), ERR-4 the severity, ERR-8 the user message.
-  return ['ERR', '', loc.join(c), `${issue.code}${c}${label}${c}HL70357`, issue.severity, '', '', '', escapeHl7(issue.text, d)].join(d.field);
+  const code = `${issue.code}${c}${label}${c}HL70357`;
+  return ['ERR', '', loc.join(c), code, issue.severity, '', '', '', escapeHl7(issue.text, d)].join(d.field);
 }
 
 function assemble(m: MshCopy, d: Hl7Delimiters, o: Omit<AckOptions, 'errors'>, errors: Hl7Issue[]): string {
@@ -145,7 +153,8 @@ function lenientDelimiters(msh: string): Hl7Delimiters | undefined {
 function reasonToIssue(reason: string | Hl7Issue | Hl7ParseError, errorCode: number): Hl7Issue {
   if (typeof reason === 'string') return { segment: '', code: errorCode, severity: 'E', text: reason };
   if (reason instanceof Hl7ParseError) {
-    return { segment: reason.segment, sequence: reason.sequence, field: reason.field, code: reason.code, severity: 'E', text: reason.reason };
+    const { segment, sequence, field, code } = reason;
+    return { segment, sequence, field, code, severity: 'E', text: reason.reason };
   }
   return reason;
 }
@@ -157,10 +166,16 @@ const LAST_RESORT = 'MSH|^~\\&|||||||ACK|0|P|2.5\rMSA|AR|\r';
  * by a tolerant split of the first line, answers AR with one ERR. Never throws.
  * Built in latin1 from the raw bytes, so copied fields keep their exact bytes whatever the charset.
  */
-export function buildNakFromRaw(rawFrame: Buffer, reason: string | Hl7Issue | Hl7ParseError, controlId: string, opts: NakOptions = {}): Buffer {
+export function buildNakFromRaw(
+  rawFrame: Buffer,
+  reason: string | Hl7Issue | Hl7ParseError,
+  controlId: string,
+  opts: NakOptions = {},
+): Buffer {
   try {
     let start = 0;
-    while (start < rawFrame.length && (rawFrame[start] === 0x0d || rawFrame[start] === 0x0a || rawFrame[start] === 0x0b)) start++;
+    // Leading CR/LF/VT: a sloppy sender's blank lines or a stray MLLP start byte.
+    while (start < rawFrame.length && [0x0d, 0x0a, 0x0b].includes(rawFrame[start])) start++;
     const text = rawFrame.toString('latin1', start, Math.min(rawFrame.length, start + 4096));
     const msh = text.split(/[\r\n]/, 1)[0];
     const theirs = lenientDelimiters(msh);
@@ -185,7 +200,8 @@ export function buildNakFromRaw(rawFrame: Buffer, reason: string | Hl7Issue | Hl
       controlId: raw(10), processingId: raw(11), version: raw(12), country: raw(17), charset,
     };
     const issue = reasonToIssue(reason, opts.errorCode ?? 207);
-    const ack = { code: opts.code ?? 'AR', controlId, now: opts.now, sendingApp: opts.sendingApp, sendingFacility: opts.sendingFacility };
+    const { now, sendingApp, sendingFacility } = opts;
+    const ack = { code: opts.code ?? 'AR', controlId, now, sendingApp, sendingFacility };
     return Buffer.from(assemble(copy, d, ack, [issue]), 'latin1');
   } catch {
     return Buffer.from(LAST_RESORT, 'latin1');

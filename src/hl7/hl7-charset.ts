@@ -94,7 +94,17 @@ function makeCodec(hl7Name: string, codec: string): CharsetCodec {
  * Codec for an MSH-18 value. `declared` empty/undefined → `defaultCharset` (itself an MSH-18 style name).
  * Throws UnsupportedCharsetError for unknown or ASCII-incompatible charsets.
  */
+let last: { declared: string | undefined; defaultCharset: string; codec: CharsetCodec } | undefined;
+
 export function resolveCharset(declared: string | undefined, defaultCharset = 'UNICODE UTF-8'): CharsetCodec {
+  // One interface sends one charset: remembering the last answer skips the normalisation on the hot path.
+  if (last !== undefined && last.declared === declared && last.defaultCharset === defaultCharset) return last.codec;
+  const codec = resolveUncached(declared, defaultCharset);
+  last = { declared, defaultCharset, codec };
+  return codec;
+}
+
+function resolveUncached(declared: string | undefined, defaultCharset: string): CharsetCodec {
   const raw = (declared ?? '').trim();
   const name = (raw === '' ? defaultCharset : raw).toUpperCase();
   const key = raw === '' ? `default:${name}` : name;

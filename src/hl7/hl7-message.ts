@@ -108,7 +108,6 @@ export class Hl7Message {
   }
 }
 
-
 const CR = 0x0d;
 const LF = 0x0a;
 
@@ -116,26 +115,27 @@ function isAlnumOrSpace(c: number): boolean {
   return c <= 0x20 || c >= 0x7f || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
+function mshError(field: number | undefined, reason: string, code?: number): Hl7ParseError {
+  return new Hl7ParseError({ segment: 'MSH', field, sequence: 1, reason, code });
+}
+
 /** Validates MSH-1/MSH-2 from the MSH line and returns the delimiters. */
 function readDelimiters(msh: string): Hl7Delimiters {
-  if (msh.length < 4) throw new Hl7ParseError({ segment: 'MSH', field: 1, sequence: 1, reason: 'MSH-1 field separator missing', code: 101 });
+  if (msh.length < 4) throw mshError(1, 'MSH-1 field separator missing', 101);
   const field = msh[3];
-  if (isAlnumOrSpace(field.charCodeAt(0))) {
-    throw new Hl7ParseError({ segment: 'MSH', field: 1, sequence: 1, reason: 'MSH-1 field separator is not a valid delimiter' });
-  }
+  if (isAlnumOrSpace(field.charCodeAt(0))) throw mshError(1, 'MSH-1 field separator is not a valid delimiter');
   const end = msh.indexOf(field, 4);
   const enc = end === -1 ? msh.slice(4) : msh.slice(4, end);
   if (enc.length < 4) {
-    throw new Hl7ParseError({ segment: 'MSH', field: 2, sequence: 1, reason: 'MSH-2 must declare 4 encoding characters', code: 101 });
+    throw mshError(2, 'MSH-2 must declare 4 encoding characters', 101);
   }
   // A 5th character is the v2.7 truncation character: tolerated, unused.
-  const seen = new Set<string>([field]);
-  for (let i = 0; i < enc.length; i++) {
-    const ch = enc[i];
-    if (enc.length > 5 || seen.has(ch) || isAlnumOrSpace(ch.charCodeAt(0))) {
-      throw new Hl7ParseError({ segment: 'MSH', field: 2, sequence: 1, reason: 'MSH-2 encoding characters are invalid' });
+  const all = field + enc;
+  for (let i = 1; i < all.length; i++) {
+    // indexOf < i: the character already appeared (delimiters must be distinct).
+    if (all.length > 6 || all.indexOf(all[i]) < i || isAlnumOrSpace(all.charCodeAt(i))) {
+      throw mshError(2, 'MSH-2 encoding characters are invalid');
     }
-    seen.add(ch);
   }
   return { field, component: enc[0], repetition: enc[1], escape: enc[2], subcomponent: enc[3] };
 }
@@ -147,9 +147,7 @@ function skipLeading(buf: Buffer): number {
   return i;
 }
 
-function notMsh(): Hl7ParseError {
-  return new Hl7ParseError({ segment: 'MSH', sequence: 1, reason: 'message does not start with an MSH segment', code: 100 });
-}
+const notMsh = (): Hl7ParseError => mshError(undefined, 'message does not start with an MSH segment', 100);
 
 function resolveCodec(msh: string, d: Hl7Delimiters, opts: Hl7ParseOptions): CharsetCodec {
   // MSH-18 may repeat: the first repetition is the charset of the message.
@@ -158,13 +156,21 @@ function resolveCodec(msh: string, d: Hl7Delimiters, opts: Hl7ParseOptions): Cha
     return resolveCharset(msh18, opts.defaultCharset);
   } catch (err) {
     if (err instanceof UnsupportedCharsetError) {
-      throw new Hl7ParseError({ segment: 'MSH', field: 18, sequence: 1, reason: err.message, code: 103 });
+      throw mshError(18, err.message, 103);
     }
     throw err;
   }
 }
 
-const SEGMENT_NAME = /^[A-Z][A-Z0-9]{2}$/;
+/** Segment name: [A-Z][A-Z0-9]{2}, tested on char codes (a regex here was measurable in the benchmark). */
+function isSegmentName(line: string): boolean {
+  if (line.length < 3) return false;
+  const a = line.charCodeAt(0);
+  const b = line.charCodeAt(1);
+  const c = line.charCodeAt(2);
+  const upperOrDigit = (x: number): boolean => (x >= 0x41 && x <= 0x5a) || (x >= 0x30 && x <= 0x39);
+  return a >= 0x41 && a <= 0x5a && upperOrDigit(b) && upperOrDigit(c);
+}
 
 /**
  * Parses one HL7 v2 message (bytes as received, or an already decoded string).
@@ -195,7 +201,7 @@ export function parseHl7(input: Buffer | string, opts: Hl7ParseOptions = {}): Hl
     try {
       text = codec.decode(start === 0 ? input : input.subarray(start));
     } catch (err) {
-      if (err instanceof InvalidBytesError) throw new Hl7ParseError({ segment: 'MSH', field: 18, sequence: 1, reason: err.message });
+      if (err instanceof InvalidBytesError) throw mshError(18, err.message);
       throw err;
     }
   }
@@ -207,12 +213,14 @@ export function parseHl7(input: Buffer | string, opts: Hl7ParseOptions = {}): Hl
     if (line.length === 0) continue;
     const name = line.length >= 3 ? line.slice(0, 3) : line;
     const seq = msg.segments.length + 1;
-    if (!SEGMENT_NAME.test(name) || (line.length > 3 && line[3] !== delimiters.field)) {
+    if (!isSegmentName(line) || (line.length > 3 && line[3] !== delimiters.field)) {
       if (line.trim() === '') continue; // trailing blanks after the last segment
-      throw new Hl7ParseError({ segment: SEGMENT_NAME.test(name) ? name : '', sequence: seq, reason: `segment #${seq} has an invalid segment name or field separator`, code: 100 });
+      const reason = `segment #${seq} has an invalid segment name or field separator`;
+      throw new Hl7ParseError({ segment: isSegmentName(line) ? name : '', sequence: seq, reason, code: 100 });
     }
     if (name === 'MSH' && seq > 1) {
-      throw new Hl7ParseError({ segment: 'MSH', sequence: seq, reason: 'several MSH segments: batches are not accepted here', code: 100 });
+      const reason = 'several MSH segments: batches are not accepted here';
+      throw new Hl7ParseError({ segment: 'MSH', sequence: seq, reason, code: 100 });
     }
     msg.segments.push(new Hl7Segment(name, line, msg));
   }

@@ -73,6 +73,14 @@ function nonEmpty(v: string): string | undefined {
   return v === '' || v === '""' ? undefined : v;
 }
 
+function firstDate(...candidates: string[]): string | undefined {
+  for (const v of candidates) {
+    const iso = hl7DateToIso(v);
+    if (iso !== undefined) return iso;
+  }
+  return undefined;
+}
+
 function finessFrom(...candidates: string[]): string | undefined {
   return candidates.find((v) => FINESS_SHAPE.test(v));
 }
@@ -85,7 +93,8 @@ function patientIds(msg: Hl7Message): AdtPatientId[] {
     if (id === '') continue;
     const namespace = msg.get('PID', 1, 3, r, 4, 1);
     const oid = nonEmpty(msg.get('PID', 1, 3, r, 4, 2));
-    out.push({ id, authority: namespace || (oid ?? ''), ...(oid !== undefined ? { authorityOid: oid } : {}), typeCode: msg.get('PID', 1, 3, r, 5) });
+    const typeCode = msg.get('PID', 1, 3, r, 5);
+    out.push({ id, authority: namespace || (oid ?? ''), ...(oid !== undefined ? { authorityOid: oid } : {}), typeCode });
   }
   return out;
 }
@@ -125,7 +134,7 @@ export function extractAdtFacts(msg: Hl7Message): AdtFacts {
     insOid: ins?.authorityOid,
     birthDate: hl7DateToIso(msg.get('PID', 1, 7)),
     visitNumber: nonEmpty(msg.get('PV1', 1, 19)) ?? nonEmpty(msg.get('PID', 1, 18)),
-    admitDate: hl7DateToIso(msg.get('PV1', 1, 44)) ?? hl7DateToIso(msg.get('ZBE', 1, 2)) ?? hl7DateToIso(msg.get('EVN', 1, 6)),
+    admitDate: firstDate(msg.get('PV1', 1, 44), msg.get('ZBE', 1, 2), msg.get('EVN', 1, 6)),
     finess: finessFrom(msg.get('MSH', 1, 4, 1, 1), msg.get('MSH', 1, 4, 1, 2)) ?? siteFiness,
     siteFiness,
     plannedDate: event === 'A05' ? hl7DateToIso(msg.get('PV2', 1, 8)) : undefined,

@@ -82,7 +82,8 @@ class Collector {
     if (v === '') {
       if (required) this.add(seg, field, 101, `${seg}-${field} (${label}) is required`, { sequence: occ });
     } else if (!(dt ? isHl7Dt(v) : isHl7Dtm(v))) {
-      this.add(seg, field, 102, `${seg}-${field} (${label}) is not a valid HL7 ${dt ? 'DT' : 'DTM'} date`, { sequence: occ });
+      const type = dt ? 'DT' : 'DTM';
+      this.add(seg, field, 102, `${seg}-${field} (${label}) is not a valid HL7 ${type} date`, { sequence: occ });
     }
   }
 }
@@ -91,16 +92,20 @@ function checkHeader(msg: Hl7Message, c: Collector, opts: PamValidationOptions):
   const type = val(msg, 'MSH', 1, 9, 1, 1);
   const event = val(msg, 'MSH', 1, 9, 1, 2);
   if (type === '' || event === '') c.rejectWith(9, 101, 'MSH-9 (message type and trigger event) is required');
-  else if (type !== 'ADT') c.rejectWith(9, 200, 'MSH-9.1 message type is not supported: only ADT (IHE PAM) is accepted');
+  else if (type !== 'ADT') c.rejectWith(9, 200, 'MSH-9.1 message type is not supported: only ADT (IHE PAM)');
   else if (!SUPPORTED_EVENTS.has(event)) c.rejectWith(9, 201, 'MSH-9.2 trigger event is not supported by this gateway');
   if (val(msg, 'MSH', 1, 10) === '') c.rejectWith(10, 101, 'MSH-10 (message control id) is required');
   const processing = val(msg, 'MSH', 1, 11);
   const accepted = opts.acceptedProcessingIds ?? ['P', 'T', 'D'];
   if (processing === '') c.rejectWith(11, 101, 'MSH-11 (processing id) is required');
-  else if (!accepted.includes(processing)) c.rejectWith(11, 202, `MSH-11 processing id must be one of ${accepted.join(', ')}`);
+  else if (!accepted.includes(processing)) {
+    c.rejectWith(11, 202, `MSH-11 processing id must be one of ${accepted.join(', ')}`);
+  }
   const version = val(msg, 'MSH', 1, 12);
   if (version === '') c.rejectWith(12, 101, 'MSH-12 (version id) is required');
-  else if (version !== '2.5' && !version.startsWith('2.5.')) c.rejectWith(12, 203, 'MSH-12 version must be 2.5 (IHE PAM FR: 2.5^FRA^2.x)');
+  else if (version !== '2.5' && !version.startsWith('2.5.')) {
+    c.rejectWith(12, 203, 'MSH-12 version must be 2.5 (IHE PAM FR: 2.5^FRA^2.x)');
+  }
   else if (val(msg, 'MSH', 1, 12, 1, 2) !== 'FRA') {
     c.add('MSH', 12, 203, 'MSH-12.2 should be FRA (IHE PAM French extension)', { component: 2, severity: 'W' });
   }
@@ -116,11 +121,14 @@ function checkPid(msg: Hl7Message, c: Collector, event: string): void {
     if (val(msg, 'PID', 1, 3, r, 1) === '') continue;
     ids++;
     if (msg.get('PID', 1, 3, r, 4) === '' && msg.get('PID', 1, 3, r, 4, 2) === '') {
-      c.add('PID', 3, 101, 'PID-3.4 (assigning authority) should be given for every identifier', { component: 4, severity: 'W' });
+      const text = 'PID-3.4 (assigning authority) should be given for every identifier';
+      c.add('PID', 3, 101, text, { component: 4, severity: 'W' });
     }
   }
   if (ids === 0) c.add('PID', 3, 101, 'PID-3 (patient identifier list) is required');
-  if (IDENTITY_EVENTS.has(event) && val(msg, 'PID', 1, 5) === '') c.add('PID', 5, 101, 'PID-5 (patient name) is required');
+  if (IDENTITY_EVENTS.has(event) && val(msg, 'PID', 1, 5) === '') {
+    c.add('PID', 5, 101, 'PID-5 (patient name) is required');
+  }
   c.date(msg, 'PID', 1, 7, 'date of birth');
   c.date(msg, 'PID', 1, 29, 'date of death');
 }
@@ -154,7 +162,9 @@ function checkZbe(msg: Hl7Message, c: Collector, event: string): void {
     c.add('ZBE', 4, 103, `ZBE-4 (movement action) must be ${expected} for event ${event}`);
   }
   const historic = val(msg, 'ZBE', 1, 5);
-  if (historic !== '' && historic !== 'Y' && historic !== 'N') c.add('ZBE', 5, 103, 'ZBE-5 (historical movement flag) must be Y or N');
+  if (historic !== '' && historic !== 'Y' && historic !== 'N') {
+    c.add('ZBE', 5, 103, 'ZBE-5 (historical movement flag) must be Y or N');
+  }
   if ((action === 'UPDATE' || action === 'CANCEL') && val(msg, 'ZBE', 1, 6) === '') {
     c.add('ZBE', 6, 101, 'ZBE-6 (original trigger event) is required when ZBE-4 is UPDATE or CANCEL');
   }

@@ -17,6 +17,7 @@ export interface BackendConnectionOptions {
 }
 
 const PING_TIMEOUT_MS = 2_000;
+const WORKER_READY_GRACE_MS = 10_000;
 
 /**
  * Backend-neutral lifecycle around BullMQ's Queue/Worker: preparation gate,
@@ -109,8 +110,9 @@ export abstract class BullmqBackend implements QueueBackend {
     );
     worker.on('error', (err) => this.onError(err, `worker:${name}`));
     this.workers.add(worker);
-    worker
-      .waitUntilReady()
+    const ready = worker.waitUntilReady();
+    guardCloseUntilReady(worker, ready);
+    ready
       .then(() => (this.closing ? undefined : worker.run()))
       .catch(async (err: Error) => {
         this.onError(err, `worker:${name}`);
@@ -177,6 +179,23 @@ export abstract class BullmqBackend implements QueueBackend {
       throw new Error(`Queue backend (${this.kind}): prepare() must succeed before creating a ${what}`);
     }
   }
+}
+
+/**
+ * bullmq 6.7.0, PostgreSQL backend: closing a Worker whose readiness is still
+ * in flight ends its pool, then readiness opens the LISTEN connection anyway —
+ * a leaked socket that keeps the process alive. So close() first waits for
+ * readiness to settle (bounded, in case the database is unreachable).
+ */
+function guardCloseUntilReady(worker: BackendWorker<any, any>, ready: Promise<void>): void {
+  const close = worker.close.bind(worker);
+  worker.close = async (force?: boolean): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, WORKER_READY_GRACE_MS)));
+    await Promise.race([ready.catch(() => undefined), grace]);
+    clearTimeout(timer);
+    return close(force);
+  };
 }
 
 export function asError(value: unknown): Error {

@@ -182,6 +182,14 @@ describe('MllpServer failure handling', () => {
     expect(errors.map((e) => e.code)).toContain('IDLE_TIMEOUT');
   });
 
+  it('closes a connection that sends a lot of bytes and no MLLP frame', async () => {
+    const port = await start({});
+    const { socket } = await rawClient(port);
+    socket.write(Buffer.alloc(100 * 1024, 0x41));
+    await until(() => socket.destroyed || socket.readableEnded);
+    expect(errors.filter((e) => e.code === 'GARBAGE').map((e) => e.message)).toContain('closing a connection that sends no MLLP frames');
+  });
+
   it('keeps working when the onError reporter itself throws', async () => {
     const port = await start({ onError: () => { throw new Error('reporter broken'); } });
     const { socket, next } = await rawClient(port);

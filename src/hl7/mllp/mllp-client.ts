@@ -72,7 +72,7 @@ export class MllpClient {
     return new Promise((resolve, reject) => {
       const { host, port } = this.opts;
       const event = this.opts.tls !== undefined ? 'secureConnect' : 'connect';
-      const s = this.opts.tls !== undefined ? tls.connect({ ...this.opts.tls, host, port }) : net.connect({ host, port });
+      const s = this.opts.tls !== undefined ? tls.connect({ ...this.opts.tls, host, port }) : net.connect(port, host);
       this.framer = new MllpFramer({ maxFrameBytes: this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
       this.socket = s;
       const timer = setTimeout(() => s.destroy(new Error('connect timeout')), this.opts.connectTimeoutMs ?? 10_000);

@@ -12,6 +12,9 @@ import { ControlIdGenerator } from '../control-id';
 import { buildNakFromRaw } from '../hl7-ack';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, MllpFramer } from './mllp-framer';
 
+/** Consecutive bytes outside frames tolerated before the connection is closed. */
+const MAX_GARBAGE_BYTES = 64 * 1024;
+
 export interface MllpFrameMeta {
   remoteAddress: string;
   socketId: string;
@@ -22,12 +25,24 @@ export interface MllpFrameMeta {
 }
 
 export type MllpErrorCode =
-  | 'GARBAGE' | 'FRAME_TOO_LARGE' | 'HANDLER_FAILED' | 'ON_HANDLER_ERROR_FAILED' | 'SOCKET' | 'IDLE_TIMEOUT' | 'ACK_NOT_DELIVERED';
+  | 'GARBAGE'
+  | 'FRAME_TOO_LARGE'
+  | 'HANDLER_FAILED'
+  | 'ON_HANDLER_ERROR_FAILED'
+  | 'SOCKET'
+  | 'IDLE_TIMEOUT'
+  | 'ACK_NOT_DELIVERED';
 
+/** What the server reports through onError. Messages carry codes and sizes, never message content. */
 export class MllpError extends Error {
-  constructor(readonly code: MllpErrorCode, message: string, readonly socketId?: string, readonly remoteAddress?: string, readonly cause?: unknown) {
-    super(message);
+  readonly socketId?: string;
+  readonly remoteAddress?: string;
+
+  constructor(readonly code: MllpErrorCode, message: string, where?: Partial<MllpFrameMeta>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'MllpError';
+    this.socketId = where?.socketId;
+    this.remoteAddress = where?.remoteAddress;
   }
 }
 
@@ -68,6 +83,8 @@ interface Conn {
   framer: MllpFramer;
   /** Frames waiting for their turn; `nak` is a ready answer (oversized frame: nothing to hand to the handler). */
   queue: Array<{ frame: Buffer; nak?: Buffer }>;
+  /** Bytes received outside any frame since the last frame. */
+  garbage: number;
   /** Promise of the drain loop while it runs. */
   running?: Promise<void>;
 }
@@ -78,23 +95,34 @@ export class MllpServer {
   private closing = false;
   private seq = 0;
   private readonly nextControlId: () => string;
+  private readonly maxFrameBytes: number;
+  private readonly maxQueuedFrames: number;
 
   constructor(private readonly opts: MllpServerOptions) {
     const ids = new ControlIdGenerator();
     this.nextControlId = opts.nextControlId ?? (() => ids.next());
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxQueuedFrames = opts.maxQueuedFrames ?? 32;
     const onSocket = (s: net.Socket): void => this.accept(s);
     if (opts.tls !== undefined) {
       const t = opts.tls;
-      this.server = tls.createServer(
-        { key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, rejectUnauthorized: t.rejectUnauthorized ?? true, minVersion: t.minVersion ?? 'TLSv1.2' },
-        onSocket,
+      const options: tls.TlsOptions = {
+        key: t.key,
+        cert: t.cert,
+        ca: t.ca,
+        requestCert: t.requestCert ?? false,
+        rejectUnauthorized: t.rejectUnauthorized ?? true,
+        minVersion: t.minVersion ?? 'TLSv1.2',
+      };
+      this.server = tls.createServer(options, onSocket);
+      // Failed handshakes are a client problem: report them, never let them crash the process.
+      this.server.on('tlsClientError', (err: Error, s: tls.TLSSocket) =>
+        this.report('SOCKET', `TLS handshake failed: ${err.message}`, { remoteAddress: s.remoteAddress }, err),
       );
-      // Failed handshakes are a client problem; report them, never let them crash the process.
-      this.server.on('tlsClientError', (err: Error, s: tls.TLSSocket) => this.report(new MllpError('SOCKET', `TLS handshake failed: ${err.message}`, undefined, s.remoteAddress, err)));
     } else {
       this.server = net.createServer(onSocket);
     }
-    this.server.on('error', (err) => this.report(new MllpError('SOCKET', `server error: ${err.message}`, undefined, undefined, err)));
+    this.server.on('error', (err) => this.report('SOCKET', `server error: ${err.message}`, undefined, err));
   }
 
   /** Open connections. */
@@ -135,19 +163,20 @@ export class MllpServer {
       const cert = socket.getPeerCertificate();
       if (cert !== null && typeof cert.fingerprint256 === 'string') meta.peerFingerprint256 = cert.fingerprint256;
     }
-    const conn: Conn = { socket, meta, framer: new MllpFramer({ maxFrameBytes: this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES }), queue: [] };
+    const framer = new MllpFramer({ maxFrameBytes: this.maxFrameBytes });
+    const conn: Conn = { socket, meta, framer, queue: [], garbage: 0 };
     this.conns.add(conn);
     socket.setKeepAlive(true, 60_000);
     socket.setNoDelay(true);
     if (this.opts.idleTimeoutMs !== undefined && this.opts.idleTimeoutMs > 0) {
       socket.setTimeout(this.opts.idleTimeoutMs, () => {
         if (conn.running !== undefined) return; // busy on our side, not idle
-        this.report(new MllpError('IDLE_TIMEOUT', 'idle connection closed', meta.socketId, meta.remoteAddress));
+        this.report('IDLE_TIMEOUT', 'idle connection closed', meta);
         socket.destroy();
       });
     }
     socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
-    socket.on('error', (err) => this.report(new MllpError('SOCKET', `socket error: ${err.message}`, meta.socketId, meta.remoteAddress, err)));
+    socket.on('error', (err) => this.report('SOCKET', `socket error: ${err.message}`, meta, err));
     socket.on('close', () => {
       conn.queue.length = 0; // nobody is left to answer
       this.conns.delete(conn);
@@ -157,17 +186,26 @@ export class MllpServer {
   private onData(conn: Conn, chunk: Buffer): void {
     const { meta } = conn;
     for (const ev of conn.framer.push(chunk)) {
-      if (ev.type === 'frame') conn.queue.push({ frame: ev.frame });
-      else if (ev.type === 'garbage') {
-        this.report(new MllpError('GARBAGE', `${ev.bytes} byte(s) skipped (${ev.reason})`, meta.socketId, meta.remoteAddress));
+      if (ev.type === 'frame') {
+        conn.garbage = 0;
+        conn.queue.push({ frame: ev.frame });
+      } else if (ev.type === 'garbage') {
+        this.report('GARBAGE', `${ev.bytes} byte(s) skipped (${ev.reason})`, meta);
+        conn.garbage += ev.bytes;
+        if (conn.garbage > MAX_GARBAGE_BYTES) {
+          // Not an MLLP peer (raw HL7 without framing, HTTP, a scanner…): it will never get an answer, so say so once.
+          this.report('GARBAGE', 'closing a connection that sends no MLLP frames', meta);
+          conn.socket.destroy();
+          return;
+        }
       } else {
-        this.report(new MllpError('FRAME_TOO_LARGE', `frame of ${ev.bytes} bytes exceeds the limit`, meta.socketId, meta.remoteAddress));
+        this.report('FRAME_TOO_LARGE', `frame of ${ev.bytes} bytes exceeds the limit`, meta);
         // Still answer, from the kept head: the sender learns why instead of timing out.
-        const limit = this.opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-        conn.queue.push({ frame: ev.head, nak: this.nak(ev.head, `message exceeds the maximum frame size of ${limit} bytes`) });
+        const why = `message exceeds the maximum frame size of ${this.maxFrameBytes} bytes`;
+        conn.queue.push({ frame: ev.head, nak: this.nak(ev.head, why) });
       }
     }
-    if (conn.queue.length >= (this.opts.maxQueuedFrames ?? 32)) conn.socket.pause();
+    if (conn.queue.length >= this.maxQueuedFrames) conn.socket.pause();
     if (conn.queue.length > 0 && conn.running === undefined) {
       conn.running = this.drain(conn).finally(() => {
         conn.running = undefined;
@@ -181,12 +219,12 @@ export class MllpServer {
       const item = conn.queue.shift() as { frame: Buffer; nak?: Buffer };
       const reply = item.nak ?? (await this.answer(item.frame, meta));
       if (socket.destroyed || !socket.writable) {
-        this.report(new MllpError('ACK_NOT_DELIVERED', 'peer closed the connection before the ACK was written', meta.socketId, meta.remoteAddress));
+        this.report('ACK_NOT_DELIVERED', 'peer closed the connection before the ACK was written', meta);
         return;
       }
       // Waiting for the write to be flushed lets close() destroy the socket without losing this ACK.
       await new Promise<void>((resolve) => socket.write(encodeFrame(reply), () => resolve()));
-      if (socket.isPaused() && conn.queue.length < (this.opts.maxQueuedFrames ?? 32) / 2 && !this.closing) socket.resume();
+      if (socket.isPaused() && conn.queue.length < this.maxQueuedFrames / 2 && !this.closing) socket.resume();
     }
   }
 
@@ -197,13 +235,13 @@ export class MllpServer {
       if (!Buffer.isBuffer(reply)) throw new TypeError('handler did not return a Buffer');
       return reply;
     } catch (err) {
-      this.report(new MllpError('HANDLER_FAILED', `handler failed: ${errorName(err)}`, meta.socketId, meta.remoteAddress, err));
+      this.report('HANDLER_FAILED', `handler failed: ${errorName(err)}`, meta, err);
       if (this.opts.onHandlerError !== undefined) {
         try {
           const reply = await this.opts.onHandlerError(frame, err, meta);
           if (Buffer.isBuffer(reply)) return reply;
         } catch (err2) {
-          this.report(new MllpError('ON_HANDLER_ERROR_FAILED', `onHandlerError failed: ${errorName(err2)}`, meta.socketId, meta.remoteAddress, err2));
+          this.report('ON_HANDLER_ERROR_FAILED', `onHandlerError failed: ${errorName(err2)}`, meta, err2);
         }
       }
       return this.nak(frame, 'application internal error while processing the message; resend later');
@@ -217,12 +255,13 @@ export class MllpServer {
     } catch {
       /* keep the fallback id: answering matters more than a unique id here */
     }
-    return buildNakFromRaw(frame, reason, controlId, { sendingApp: this.opts.sendingApp, sendingFacility: this.opts.sendingFacility });
+    const { sendingApp, sendingFacility } = this.opts;
+    return buildNakFromRaw(frame, reason, controlId, { sendingApp, sendingFacility });
   }
 
-  private report(err: MllpError): void {
+  private report(code: MllpErrorCode, message: string, where?: Partial<MllpFrameMeta>, cause?: unknown): void {
     try {
-      this.opts.onError?.(err);
+      this.opts.onError?.(new MllpError(code, message, where, cause));
     } catch {
       /* a failing reporter must not take the listener down */
     }
