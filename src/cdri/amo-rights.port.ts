@@ -21,6 +21,11 @@ export interface AmoRightsQuery {
   finess: string;
   /** Correlation id propagated to the insurer's context header. */
   correlationId: string;
+  /**
+   * Stable id of this question (IdRequete) [modelled]: a repeat with the same id — our retry after a crash between
+   * the insurer's answer and our commit — is the same question, which an idempotent insurer answers once.
+   */
+  requestId?: string;
 }
 
 export interface AmoOrganism {
@@ -90,4 +95,34 @@ export interface AmoRightsGateway {
   checkRights(query: AmoRightsQuery): Promise<AmoRightsAnswer>;
   /** Cheap reachability probe for /health. */
   ping(): Promise<boolean>;
+}
+
+/** One question of a lot, with our stable id for it. */
+export interface LotQuery extends AmoRightsQuery {
+  requestId: string;
+}
+
+export type LotItemResult =
+  | { requestId: string; ok: true; answer: AmoRightsAnswer }
+  | { requestId: string; ok: false; code: AmoRightsErrorCode; insurerCode?: string; message: string };
+
+export interface LotStatus {
+  ticket: string;
+  /** 'processing' while results are still coming; 'done' once every query has a result. */
+  state: 'processing' | 'done';
+  total: number;
+  processed: number;
+  /** Results not fetched before (each result is returned once per `after` cursor). */
+  results: LotItemResult[];
+  /** Cursor to pass to the next poll. */
+  cursor: number;
+}
+
+/**
+ * The lot exchange [modelled]: a batch of rights questions submitted at once with the establishment's structure
+ * certificate, then polled until every answer is in. Submission is idempotent on `lotRef`.
+ */
+export interface AmoRightsLotGateway {
+  submitLot(lotRef: string, finess: string, queries: LotQuery[]): Promise<{ ticket: string }>;
+  pollLot(ticket: string, cursor: number): Promise<LotStatus>;
 }

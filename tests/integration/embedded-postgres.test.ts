@@ -116,9 +116,7 @@ function isRunning(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
-async function waitUntil(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
-}
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url });
@@ -158,10 +156,8 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   if (dataDir) {
     for (const pid of postmastersOf(dataDir)) process.kill(pid, 'SIGQUIT'); // immediate shutdown
-    await Promise.race([
-      waitUntil(() => postmastersOf(dataDir).every((pid) => !isRunning(pid))),
-      new Promise((resolve) => setTimeout(resolve, 5_000)),
-    ]);
+    const deadline = Date.now() + 5_000;
+    while (postmastersOf(dataDir).some(isRunning) && Date.now() < deadline) await delay(50);
     for (const pid of postmastersOf(dataDir)) process.kill(pid, 'SIGKILL');
   }
   if (tmpRoot) fs.rmSync(tmpRoot, { recursive: true, force: true });

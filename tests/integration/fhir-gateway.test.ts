@@ -22,7 +22,7 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
   let fx: GatewayFixture;
   let fhir: Client;
   const submit = (input: object, client = fhir) =>
-    client.operation({ name: '$submit', resourceType: 'CoverageEligibilityRequest', input });
+    client.operation({ name: '$submit', resourceType: 'CoverageEligibilityRequest', input: input as never });
 
   beforeAll(async () => {
     fx = await startGatewayFixture({ queue: 'redis', env: { CDRI_TIMEOUT_MS: '1500', KIOSK_RATE_LIMIT_PER_MINUTE: '60', KIOSK_RATE_LIMIT_BURST: '60' } });
@@ -107,9 +107,9 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
   });
 
   it('turns a SOAP fault injected by the simulator into 502', async () => {
-    fx.simulator.configure({ faults: { rateFault: 1 } });
+    fx.simulator.configure({ faults: { rate5xx: 0, rateTimeout: 0, rate429: 0, rateFault: 1 } });
     const fault = await failure(submit(eligibilityRequest(makeTestNir({ order: 130 }))));
-    fx.simulator.configure({ faults: { rateFault: 0 } });
+    fx.simulator.configure({ faults: { rate5xx: 0, rateTimeout: 0, rate429: 0, rateFault: 0 } });
     expect(fault.status).toBe(502);
     expect(fault.outcome.issue[0].diagnostics).toContain('fault');
   });
