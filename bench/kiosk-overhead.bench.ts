@@ -24,6 +24,8 @@ import { round } from './support/stats';
 const TARGET_P99_OVERHEAD_MS = 5;
 const ARRANGEMENT = 'gateway and CDRi simulator in the bench process; open-loop HTTP / CdriSoapAdapter load generator in a forked child process';
 
+const cpuMsPer = (cores: number, perSecond: number): number => round((cores / perSecond) * 1000, 3);
+
 const int = (name: string, dflt: number): number => {
   const v = Number(process.env[name]);
   return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
@@ -82,7 +84,7 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
 
     const measure = async (mode: KioskLoadConfig['mode']) => {
       note(`kiosk-overhead: ${mode}, ${rate} req/s for ${seconds} s (+${warmupSeconds} s warm-up)`);
-      const sampler = new ProcessSampler();
+      const sampler = new ProcessSampler(gw.dbPool);
       const r = await runWorker<KioskLoadConfig, KioskLoadResult>('kiosk-load.worker.js', { ...base, mode }, { onMeasuring: () => sampler.start() });
       return { r, proc: sampler.stop(r.clientCpuCores) };
     };
@@ -100,8 +102,9 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
       seconds,
       simulatedInsurerLatencyMs: latencyMs,
       kiosks: kiosks.length,
-      gateway: { ...viaGateway.r, gatewayProcess: viaGateway.proc },
-      baseline: { name: 'direct: same requests, same rate, CdriSoapAdapter → simulator', ...direct.r, gatewayProcess: direct.proc },
+      gateway: { ...viaGateway.r, gatewayProcess: viaGateway.proc, gatewayCpuMsPerRequest: cpuMsPer(viaGateway.proc.cpuCores, viaGateway.r.achievedRatePerSecond) },
+      // The direct run's "gatewayProcess" is the same process, where only the simulator was working.
+      baseline: { name: 'direct: same requests, same rate, CdriSoapAdapter → simulator', ...direct.r, gatewayProcess: direct.proc, simulatorCpuMsPerRequest: cpuMsPer(direct.proc.cpuCores, direct.r.achievedRatePerSecond) },
       overheadMs: { p50: round(g.p50 - d.p50, 3), p90: round(g.p90 - d.p90, 3), p99: p99Overhead, max: round(g.max - d.max, 3) },
       ratio: { p50: round(g.p50 / d.p50, 4), p99: round(g.p99 / d.p99, 4) },
       target: { metric: 'overheadMs.p99', max: TARGET_P99_OVERHEAD_MS, met: p99Overhead <= TARGET_P99_OVERHEAD_MS },

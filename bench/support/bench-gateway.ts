@@ -8,9 +8,12 @@ import { Client } from 'pg';
 import Redis from 'ioredis';
 import { startTestGateway, TestGateway } from '../../tests/support/test-gateway';
 import { TEST_REDIS_URL } from '../../tests/support/test-database';
+import type { PoolGauge } from './process-sampler';
 
 export interface BenchGateway extends TestGateway {
   queueBackend: 'redis' | 'postgres';
+  /** The gateway's PostgreSQL pool (pg.Pool behind TypeORM), read-only. */
+  dbPool: PoolGauge;
   /** Follow-up work not finished yet: undispatched inbox rows and pending rights checks. */
   backlog(): Promise<{ undispatched: number; pendingChecks: number; answeredChecks: number; failedChecks: number }>;
   /** Polls backlog() until it is empty or `timeoutMs` passes; returns how long it took and what was left. */
@@ -45,6 +48,10 @@ export async function startBenchGateway(queue: 'redis' | 'postgres', env: Record
   return {
     ...tg,
     queueBackend: queue,
+    dbPool: () => {
+      const pool = (tg.gateway.infra.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+      return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+    },
     backlog,
     drain: async (timeoutMs) => {
       const t0 = Date.now();

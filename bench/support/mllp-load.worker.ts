@@ -15,7 +15,10 @@ export interface MllpLoadConfig {
   connections: number;
   /** Measured messages (all connections together). */
   messages: number;
+  /** The measured phase also ends after this long (messages then = what was sent). */
+  maxSeconds: number;
   warmupMessages: number;
+  warmupMaxSeconds: number;
   seed: number;
   /** false for the echo baseline (its ACK is fixed, so MSA-2 cannot match). */
   matchControlId: boolean;
@@ -26,6 +29,7 @@ export interface MllpLoadConfig {
 export interface MllpLoadResult {
   connections: number;
   messages: number;
+  stoppedBy: 'messages' | 'maxSeconds';
   elapsedMs: number;
   msgsPerSec: number;
   ackLatencyMs: LatencySummary;
@@ -45,13 +49,14 @@ function ackCode(ack: Buffer): string {
   return at < 0 ? '??' : text.slice(at + 5, at + 7);
 }
 
-async function drive(clients: MllpClient[], msgs: Buffer[], latencies: Float64Array | undefined, codes: Record<string, number>, errors: Record<string, number>): Promise<void> {
+/** Closed loop over `msgs` until they are all sent or `deadline` passes; returns how many were sent. */
+async function drive(clients: MllpClient[], msgs: Buffer[], deadline: number, latencies: Float64Array | undefined, codes: Record<string, number>, errors: Record<string, number>): Promise<number> {
   let next = 0;
   await Promise.all(
     clients.map(async (client) => {
       for (;;) {
+        if (next >= msgs.length || performance.now() >= deadline) return;
         const i = next++;
-        if (i >= msgs.length) return;
         const t0 = performance.now();
         try {
           const ack = await client.send(msgs[i]);
@@ -66,21 +71,25 @@ async function drive(clients: MllpClient[], msgs: Buffer[], latencies: Float64Ar
       }
     }),
   );
+  return next;
 }
 
 async function main(cfg: MllpLoadConfig, measuring: () => void): Promise<MllpLoadResult> {
   const mix = new PamMix(cfg.seed, parseMix(cfg.mix));
   const prefix = 'B' + randomBytes(4).toString('hex').slice(0, 7); // unique per run: MSH-10 must never repeat
   let seq = 0;
-  const build = (n: number): Buffer[] => Array.from({ length: n }, () => mix.next(prefix + (seq++).toString(36)).bytes);
-  const warmup = build(cfg.warmupMessages);
-  for (const k of Object.keys(mix.counts)) delete mix.counts[k];
-  const measured = build(cfg.messages);
+  const warmup = Array.from({ length: cfg.warmupMessages }, () => mix.next(prefix + (seq++).toString(36)).bytes);
+  const measuredEvents: string[] = [];
+  const measured = Array.from({ length: cfg.messages }, () => {
+    const m = mix.next(prefix + (seq++).toString(36));
+    measuredEvents.push(m.event);
+    return m.bytes;
+  });
   const bytes = measured.reduce((a, b) => a + b.length, 0);
 
   const clients = Array.from({ length: cfg.connections }, () => new MllpClient({ host: '127.0.0.1', port: cfg.port, timeoutMs: 60_000, matchControlId: cfg.matchControlId }));
   await Promise.all(clients.map((c) => c.connect()));
-  await drive(clients, warmup, undefined, {}, {});
+  await drive(clients, warmup, performance.now() + cfg.warmupMaxSeconds * 1000, undefined, {}, {});
 
   measuring();
   const latencies = new Float64Array(measured.length);
@@ -88,18 +97,21 @@ async function main(cfg: MllpLoadConfig, measuring: () => void): Promise<MllpLoa
   const errors: Record<string, number> = {};
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await drive(clients, measured, latencies, codes, errors);
+  const sent = await drive(clients, measured, t0 + cfg.maxSeconds * 1000, latencies, codes, errors);
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(clients.map((c) => c.close()));
 
-  const events = { ...mix.counts };
+  // Events of the messages actually sent (the stream is in order).
+  const events: Record<string, number> = {};
+  for (let i = 0; i < sent; i++) events[measuredEvents[i]] = (events[measuredEvents[i]] ?? 0) + 1;
   return {
     connections: cfg.connections,
-    messages: measured.length,
+    messages: sent,
+    stoppedBy: sent < measured.length ? 'maxSeconds' : 'messages',
     elapsedMs: round(elapsedMs, 1),
-    msgsPerSec: round((measured.length / elapsedMs) * 1000, 1),
-    ackLatencyMs: summarize(latencies),
+    msgsPerSec: round((sent / elapsedMs) * 1000, 1),
+    ackLatencyMs: summarize(latencies.subarray(0, sent)),
     ackCodes: codes,
     errors,
     events,

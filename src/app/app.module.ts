@@ -1,9 +1,12 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CheckRightsUseCase } from '../cdri/check-rights.use-case';
+import { LotStore } from '../cdri/lots/lot-store';
+import { LotService } from '../cdri/lots/lot.service';
 import { AppConfig } from '../config/app-config';
 import { FhirErrorFilter } from '../fhir/fhir-error.filter';
 import { FhirController } from '../fhir/fhir.controller';
+import { LotsController } from '../fhir/lots.controller';
 import { KioskGuard } from '../fhir/kiosk.guard';
 import { OpenApiController } from '../http/openapi.controller';
 import { HealthController, HealthProbes } from '../observability/health.controller';
@@ -16,6 +19,8 @@ export interface AppModuleDeps {
   log: AppLogger;
   metrics: Metrics;
   checkRights: CheckRightsUseCase;
+  lots: LotService;
+  lotStore: LotStore;
   health: HealthProbes;
 }
 
@@ -32,9 +37,11 @@ export class AppModule {
       { provide: METRICS, useValue: deps.metrics },
       { provide: HEALTH_PROBES, useValue: deps.health },
       { provide: CheckRightsUseCase, useValue: deps.checkRights },
+      { provide: LotService, useValue: deps.lots },
+      { provide: LotStore, useValue: deps.lotStore },
       { provide: APP_FILTER, useClass: FhirErrorFilter },
       KioskGuard,
     ];
-    return { module: AppModule, controllers: [FhirController, HealthController, OpenApiController], providers };
+    return { module: AppModule, controllers: [FhirController, LotsController, HealthController, OpenApiController], providers };
   }
 }

@@ -1,119 +1,122 @@
 import { readFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
-import express from 'express';
 import { CheckRightsUseCase } from '../cdri/check-rights.use-case';
 import { CDRI_CHECK_QUEUE, CdriCheckJob } from '../cdri/jobs/cdri-check.queue';
-import { cdriCheckProcessor } from '../cdri/jobs/cdri-check.processor';
+import { CDRI_LOT_ITEM_QUEUE, LotItemJob } from '../cdri/lots/lot-item.processor';
+import { LotExchangeRunner } from '../cdri/lots/lot-exchange.runner';
+import { LotRunner } from '../cdri/lots/lot-runner';
+import { LotStore } from '../cdri/lots/lot-store';
+import { LotService } from '../cdri/lots/lot.service';
 import { AppConfig } from '../config/app-config';
-import { operationOutcome } from '../fhir/operation-outcome';
 import { AdtDispatcher } from '../hl7/inbox/adt-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
-import { correlationMiddleware } from '../http/correlation.middleware';
+import { Sql } from '../persistence/sql';
 import { EMBEDDED_WARNING } from '../observability/health.controller';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
-import { NestPinoLogger } from '../observability/nest-logger';
-import { AppModule } from './app.module';
-import { buildInfrastructure, Infrastructure } from './infrastructure';
+import { startBackground } from './background';
 import { healthProbes } from './health-probes';
+import { createHttpApp } from './http-app';
+import { buildInfrastructure, Infrastructure } from './infrastructure';
+import { RightsChangeNotifier } from '../cdri/lots/rights-change-notifier';
 
-/** A running gateway: HTTP (FHIR, health, metrics), MLLP, the CDRi worker and the outbox sweep. */
+/**
+ * A running gateway. Role `all` runs everything in one process; `api` only the edges (HTTP: FHIR, lots, health,
+ * metrics; MLLP); `worker` only the background (queues, lots, schedule, sweeps). Same code, same configuration.
+ */
 export class Gateway {
-  private sweepTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
 
   private constructor(
     readonly config: AppConfig,
     readonly infra: Infrastructure,
-    readonly http: INestApplication,
-    readonly mllp: MllpServer,
-    readonly httpPort: number,
-    readonly mllpPort: number,
     private readonly log: AppLogger,
-    readonly dispatcher: AdtDispatcher,
+    private readonly stops: Array<() => Promise<void>>,
+    readonly http?: INestApplication,
+    readonly httpPort = 0,
+    readonly mllpPort = 0,
   ) {}
 
   static async start(config: AppConfig, log: AppLogger, metrics = new Metrics()): Promise<Gateway> {
     if (config.embedded) log.warn(EMBEDDED_WARNING);
     const infra = await buildInfrastructure(config, log, metrics);
+    const stops: Array<() => Promise<void>> = [];
     try {
-      const checkRights = new CheckRightsUseCase(infra.dataSource, infra.cdri, config.cdri.common.rightsTtlSeconds, metrics, log);
       const common = config.cdri.common;
-      const queue = infra.queue.queue<CdriCheckJob>(CDRI_CHECK_QUEUE, {
+      const sql = new Sql(infra.dataSource);
+      const checkRights = new CheckRightsUseCase(sql, infra.cdri, common.rightsTtlSeconds, metrics, log);
+      const checkQueue = infra.queue.queue<CdriCheckJob>(CDRI_CHECK_QUEUE, {
         attempts: common.jobAttempts,
         // Exponential: backoff, 2×, 4×… — an insurer outage of minutes is absorbed without hammering it.
         backoff: { type: 'exponential', delay: common.jobBackoffMs },
         removeOnComplete: { age: 24 * 3600, count: 100000 },
         removeOnFail: { age: 7 * 24 * 3600 },
       });
-      const enqueue = async (checkId: string, correlationId: string) => {
-        await queue.add('check', { checkId, correlationId, queuedAt: Date.now() }, { jobId: checkId });
+      const enqueue = async (checks: Array<{ id: string; correlationId: string }>) => {
+        const queuedAt = Date.now();
+        await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
       };
-      const dispatcher = new AdtDispatcher(infra.dataSource, checkRights, enqueue, config.establishmentFiness, log);
-      infra.queue.worker<CdriCheckJob, string>(CDRI_CHECK_QUEUE, cdriCheckProcessor(checkRights, common.jobAttempts, log), {
-        concurrency: common.jobConcurrency,
-      });
+      const dispatcher = new AdtDispatcher(sql, enqueue, config.establishmentFiness, log);
 
-      const inbound = new Hl7InboundHandler(new InboxWriter(infra.dataSource), dispatcher, metrics, log, {
+      const lotStore = new LotStore(sql);
+      const itemQueue = infra.queue.queue<LotItemJob>(CDRI_LOT_ITEM_QUEUE, {
+        attempts: config.lots.attempts,
+        backoff: { type: 'exponential', delay: config.lots.backoffMs },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 10000 },
+      });
+      let stopped = false;
+      const exchange = new LotExchangeRunner(sql, lotStore, infra.cdriLot, {
+        chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
+      }, log, () => stopped);
+      const notifier = new RightsChangeNotifier(sql, lotStore, config, log);
+      const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
+      const background = config.role !== 'api';
+      const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
+
+      if (background) {
+        stops.push(async () => void (stopped = true));
+        stops.push(await startBackground({ config, infra, metrics, log, checkRights, dispatcher, lots, runner, lotStore, stoppables: [notifier] }));
+        notifier.start();
+      }
+      if (config.role === 'worker') {
+        const gateway = new Gateway(config, infra, log, stops);
+        log.info({ role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+        return gateway;
+      }
+
+      // In the api role the worker process's dispatcher polls the outbox; here, wake the local one.
+      const wake = background ? () => void dispatcher.drain().catch((err) => log.error({ err }, 'Dispatch failed; will retry')) : () => undefined;
+      const inbound = new Hl7InboundHandler(new InboxWriter(sql), wake, metrics, log, {
         defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
         receivingApplication: config.hl7.receivingApplication,
         receivingFacility: config.hl7.receivingFacility,
         faultInjection: config.faultInjection,
       });
       if (config.faultInjection) log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
-      const mllpTls = config.mllp.tls;
-      const mllp = new MllpServer({
-        host: config.mllp.host,
-        port: config.mllp.port,
-        maxFrameBytes: config.mllp.maxFrameBytes,
-        idleTimeoutMs: config.mllp.idleTimeoutMs,
-        handler: (frame) => inbound.handle(frame),
-        onHandlerError: (frame, err) => inbound.storageFailure(frame, err),
-        onError: (err) => log.warn({ code: err.code, socketId: err.socketId }, err.message),
-        sendingApp: config.hl7.receivingApplication,
-        sendingFacility: config.hl7.receivingFacility,
-        tls: mllpTls
-          ? {
-              cert: readFileSync(mllpTls.certFile),
-              key: readFileSync(mllpTls.keyFile),
-              ca: mllpTls.caFile ? readFileSync(mllpTls.caFile) : undefined,
-              requestCert: mllpTls.requestClientCert,
-            }
-          : undefined,
-      });
-
-      const http = await createHttpApp(config, log, metrics, checkRights, infra);
+      const mllp = createMllpServer(config, inbound, log);
+      const http = await createHttpApp(config, log, { config, log, metrics, checkRights, lots, lotStore, health: healthProbes(config, infra, metrics, lotStore) });
       await http.listen(config.http.port, config.http.host);
+      stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer().address() as { port: number }).port;
       const mllpPort = await mllp.listen();
-      const gateway = new Gateway(config, infra, http, mllp, httpPort, mllpPort, log, dispatcher);
-      gateway.startSweep();
-      log.info({ httpPort, mllpPort, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
-      return gateway;
+      // MLLP stops first: no new message is taken while the rest is still up to store and answer the last ones.
+      stops.unshift(() => mllp.close());
+      log.info({ role: config.role, httpPort, mllpPort, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+      return new Gateway(config, infra, log, stops, http, httpPort, mllpPort);
     } catch (err) {
+      for (const stop of stops) await stop().catch(() => undefined);
       await infra.close();
       throw err;
     }
   }
 
-  private startSweep(): void {
-    const run = () =>
-      this.dispatcher.sweep(Math.min(5000, this.config.inboxSweepIntervalMs)).catch((err) => this.log.error({ err }, 'Outbox sweep failed'));
-    void run();
-    this.sweepTimer = setInterval(run, this.config.inboxSweepIntervalMs);
-    this.sweepTimer.unref();
-  }
-
   /** Graceful: stop taking messages, let the in-flight ones be stored and answered, then close the rest. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      clearInterval(this.sweepTimer);
-      await this.mllp.close();
-      await this.http.close();
+      for (const stop of this.stops) await stop();
       await this.infra.close();
       this.log.info('Passerelle stopped');
     })();
@@ -121,33 +124,20 @@ export class Gateway {
   }
 }
 
-async function createHttpApp(config: AppConfig, log: AppLogger, metrics: Metrics, checkRights: CheckRightsUseCase, infra: Infrastructure): Promise<INestApplication> {
-  const tls = config.http.tls;
-  const app = await NestFactory.create(
-    AppModule.with({ config, log, metrics, checkRights, health: healthProbes(config, infra, metrics) }),
-    {
-      bodyParser: false,
-      logger: new NestPinoLogger(log),
-      httpsOptions: tls
-        ? {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-            requestCert: tls.requestClientCert,
-            // Kiosks may also use API keys over plain server TLS: the guard checks `authorized` itself.
-            rejectUnauthorized: false,
-          }
-        : undefined,
-    },
-  );
-  app.use(correlationMiddleware);
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/fhir+json'] }));
-  // Body errors happen before Nest routes the request: answer them as FHIR too.
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
-    if (!err) return next();
-    const status = err.status === 413 ? 413 : 400;
-    const text = err.type === 'entity.parse.failed' ? 'Body is not valid JSON' : err.message;
-    res.status(status).type('application/fhir+json').send(JSON.stringify(operationOutcome('error', status === 413 ? 'too-costly' : 'invalid', text)));
+function createMllpServer(config: AppConfig, inbound: Hl7InboundHandler, log: AppLogger): MllpServer {
+  const tls = config.mllp.tls;
+  return new MllpServer({
+    host: config.mllp.host,
+    port: config.mllp.port,
+    maxFrameBytes: config.mllp.maxFrameBytes,
+    idleTimeoutMs: config.mllp.idleTimeoutMs,
+    handler: (frame) => inbound.handle(frame),
+    onHandlerError: (frame, err) => inbound.storageFailure(frame, err),
+    onError: (err) => log.warn({ code: err.code, socketId: err.socketId }, err.message),
+    sendingApp: config.hl7.receivingApplication,
+    sendingFacility: config.hl7.receivingFacility,
+    tls: tls
+      ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: tls.caFile ? readFileSync(tls.caFile) : undefined, requestCert: tls.requestClientCert }
+      : undefined,
   });
-  return app;
 }

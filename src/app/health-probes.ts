@@ -1,11 +1,14 @@
 import { CDRI_CHECK_QUEUE } from '../cdri/jobs/cdri-check.queue';
+import { CDRI_LOT_ITEM_QUEUE } from '../cdri/lots/lot-item.processor';
+import { lotProgress } from '../cdri/lots/lot-progress';
+import { LotStore } from '../cdri/lots/lot-store';
 import { AppConfig } from '../config/app-config';
 import { HealthProbes } from '../observability/health.controller';
 import { Metrics } from '../observability/metrics';
 import { Infrastructure } from './infrastructure';
 
 /** What /health looks at: the database and the queue are critical; the insurer is reported, not fatal. */
-export function healthProbes(config: AppConfig, infra: Infrastructure, metrics: Metrics): HealthProbes {
+export function healthProbes(config: AppConfig, infra: Infrastructure, metrics: Metrics, lots: LotStore): HealthProbes {
   return {
     probes: [
       {
@@ -30,9 +33,19 @@ export function healthProbes(config: AppConfig, infra: Infrastructure, metrics: 
         }),
       },
     ],
+    // Read from the database and the queue at scrape time, so the API process reports what the workers do.
     beforeScrape: async () => {
-      const d = await infra.queue.depth(CDRI_CHECK_QUEUE);
-      for (const [state, n] of Object.entries(d)) metrics.queueDepth.set({ queue: CDRI_CHECK_QUEUE, state }, n);
+      for (const queue of [CDRI_CHECK_QUEUE, CDRI_LOT_ITEM_QUEUE]) {
+        const d = await infra.queue.depth(queue);
+        for (const [state, n] of Object.entries(d)) metrics.queueDepth.set({ queue, state }, n);
+      }
+      metrics.lotItems.reset();
+      metrics.lotEta.reset();
+      for (const lot of await lots.running()) {
+        const p = lotProgress(lot, await lots.counts(lot.id));
+        for (const state of ['pending', 'done', 'failed', 'changed'] as const) metrics.lotItems.inc({ finess: lot.finess, state }, p[state]);
+        metrics.lotEta.set({ finess: lot.finess }, p.etaSeconds ?? -1);
+      }
     },
   };
 }

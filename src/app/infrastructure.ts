@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DataSource } from 'typeorm';
-import { AmoRightsGateway } from '../cdri/amo-rights.port';
+import { AmoRightsGateway, AmoRightsLotGateway } from '../cdri/amo-rights.port';
+import { CdriLotAdapter } from '../cdri/cdri-lot.adapter';
 import { CdriSoapAdapter } from '../cdri/cdri-soap.adapter';
 import { AppConfig } from '../config/app-config';
 import { AppLogger } from '../observability/logger';
@@ -18,6 +19,8 @@ export interface Infrastructure {
   databaseUrl: string;
   queue: QueueBackend;
   cdri: AmoRightsGateway;
+  /** The lot exchange (batch submission + polling) with the same endpoint and certificate. */
+  cdriLot: AmoRightsLotGateway;
   cdriSimulator?: CdriSimulator;
   embeddedPostgres?: EmbeddedPostgresHandle;
   close(): Promise<void>;
@@ -65,34 +68,31 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     if (config.queue.backend === 'postgres') log.warn('Queue on the PostgreSQL backend of BullMQ (no REDIS_URL set)');
 
     let cdriSimulator: CdriSimulator | undefined;
-    let cdri: AmoRightsGateway;
     const context = {
       softwareName: config.cdri.common.softwareName,
       authorisationNumber: config.cdri.common.authorisationNumber,
       softwareVersion: config.cdri.common.softwareVersion,
       installId: config.cdri.common.installId,
     };
+    let endpoint: string;
+    let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
     if (config.cdri.mode === 'simulator') {
       cdriSimulator = new CdriSimulator({ port: config.cdri.simulatorPort, latencyMs: config.cdri.simulatorLatencyMs });
-      const { url } = await cdriSimulator.start();
+      endpoint = (await cdriSimulator.start()).url;
       closers.push(() => cdriSimulator!.stop());
-      log.warn({ url }, 'CDRi SIMULATOR in use (no CDRI_ENDPOINT set) — answers are simulated');
-      cdri = new CdriSoapAdapter({ endpoint: url, timeoutMs: config.cdri.common.timeoutMs, maxSockets: config.cdri.common.maxSockets, context });
+      log.warn({ url: endpoint }, 'CDRi SIMULATOR in use (no CDRI_ENDPOINT set) — answers are simulated');
     } else {
-      const tls = config.cdri.tls;
-      cdri = new CdriSoapAdapter({
-        endpoint: config.cdri.endpoint,
-        timeoutMs: config.cdri.common.timeoutMs,
-        maxSockets: config.cdri.common.maxSockets,
-        context,
-        tls: tls
-          ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: tls.caFile ? readFileSync(tls.caFile) : undefined }
-          : undefined,
-      });
+      endpoint = config.cdri.endpoint;
+      const files = config.cdri.tls;
+      tls = files ? { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), ca: files.caFile ? readFileSync(files.caFile) : undefined } : undefined;
     }
-    closers.push(async () => (cdri as { close?: () => Promise<void> | void }).close?.());
+    const adapterOptions = { endpoint, timeoutMs: config.cdri.common.timeoutMs, maxSockets: config.cdri.common.maxSockets, context, tls };
+    const cdri = new CdriSoapAdapter(adapterOptions);
+    const cdriLot = new CdriLotAdapter(adapterOptions);
+    closers.push(async () => cdriLot.close());
+    closers.push(async () => cdri.close());
     metrics.embeddedMode.set(config.embedded ? 1 : 0);
-    return { dataSource, databaseUrl, queue, cdri, cdriSimulator, embeddedPostgres, close: closeAll };
+    return { dataSource, databaseUrl, queue, cdri, cdriLot, cdriSimulator, embeddedPostgres, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -79,6 +79,11 @@ export class AmoRightsError extends Error {
     message: string,
     /** Insurer-side fault code when the insurer sent one (SOAP faultcode). */
     readonly insurerCode?: string,
+    /**
+     * How long the insurer asked us to wait (HTTP Retry-After) before the next call, when it said so: a lot runner
+     * slows down by that much instead of guessing.
+     */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'AmoRightsError';

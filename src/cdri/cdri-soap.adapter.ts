@@ -5,14 +5,22 @@
  * node:http(s) with a keep-alive Agent (the mutual-TLS handshake with the ORG AUTH_CLI certificate is
  * paid once per pooled socket, not per call), template-string XML and one small parse per answer.
  *
- * Every failure ends as an AmoRightsError; messages are built only from our own words, error codes
- * and redacted insurer text — never the NIR, never the birth date, never the request body.
+ * Every failure ends as an AmoRightsError (a 429 carries the insurer's Retry-After as retryAfterMs); messages are
+ * built only from our own words, error codes and redacted insurer text — never the NIR, never the birth date, never
+ * the request body. The query's requestId travels as IdRequete, so a retry is the same question to the insurer.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
 import { isValidFiness, validateNir } from './nir';
-import { buildRightsRequest, CdriContext, isInvalidRequestFault, parseRightsResponse, SOAP_CONTENT_TYPE } from './soap/cdri-soap.codec';
+import {
+  buildRightsRequest,
+  CdriContext,
+  isInvalidRequestFault,
+  parseRightsResponse,
+  REQUEST_ID_PATTERN,
+  SOAP_CONTENT_TYPE,
+} from './soap/cdri-soap.codec';
 import { isIsoDate } from './soap/cdri-soap.xml';
 
 export interface CdriSoapAdapterOptions {
@@ -39,6 +47,39 @@ interface RawResponse {
   status: number;
   contentType: string;
   body: string;
+  retryAfter?: string;
+}
+
+/**
+ * Why a query must not be sent, or undefined when it may. Reasons name fields, never values (they end up in logs).
+ * Shared with the lot adapter, whose items are the same questions.
+ */
+export function rightsQueryProblem(query: AmoRightsQuery): string | undefined {
+  const nir = validateNir(query.nir);
+  if (!nir.ok) return `beneficiary ${nir.reason}`;
+  if (query.assureNir !== undefined) {
+    const assure = validateNir(query.assureNir);
+    if (!assure.ok) return `assuré ${assure.reason}`;
+  }
+  if (!isIsoDate(query.dateOfCare)) return 'dateOfCare must be a YYYY-MM-DD date';
+  if (query.birthDate !== undefined && !isIsoDate(query.birthDate)) return 'birthDate must be a YYYY-MM-DD date';
+  if (query.birthRank !== undefined && !(Number.isInteger(query.birthRank) && query.birthRank >= 1 && query.birthRank <= 9)) {
+    return 'birthRank must be 1-9';
+  }
+  if (!isValidFiness(query.finess)) return 'FINESS is not valid';
+  if (!query.correlationId) return 'correlationId is required';
+  if (query.requestId !== undefined && !REQUEST_ID_PATTERN.test(query.requestId)) {
+    return 'requestId must be 1-64 printable ASCII characters without spaces';
+  }
+  return undefined;
+}
+
+/** Retry-After (delta-seconds or HTTP-date, RFC 9110 §10.2.3) in ms; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Internal marker: the deadline fired (so the 'error' that destroy() triggers is read as a timeout). */
@@ -87,30 +128,41 @@ export class CdriSoapAdapter implements AmoRightsGateway {
   }
 
   async checkRights(query: AmoRightsQuery): Promise<AmoRightsAnswer> {
-    this.assertValid(query);
-    const payload = Buffer.from(buildRightsRequest(query, this.options.context), 'utf8');
+    const problem = rightsQueryProblem(query);
+    if (problem !== undefined) throw new AmoRightsError('INVALID_QUERY', `invalid CDRi query: ${problem}`);
+    return this.soapCall(buildRightsRequest(query, this.options.context), SOAP_CONTENT_TYPE, parseRightsResponse);
+  }
+
+  /**
+   * One SOAP exchange with the endpoint: deadline, pooled (mutual TLS) sockets, the idle-socket retry and the error
+   * mapping of checkRights. `parse` decodes a 200 (or a SOAP fault). Public so that CdriLotAdapter speaks to the
+   * insurer exactly as this adapter does; every operation it carries must be safe to repeat once.
+   */
+  async soapCall<T>(xml: string, contentType: string, parse: (body: string) => T): Promise<T> {
+    const payload = Buffer.from(xml, 'utf8');
     const deadline = Date.now() + this.options.timeoutMs;
     let response: RawResponse;
     try {
-      response = await this.post(payload, this.options.timeoutMs);
+      response = await this.post(payload, contentType, this.options.timeoutMs);
     } catch (err) {
-      // A pooled socket the server closed while idle fails before any byte of answer: the query is a
-      // read, so one immediate retry within the same deadline is safe and avoids a spurious error.
+      // A pooled socket the server closed while idle fails before any byte of answer: every operation carried here
+      // is safe to repeat (a rights read keyed by IdRequete, a lot deposit keyed by lotRef, a poll), so one immediate
+      // retry within the same deadline avoids a spurious error.
       const remaining = deadline - Date.now();
       if (!(err as { reusedSocketReset?: boolean }).reusedSocketReset || remaining <= 0) throw this.toError(err);
       try {
-        response = await this.post(payload, remaining);
+        response = await this.post(payload, contentType, remaining);
       } catch (retryErr) {
         throw this.toError(retryErr);
       }
     }
-    return this.interpret(response);
+    return this.interpret(response, parse);
   }
 
   async ping(): Promise<boolean> {
     const timeoutMs = this.options.pingTimeoutMs ?? Math.min(this.options.timeoutMs, 2000);
     try {
-      const res = await this.exchange(this.pingUrl, 'GET', undefined, timeoutMs);
+      const res = await this.exchange(this.pingUrl, 'GET', undefined, '', timeoutMs);
       return res.status >= 200 && res.status < 300;
     } catch {
       return false;
@@ -122,35 +174,16 @@ export class CdriSoapAdapter implements AmoRightsGateway {
     this.agent.destroy();
   }
 
-  private assertValid(query: AmoRightsQuery): void {
-    const reject = (reason: string) => {
-      throw new AmoRightsError('INVALID_QUERY', `invalid CDRi query: ${reason}`);
-    };
-    const nir = validateNir(query.nir);
-    if (!nir.ok) reject(`beneficiary ${nir.reason}`);
-    if (query.assureNir !== undefined) {
-      const assure = validateNir(query.assureNir);
-      if (!assure.ok) reject(`assuré ${assure.reason}`);
-    }
-    if (!isIsoDate(query.dateOfCare)) reject('dateOfCare must be a YYYY-MM-DD date');
-    if (query.birthDate !== undefined && !isIsoDate(query.birthDate)) reject('birthDate must be a YYYY-MM-DD date');
-    if (query.birthRank !== undefined && !(Number.isInteger(query.birthRank) && query.birthRank >= 1 && query.birthRank <= 9)) {
-      reject('birthRank must be 1-9');
-    }
-    if (!isValidFiness(query.finess)) reject('FINESS is not valid');
-    if (!query.correlationId) reject('correlationId is required');
-  }
-
-  private post(payload: Buffer, timeoutMs: number): Promise<RawResponse> {
-    return this.exchange(this.url, 'POST', payload, timeoutMs);
+  private post(payload: Buffer, contentType: string, timeoutMs: number): Promise<RawResponse> {
+    return this.exchange(this.url, 'POST', payload, contentType, timeoutMs);
   }
 
   /** One HTTP exchange under a hard deadline; the request is destroyed when it fires (never hangs). */
-  private exchange(url: URL, method: string, payload: Buffer | undefined, timeoutMs: number): Promise<RawResponse> {
+  private exchange(url: URL, method: string, payload: Buffer | undefined, contentType: string, timeoutMs: number): Promise<RawResponse> {
     return new Promise<RawResponse>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { Accept: 'application/soap+xml' };
       if (payload) {
-        headers['Content-Type'] = SOAP_CONTENT_TYPE;
+        headers['Content-Type'] = contentType;
         headers['Content-Length'] = payload.length;
       }
       const req = this.transport.request(url, { method, agent: this.agent, headers });
@@ -191,6 +224,7 @@ export class CdriSoapAdapter implements AmoRightsGateway {
               status: res.statusCode ?? 0,
               contentType: String(res.headers['content-type'] ?? ''),
               body: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined,
             }),
           ),
         );
@@ -199,17 +233,18 @@ export class CdriSoapAdapter implements AmoRightsGateway {
     });
   }
 
-  private interpret(res: RawResponse): AmoRightsAnswer {
+  private interpret<T>(res: RawResponse, parse: (body: string) => T): T {
     const isSoap = /soap\+xml|text\/xml|application\/xml/i.test(res.contentType) || res.body.includes('Envelope');
-    if (res.status === 200) return this.parse(res.body);
+    if (res.status === 200) return this.parse(res.body, parse);
     if (res.status === 429) {
-      throw new AmoRightsError('INSURER_RATE_LIMITED', 'insurer rate limit (HTTP 429)', 'HTTP_429');
+      const retryAfterMs = parseRetryAfter(res.retryAfter);
+      throw new AmoRightsError('INSURER_RATE_LIMITED', 'insurer rate limit (HTTP 429)', 'HTTP_429', retryAfterMs);
     }
     // SOAP 1.2 binding: faults come with 400 (Sender) or 500 (Receiver); a 5xx without an envelope is
     // a front end or proxy failing, i.e. the service is unavailable.
     if ((res.status === 400 || res.status === 500) && isSoap) {
       try {
-        this.parse(res.body);
+        this.parse(res.body, parse);
       } catch (err) {
         const garbled = err instanceof AmoRightsError && err.insurerCode === 'REPONSE_MALFORMEE';
         if (!(garbled && res.status === 500)) throw err;
@@ -224,9 +259,9 @@ export class CdriSoapAdapter implements AmoRightsGateway {
     throw new AmoRightsError('INSURER_FAULT', `unexpected insurer HTTP status ${res.status}`, `HTTP_${res.status}`);
   }
 
-  private parse(body: string): AmoRightsAnswer {
+  private parse<T>(body: string, parse: (body: string) => T): T {
     try {
-      return parseRightsResponse(body);
+      return parse(body);
     } catch (err) {
       if (err instanceof AmoRightsError && err.code === 'INSURER_FAULT' && isInvalidRequestFault(err.insurerCode)) {
         throw new AmoRightsError('INVALID_QUERY', err.message, err.insurerCode);

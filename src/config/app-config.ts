@@ -33,7 +33,38 @@ export interface CdriCommon {
   jobBackoffMs: number;
 }
 
+export interface LotConfig {
+  /** Cron (5 fields) and time zone of the nightly lot; empty cron = no schedule (manual/API only). */
+  cron?: string;
+  timeZone: string;
+  /** Establishments that get a scheduled lot each night. */
+  finess: string[];
+  horizonDays: number;
+  mode: 'unit-fanout' | 'lot-exchange';
+  /** Fan-out: at most this many insurer calls in flight per worker process… */
+  concurrency: number;
+  /** …and at most this many per second across all workers (the insurer's allowance is the ceiling). */
+  ratePerSecond: number;
+  attempts: number;
+  backoffMs: number;
+  chunkSize: number;
+  pollIntervalMs: number;
+}
+
+/** Where rights-change ADT^A08 messages go (the GAP's MLLP listener); absent = worklist over FHIR only. */
+export interface GapOutboundConfig {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  retries: number;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
 export interface AppConfig {
+  /** all = API and workers in one process; api = HTTP + MLLP only; worker = queues, lots, schedules only. */
+  role: 'all' | 'api' | 'worker';
+  lots: LotConfig;
+  gapOutbound?: GapOutboundConfig;
   /** True when any part runs on embedded/simulated infrastructure: said loudly in logs and /health. */
   embedded: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';

@@ -81,8 +81,42 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
 
   // The PostgreSQL queue backend is a supported choice; only the embedded database and the simulators are "embedded".
   const embedded = !databaseUrl || !cdriEndpoint;
+  const gapHost = r.optionalString('GAP_MLLP_HOST');
+  const lotCron = r.optionalString('CDRI_LOT_CRON');
+  if (lotCron) r.check(lotCron.split(/\s+/).length === 5, 'CDRI_LOT_CRON: must be a 5-field cron expression (or empty to disable)');
+  const timeZone = r.string('CDRI_LOT_TIMEZONE');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    r.check(false, 'CDRI_LOT_TIMEZONE: unknown time zone');
+  }
   const config: AppConfig = {
     embedded,
+    role: r.oneOf('PROCESS_ROLE', ['all', 'api', 'worker'] as const),
+    lots: {
+      cron: lotCron,
+      timeZone,
+      finess: (r.optionalString('CDRI_LOT_FINESS') ?? r.string('ESTABLISHMENT_FINESS')).split(',').map((f) => f.trim()).filter(Boolean),
+      horizonDays: r.int('CDRI_LOT_HORIZON_DAYS', 1, 60),
+      mode: r.oneOf('CDRI_LOT_MODE', ['unit-fanout', 'lot-exchange'] as const),
+      concurrency: r.int('CDRI_LOT_CONCURRENCY', 1, 1000),
+      ratePerSecond: r.int('CDRI_LOT_RATE_PER_SECOND', 1, 100000),
+      attempts: r.int('CDRI_LOT_ATTEMPTS', 1, 100),
+      backoffMs: r.int('CDRI_LOT_BACKOFF_MS', 10, 3600000),
+      chunkSize: r.int('CDRI_LOT_CHUNK_SIZE', 1, 100000),
+      pollIntervalMs: r.int('CDRI_LOT_POLL_INTERVAL_MS', 10, 600000),
+    },
+    gapOutbound: gapHost
+      ? {
+          host: gapHost,
+          port: r.int('GAP_MLLP_PORT', 1, 65535),
+          timeoutMs: r.int('GAP_MLLP_TIMEOUT_MS', 100, 600000),
+          retries: r.int('GAP_MLLP_RETRIES', 0, 100),
+          tls: r.bool('GAP_MLLP_TLS', false)
+            ? { caFile: r.file('GAP_MLLP_TLS_CA_FILE'), certFile: r.file('GAP_MLLP_TLS_CERT_FILE'), keyFile: r.file('GAP_MLLP_TLS_KEY_FILE') }
+            : undefined,
+        }
+      : undefined,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     http: { host: r.string('HTTP_HOST'), port: r.int('HTTP_PORT', 0, 65535), tls: tlsFiles(r, 'HTTP') },
     mllp: {
@@ -127,6 +161,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     faultInjection: r.optionalString('TEST_FAULT_INJECTION') ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const) : undefined,
   };
   r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be 9 characters (FINESS)');
+  for (const f of config.lots.finess) r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(f), 'CDRI_LOT_FINESS: each entry must be a FINESS (9 characters)');
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return config;
 }

@@ -28,6 +28,30 @@ export const FHIR_INTERACTIONS: FhirInteraction[] = [
     path: '/fhir/CoverageEligibilityResponse/:id',
     documentation: 'A stored rights answer, with when it was given and until when it holds.',
   },
+  {
+    resource: 'CoverageEligibilityRequest',
+    kind: 'operation',
+    name: 'submit-batch',
+    method: 'POST',
+    path: '/fhir/CoverageEligibilityRequest/$submit-batch',
+    documentation: 'A Bundle of requests checked as a lot (nightly re-check); answers 202 with the Task to follow.',
+  },
+  {
+    resource: 'Task',
+    kind: 'read',
+    name: 'read',
+    method: 'GET',
+    path: '/fhir/Task/:id',
+    documentation: 'A CDRi lot: status, counts (total, done, failed, changed), percentage and ETA.',
+  },
+  {
+    resource: 'List',
+    kind: 'read',
+    name: 'read',
+    method: 'GET',
+    path: '/fhir/List/:id',
+    documentation: 'The rights-change worklist of a lot (same id as its Task): closed rights, organism changed, exoneration lost, unknown patient.',
+  },
   { resource: '', kind: 'capabilities', name: 'capabilities', method: 'GET', path: '/fhir/metadata', documentation: 'This statement.' },
 ];
 

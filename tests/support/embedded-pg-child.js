@@ -33,26 +33,37 @@ const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 // Keeps the process alive while the server runs (the postgres child handle alone would too, but be explicit).
 const keepAlive = setInterval(() => undefined, 60_000);
 
+// Handlers go in before "ready" is printed: the parent may signal the moment it reads that line.
+let handle;
+let stopping = false;
+const shutdown = () => {
+  if (stopping || !handle) {
+    stopping = true; // a signal during startup: stop as soon as the server is up
+    return;
+  }
+  stopping = true;
+  handle.stop().then(
+    () => {
+      emit({ event: 'stopped' });
+      clearInterval(keepAlive);
+    },
+    (err) => {
+      emit({ event: 'error', name: err.name, message: err.message, log: recentLog });
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+
 startEmbeddedPostgres({ dataDir: arg('data-dir'), port: Number(arg('port')), log }).then(
-  (handle) => {
+  (started) => {
+    handle = started;
     emit({ event: 'ready', url: handle.url, pid: process.pid });
-    let stopping = false;
-    const shutdown = () => {
-      if (stopping) return;
-      stopping = true;
-      handle.stop().then(
-        () => {
-          emit({ event: 'stopped' });
-          clearInterval(keepAlive);
-        },
-        (err) => {
-          emit({ event: 'error', name: err.name, message: err.message, log: recentLog });
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
+    if (stopping) {
+      stopping = false;
+      shutdown();
+    }
   },
   (err) => {
     emit({ event: 'error', name: err.name, message: err.message, log: recentLog });

@@ -31,6 +31,7 @@ const fullQuery: AmoRightsQuery = {
   dateOfCare: '2025-03-14',
   finess: '750000010',
   correlationId: 'corr-<1>&\'2\'',
+  requestId: 'chk-4f1c<&>"2"',
 };
 
 const fullAnswer: AmoRightsAnswer = {
@@ -56,6 +57,7 @@ describe('CDRi codec — requests', () => {
     expect(xml).toContain('http://www.w3.org/2003/05/soap-envelope');
     expect(xml).toContain('<cdri:rechercherDroits>');
     expect(xml).toContain('<ctx:Temps>2025-03-14T08:00:00.000Z</ctx:Temps>');
+    expect(xml).toContain('<cdri:idRequete>chk-4f1c&lt;&amp;&gt;&quot;2&quot;</cdri:idRequete>');
     expect(parseRightsRequest(xml)).toEqual({ query: fullQuery, context });
   });
 
@@ -64,6 +66,7 @@ describe('CDRi codec — requests', () => {
     const xml = buildRightsRequest(query, context);
     expect(xml).not.toContain('assure>');
     expect(xml).not.toContain('dateNaissance');
+    expect(xml).not.toContain('idRequete');
     expect(parseRightsRequest(xml).query).toEqual(query);
   });
 
@@ -99,6 +102,8 @@ describe('CDRi codec — requests', () => {
       good.replace('<cdri:rangNaissance>2<', '<cdri:rangNaissance>12<'),
       good.replace(/<ctx:IDAM>[^<]*<\/ctx:IDAM>/, ''),
       good.replace(`<cdri:nir>${NIR}</cdri:nir>`, `<cdri:nir>${NIR}</cdri:nir><cdri:nir>${NIR}</cdri:nir>`),
+      good.replace(/<cdri:idRequete>[^<]*<\/cdri:idRequete>/, '<cdri:idRequete>with space</cdri:idRequete>'),
+      good.replace(/<cdri:idRequete>[^<]*<\/cdri:idRequete>/, `<cdri:idRequete>${'x'.repeat(65)}</cdri:idRequete>`),
     ];
     for (const xml of cases) {
       let caught: unknown;

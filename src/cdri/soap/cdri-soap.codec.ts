@@ -10,10 +10,14 @@
  * Why SOAP 1.2: it is the current version, its Fault has a Code (Sender/Receiver) plus a Subcode,
  * which lets us tell "your request is wrong" (final) from "we failed" without guessing from text.
  * SOAP 1.2 also forbids DTDs, so we reject any DOCTYPE outright (no entity-expansion games).
+ *
+ * Questions carry our IdRequete (idempotency key); the building blocks (context header, question, answer) are exported
+ * for the lot operations in cdri-lot.codec.ts, which wrap the same elements.
  */
-import { XMLParser } from 'fast-xml-parser';
 import { AmoRightsAnswer, AmoRightsError, AmoRightsQuery, RightsStatus } from '../amo-rights.port';
-import { CdriXmlNode, el, escapeXml, list, node, opt, readBool, readDate, readText, redact } from './cdri-soap.xml';
+import { CdriXmlNode, el, escapeXml, Fail, list, node, opt, parseSoapEnvelope, readBool, readDate, readText, redact } from './cdri-soap.xml';
+
+export { parseSoapEnvelope } from './cdri-soap.xml';
 
 export const SOAP12_NS = 'http://www.w3.org/2003/05/soap-envelope';
 export const CDRI_NS = 'urn:passerelle:modelled:cdri:droits:1';
@@ -38,6 +42,11 @@ export const CDRI_FAULT_CODES = {
   REQUETE_INVALIDE: 'Sender',
   NIR_INVALIDE: 'Sender',
   CONTEXTE_INVALIDE: 'Sender',
+  // An IdRequete already used for another question; the lot operations' own refusals.
+  ID_REQUETE_REUTILISE: 'Sender',
+  LOT_INCONNU: 'Sender',
+  LOT_DEJA_DEPOSE: 'Sender',
+  CURSEUR_INVALIDE: 'Sender',
   ERREUR_TECHNIQUE: 'Receiver',
   SERVICE_INDISPONIBLE: 'Receiver',
 } as const;
@@ -53,52 +62,68 @@ export function faultHttpStatus(code: string): number {
   return isInvalidRequestFault(code) ? 400 : 500;
 }
 
-const STATUS_TO_WIRE: Record<RightsStatus, string> = {
-  OPEN: 'OUVERTS',
-  CLOSED: 'FERMES',
-  UNKNOWN_PATIENT: 'PATIENT_INCONNU',
-};
+const STATUS_TO_WIRE: Record<RightsStatus, string> = { OPEN: 'OUVERTS', CLOSED: 'FERMES', UNKNOWN_PATIENT: 'PATIENT_INCONNU' };
 const WIRE_TO_STATUS = new Map(Object.entries(STATUS_TO_WIRE).map(([k, v]) => [v, k as RightsStatus]));
 
-function envelope(header: string, body: string): string {
+/**
+ * IdRequete [modelled]: our stable id of a question (printable ASCII, no space, 1-64 chars — a UUID fits). The insurer
+ * answers a repeated id with its stored answer instead of checking again.
+ */
+export const REQUEST_ID_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
+/** SOAP 1.2 envelope; `extraNs` declares more prefixes (the lot operations add theirs). */
+export function soapEnvelope(header: string, body: string, extraNs = ''): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<env:Envelope xmlns:env="${SOAP12_NS}" xmlns:cdri="${CDRI_NS}" xmlns:ctx="${CTX_NS}">` +
+    `<env:Envelope xmlns:env="${SOAP12_NS}" xmlns:cdri="${CDRI_NS}" xmlns:ctx="${CTX_NS}"${extraNs}>` +
     (header ? `<env:Header>${header}</env:Header>` : '') +
     `<env:Body>${body}</env:Body></env:Envelope>`
   );
 }
 
-export function buildRightsRequest(query: AmoRightsQuery, context: CdriContext, now: Date = new Date()): string {
-  const header =
+/**
+ * The context header (INSi "ContexteLM" spirit). `emitter` (FINESS) is optional only for lot polling, where the
+ * structure certificate already says who asks.
+ */
+export function buildContextHeader(identifier: string, emitter: string | undefined, context: CdriContext, now: Date): string {
+  return (
     `<ctx:ContexteLM>` +
-    el('ctx:Identifiant', query.correlationId) +
+    el('ctx:Identifiant', identifier) +
     el('ctx:Temps', now.toISOString()) +
-    el('ctx:Emetteur', query.finess) +
+    opt('ctx:Emetteur', emitter) +
     `<ctx:LPS>` +
     el('ctx:Nom', context.softwareName) +
     el('ctx:IDAM', context.authorisationNumber) +
     el('ctx:Version', context.softwareVersion) +
     el('ctx:Instance', context.installId) +
-    `</ctx:LPS></ctx:ContexteLM>`;
-  const body =
-    `<cdri:rechercherDroits>` +
+    `</ctx:LPS></ctx:ContexteLM>`
+  );
+}
+
+/** The question itself (IdRequete, beneficiary, assuré, date of care): shared by the unit request and lot items. */
+export function questionElements(query: Omit<AmoRightsQuery, 'finess' | 'correlationId'>): string {
+  return (
+    opt('cdri:idRequete', query.requestId) +
     `<cdri:beneficiaire>` +
     el('cdri:nir', query.nir) +
     opt('cdri:dateNaissance', query.birthDate) +
     opt('cdri:rangNaissance', query.birthRank?.toString()) +
     `</cdri:beneficiaire>` +
     (query.assureNir ? `<cdri:assure>${el('cdri:nir', query.assureNir)}</cdri:assure>` : '') +
-    el('cdri:dateSoins', query.dateOfCare) +
-    el('cdri:finess', query.finess) +
-    `</cdri:rechercherDroits>`;
-  return envelope(header, body);
+    el('cdri:dateSoins', query.dateOfCare)
+  );
 }
 
-export function buildRightsResponse(answer: AmoRightsAnswer): string {
+export function buildRightsRequest(query: AmoRightsQuery, context: CdriContext, now: Date = new Date()): string {
+  const header = buildContextHeader(query.correlationId, query.finess, context, now);
+  const body = `<cdri:rechercherDroits>${questionElements(query)}${el('cdri:finess', query.finess)}</cdri:rechercherDroits>`;
+  return soapEnvelope(header, body);
+}
+
+/** The elements of an answer, without their wrapper: the unit response and each lot result carry the same ones. */
+export function answerElements(answer: AmoRightsAnswer): string {
   const o = answer.organism;
-  const body =
-    `<cdri:rechercherDroitsReponse>` +
+  return (
     el('cdri:statut', STATUS_TO_WIRE[answer.status]) +
     (o
       ? `<cdri:organisme>${el('cdri:grandRegime', o.grandRegime)}${el('cdri:caisse', o.caisse)}` +
@@ -129,9 +154,12 @@ export function buildRightsResponse(answer: AmoRightsAnswer): string {
           .join('') +
         `</cdri:beneficiaires>`
       : '') +
-    el('cdri:referenceAssureur', answer.insurerReference) +
-    `</cdri:rechercherDroitsReponse>`;
-  return envelope('', body);
+    el('cdri:referenceAssureur', answer.insurerReference)
+  );
+}
+
+export function buildRightsResponse(answer: AmoRightsAnswer): string {
+  return soapEnvelope('', `<cdri:rechercherDroitsReponse>${answerElements(answer)}</cdri:rechercherDroitsReponse>`);
 }
 
 export function buildFault(code: string, text: string): string {
@@ -139,90 +167,81 @@ export function buildFault(code: string, text: string): string {
   const body =
     `<env:Fault><env:Code>${el('env:Value', top)}<env:Subcode>${el('env:Value', `cdri:${code}`)}</env:Subcode></env:Code>` +
     `<env:Reason><env:Text xml:lang="fr">${escapeXml(text)}</env:Text></env:Reason></env:Fault>`;
-  return envelope('', body);
+  return soapEnvelope('', body);
 }
 
-// Namespace prefixes are dropped: the element names are ours and unambiguous, and it spares us from
-// depending on the prefixes a given insurer stack chooses. Values stay strings ("01" must not become 1).
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
-
-/** Parses a SOAP envelope, or throws `onError(reason)`; never echoes the payload. */
-function parseEnvelope(xml: string, onError: (reason: string) => Error): { header: CdriXmlNode; body: CdriXmlNode } {
-  if (typeof xml !== 'string' || xml.length === 0) throw onError('empty message');
-  if (/<!DOCTYPE/i.test(xml)) throw onError('DTD not allowed in SOAP 1.2');
-  let doc: unknown;
-  try {
-    doc = parser.parse(xml, true);
-  } catch {
-    throw onError('not well-formed XML');
-  }
-  const env = node(node(doc).Envelope);
-  const body = node(env.Body);
-  if (!env.Body || typeof env.Body !== 'object') throw onError('not a SOAP envelope');
-  return { header: node(env.Header), body };
-}
-
-const invalidRequest = (reason: string) => new AmoRightsError('INVALID_QUERY', `malformed CDRi request: ${reason}`, 'REQUETE_MALFORMEE');
-
-/** Decodes a request (used by the simulator). Throws AmoRightsError('INVALID_QUERY') when malformed. */
-export function parseRightsRequest(xml: string): { query: AmoRightsQuery; context: CdriContext } {
-  const { header, body } = parseEnvelope(xml, invalidRequest);
-  const req = node(body.rechercherDroits);
-  if (!body.rechercherDroits) throw invalidRequest('missing rechercherDroits');
+/** Reads the context header: the software context, the Identifiant and the Emetteur (FINESS) when present. */
+export function parseContextHeader(header: CdriXmlNode, fail: Fail): { context: CdriContext; identifier: string; emitter?: string } {
   const ctx = node(header.ContexteLM);
   const lps = node(ctx.LPS);
-  const benef = node(req.beneficiaire);
-  const fail = invalidRequest;
-  const rank = readText(benef, 'rangNaissance', fail, false);
-  if (rank !== undefined && !/^[1-9]$/.test(rank)) throw fail('rangNaissance must be 1-9');
-  const assureNir = req.assure ? readText(node(req.assure), 'nir', fail) : undefined;
-  const query: AmoRightsQuery = {
-    nir: readText(benef, 'nir', fail),
-    dateOfCare: readDate(req, 'dateSoins', fail),
-    finess: readText(req, 'finess', fail),
-    correlationId: readText(ctx, 'Identifiant', fail),
-  };
-  const birthDate = readDate(benef, 'dateNaissance', fail, false);
-  if (birthDate !== undefined) query.birthDate = birthDate;
-  if (rank !== undefined) query.birthRank = Number(rank);
-  if (assureNir !== undefined) query.assureNir = assureNir;
   const context: CdriContext = {
     softwareName: readText(lps, 'Nom', fail),
     authorisationNumber: readText(lps, 'IDAM', fail),
     softwareVersion: readText(lps, 'Version', fail),
     installId: readText(lps, 'Instance', fail),
   };
+  const emitter = readText(ctx, 'Emetteur', fail, false);
+  return { context, identifier: readText(ctx, 'Identifiant', fail), ...(emitter !== undefined ? { emitter } : {}) };
+}
+
+/** Reads what questionElements wrote. */
+export function readQuestion(req: CdriXmlNode, fail: Fail): Omit<AmoRightsQuery, 'finess' | 'correlationId'> {
+  const benef = node(req.beneficiaire);
+  const rank = readText(benef, 'rangNaissance', fail, false);
+  if (rank !== undefined && !/^[1-9]$/.test(rank)) throw fail('rangNaissance must be 1-9');
+  const requestId = readText(req, 'idRequete', fail, false);
+  if (requestId !== undefined && !REQUEST_ID_PATTERN.test(requestId)) throw fail('idRequete must be 1-64 printable characters');
+  const question: Omit<AmoRightsQuery, 'finess' | 'correlationId'> = {
+    nir: readText(benef, 'nir', fail),
+    dateOfCare: readDate(req, 'dateSoins', fail),
+  };
+  const birthDate = readDate(benef, 'dateNaissance', fail, false);
+  if (birthDate !== undefined) question.birthDate = birthDate;
+  if (rank !== undefined) question.birthRank = Number(rank);
+  if (req.assure) question.assureNir = readText(node(req.assure), 'nir', fail);
+  if (requestId !== undefined) question.requestId = requestId;
+  return question;
+}
+
+const invalidRequest = (reason: string) => new AmoRightsError('INVALID_QUERY', `malformed CDRi request: ${reason}`, 'REQUETE_MALFORMEE');
+
+/** Decodes a request (used by the simulator). Throws AmoRightsError('INVALID_QUERY') when malformed. */
+export function parseRightsRequest(xml: string): { query: AmoRightsQuery; context: CdriContext } {
+  const { header, body } = parseSoapEnvelope(xml, invalidRequest);
+  if (!body.rechercherDroits) throw invalidRequest('missing rechercherDroits');
+  const req = node(body.rechercherDroits);
+  const { context, identifier } = parseContextHeader(header, invalidRequest);
+  const question = readQuestion(req, invalidRequest);
+  const query: AmoRightsQuery = { ...question, finess: readText(req, 'finess', invalidRequest), correlationId: identifier };
   return { query, context };
 }
 
 const badResponse = (reason: string) =>
   new AmoRightsError('INSURER_FAULT', `malformed insurer response: ${reason}`, 'REPONSE_MALFORMEE');
 
-/** Turns a SOAP 1.2 Fault into AmoRightsError('INSURER_FAULT', …, subcode or Sender/Receiver). */
-function faultError(fault: CdriXmlNode): AmoRightsError {
+/** Throws the SOAP 1.2 Fault of a body, if any, as AmoRightsError('INSURER_FAULT', …, subcode or Sender/Receiver). */
+export function throwIfFault(body: CdriXmlNode): void {
+  if (body.Fault === undefined) return;
+  const fault = node(body.Fault);
   const code = node(fault.Code);
   const localName = (v: unknown) => (typeof v === 'string' ? v.replace(/^[^:]*:/, '') : undefined);
   const insurerCode = localName(node(code.Subcode).Value) ?? localName(code.Value) ?? 'INCONNU';
   const reasonText = node(fault.Reason).Text;
   const text = typeof reasonText === 'string' ? reasonText : Array.isArray(reasonText) ? String(reasonText[0]) : '';
   // The insurer may echo identifiers in its text: redact before it can reach any log line.
-  return new AmoRightsError('INSURER_FAULT', `insurer SOAP fault ${insurerCode}: ${redact(text)}`, insurerCode);
+  throw new AmoRightsError('INSURER_FAULT', `insurer SOAP fault ${insurerCode}: ${redact(text)}`, insurerCode);
 }
 
 /** Decodes a response; throws AmoRightsError('INSURER_FAULT', …, faultcode) on a SOAP Fault. */
 export function parseRightsResponse(xml: string): AmoRightsAnswer {
-  const { body } = parseEnvelope(xml, badResponse);
-  if (body.Fault !== undefined) throw faultError(node(body.Fault));
+  const { body } = parseSoapEnvelope(xml, badResponse);
+  throwIfFault(body);
   if (!body.rechercherDroitsReponse) throw badResponse('missing rechercherDroitsReponse');
-  const r = node(body.rechercherDroitsReponse);
-  const fail = badResponse;
+  return readAnswer(node(body.rechercherDroitsReponse), badResponse);
+}
+
+/** Reads what answerElements wrote. */
+export function readAnswer(r: CdriXmlNode, fail: Fail): AmoRightsAnswer {
   const status = WIRE_TO_STATUS.get(readText(r, 'statut', fail));
   if (!status) throw fail('unknown statut');
   const answer: AmoRightsAnswer = {

@@ -3,6 +3,7 @@
  * the objects fast-xml-parser returns, and redaction of insurer-supplied text.
  * Kept apart so the codec file only holds the contract itself.
  */
+import { XMLParser } from 'fast-xml-parser';
 
 /** A parsed element: child name → string (leaf), object (element), or array (repeated element). */
 export type CdriXmlNode = Record<string, unknown>;
@@ -89,4 +90,31 @@ export function redact(text: string): string {
     .replace(/\d{8,}/g, '[redacted]')
     .replace(/\d{4}-\d{2}-\d{2}|\d{2}\/\d{2}\/\d{4}/g, '[date]')
     .slice(0, MAX_INSURER_TEXT);
+}
+
+// Namespace prefixes are dropped: the element names are ours and unambiguous, and it spares us from
+// depending on the prefixes a given insurer stack chooses. Values stay strings ("01" must not become 1).
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+/** Parses a SOAP envelope, or throws `onError(reason)`; never echoes the payload. */
+export function parseSoapEnvelope(xml: string, onError: Fail): { header: CdriXmlNode; body: CdriXmlNode } {
+  if (typeof xml !== 'string' || xml.length === 0) throw onError('empty message');
+  if (/<!DOCTYPE/i.test(xml)) throw onError('DTD not allowed in SOAP 1.2');
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml, true);
+  } catch {
+    throw onError('not well-formed XML');
+  }
+  const env = node(node(doc).Envelope);
+  const body = node(env.Body);
+  if (!env.Body || typeof env.Body !== 'object') throw onError('not a SOAP envelope');
+  return { header: node(env.Header), body };
 }

@@ -6,13 +6,8 @@ import { ControlIdGenerator } from '../control-id';
 import { AckCode, buildAck, buildNakFromRaw, Hl7Issue } from '../hl7-ack';
 import { Hl7Message, Hl7ParseError, parseHl7 } from '../hl7-message';
 import { extractAdtFacts, validatePamFr } from '../pam-fr-validation';
-import { AdtDispatcher, CDRI_TRIGGER_EVENTS, StoredAdtFacts } from './adt-dispatcher';
+import { needsDispatch, StoredAdtFacts } from './adt-dispatcher';
 import { InboxRecord, InboxWriter } from './inbox-writer';
-
-/** Only accepted messages that trigger follow-up work go through the outbox; the rest are stored as done. */
-function needsDispatch(facts: StoredAdtFacts): boolean {
-  return CDRI_TRIGGER_EVENTS.has(facts.event) && !!facts.nir;
-}
 
 export interface Hl7InboundOptions {
   defaultCharset: string;
@@ -31,7 +26,8 @@ export class Hl7InboundHandler {
 
   constructor(
     private readonly writer: InboxWriter,
-    private readonly dispatcher: AdtDispatcher,
+    /** Called after an accepted message with follow-up work is stored (wakes the dispatcher in this process). */
+    private readonly onFollowUp: () => void,
     private readonly metrics: Metrics,
     private readonly log: AppLogger,
     private readonly opts: Hl7InboundOptions,
@@ -86,6 +82,8 @@ export class Hl7InboundHandler {
         dateOfCare: (validation.event === 'A05' ? adt.plannedDate : undefined) ?? adt.admitDate,
         finess: adt.siteFiness ?? adt.finess,
         sendingApplication: adt.sendingApp,
+        visitNumber: adt.visitNumber,
+        ipp: adt.patientIds.find((p) => p.typeCode === 'PI')?.id,
       };
     }
     const ack = buildAck(msg, { code: ackCode, errors: issues, controlId: this.ids.next(), ...this.ours() });
@@ -102,8 +100,8 @@ export class Hl7InboundHandler {
     if (ackCode !== 'AA') {
       this.log.warn({ event: validation.event, ack: ackCode, issues: issues.map((i) => `${i.segment}-${i.field ?? ''} ${i.code}: ${i.text}`) }, 'HL7 message refused');
     } else if (facts && needsDispatch(facts)) {
-      // Dispatch runs after the ACK is decided; a crash before it runs is caught by the sweep (dispatched_at NULL).
-      this.dispatcher.dispatch(result.id, facts, correlationId).catch((err) => this.log.error({ err, inboxId: result.id }, 'Dispatch failed; the sweep will retry'));
+      // The follow-up runs off the ACK path, in batches (AdtDispatcher); dispatched_at stays NULL until it is done.
+      this.onFollowUp();
     }
     return ack;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../persistence/sql';
 
 export interface InboxRecord {
   sendingApplication: string | null;
@@ -41,7 +41,7 @@ export class InboxWriter {
   private queue: Pending[] = [];
   private flushing = false;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Sql) {}
 
   store(record: InboxRecord): Promise<StoreResult> {
     return new Promise((resolve, reject) => {
@@ -78,7 +78,7 @@ export class InboxWriter {
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
     });
     // ON CONFLICT DO NOTHING without a target also covers repeats inside this very batch: the first one wins.
-    const inserted: Array<{ id: string }> = await this.dataSource.query(
+    const inserted = await this.db.rows<{ id: string }>(
       `INSERT INTO inbox_message (id, sending_application, sending_facility, control_id, message_type, event, raw,
          charset, status, ack_code, ack, correlation_id, facts, dispatched_at)
        VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING RETURNING id`,
@@ -94,7 +94,7 @@ export class InboxWriter {
   }
 
   private async original(r: InboxRecord): Promise<StoreResult> {
-    const rows: Array<{ id: string; ack: Buffer }> = await this.dataSource.query(
+    const rows = await this.db.rows<{ id: string; ack: Buffer }>(
       `SELECT id, ack FROM inbox_message
         WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2
           AND control_id = $3`,

@@ -1,5 +1,6 @@
 /**
- * Options, statistics and the seeded RNG of the CDRi simulator (kept apart to keep the server small).
+ * Options, statistics, the seeded RNG and the rate-limit bucket of the CDRi simulator (kept apart to keep the server
+ * small).
  */
 import { SLOW_SCENARIO_DELAY_MS } from './simulated-patients';
 
@@ -43,6 +44,12 @@ export interface CdriSimulatorOptions {
   /** Requests per second beyond this → 429 with Retry-After (token bucket, burst = rate). */
   rateLimitPerSecond?: number;
   tls?: CdriSimulatorTls;
+  /** Lot items the simulated insurer processes per second, all lots together (default 500). */
+  lotThroughputPerSecond: number;
+  /** How late a lot item of the SLOW scenario (or hit by the random timeout fault) comes out (default 30 s). */
+  lotSlowItemDelayMs: number;
+  /** Most results one lot poll returns (default 500; the client may ask for fewer). */
+  lotPageSize: number;
 }
 
 /** Plain counters; `stats()` adds the per-NIR view. */
@@ -60,6 +67,12 @@ export interface CdriSimulatorCounters {
   inFlight: number;
   /** TCP connections accepted: with a keep-alive client it stays far below `calls` (no handshake per call). */
   connections: number;
+  /** Lots accepted (an idempotent resubmission is not counted again). */
+  lotsSubmitted: number;
+  /** Lot items given a result (answer or item error). */
+  lotItemsProcessed: number;
+  /** Lot operations (deposit or poll) received, whatever the outcome. */
+  lotCalls: number;
 }
 
 export interface CdriSimulatorStats extends CdriSimulatorCounters {
@@ -67,10 +80,17 @@ export interface CdriSimulatorStats extends CdriSimulatorCounters {
   distinctNirs: number;
   /** Live per-NIR count of calls (same as CdriSimulator.callsFor). */
   callsFor(nir: string): number;
+  /** Checks performed, all NIRs together: distinct IdRequete answered, plus every answered question without one. */
+  distinctChecks: number;
+  /** Live per-NIR count of checks (same as CdriSimulator.checksFor). */
+  checksFor(nir: string): number;
 }
 
 export function zeroCounters(inFlight = 0): CdriSimulatorCounters {
-  return { calls: 0, answered: 0, pings: 0, faultsServed: 0, http5xxServed: 0, rateLimitedServed: 0, timeoutsServed: 0, malformed: 0, inFlight, connections: 0 };
+  return {
+    calls: 0, answered: 0, pings: 0, faultsServed: 0, http5xxServed: 0, rateLimitedServed: 0, timeoutsServed: 0, malformed: 0,
+    inFlight, connections: 0, lotsSubmitted: 0, lotItemsProcessed: 0, lotCalls: 0,
+  };
 }
 
 export const DEFAULTS: CdriSimulatorOptions = {
@@ -82,8 +102,13 @@ export const DEFAULTS: CdriSimulatorOptions = {
   faults: { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 },
   seed: 42,
   timeoutDelayMs: SLOW_SCENARIO_DELAY_MS,
+  lotThroughputPerSecond: 500,
+  lotSlowItemDelayMs: SLOW_SCENARIO_DELAY_MS,
+  lotPageSize: 500,
 };
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** A lot deposit carries thousands of questions: its own, larger, limit. */
+export const MAX_LOT_BODY_BYTES = 16 * 1024 * 1024;
 
 /** mulberry32: tiny, fast, good enough to make fault injection reproducible. */
 export function seededRng(seed: number): () => number {
@@ -95,4 +120,37 @@ export function seededRng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Token bucket of `rateLimitPerSecond` (burst = rate); read through a getter so configure() applies at once. */
+export class TokenBucket {
+  private tokens = 0;
+  private at = 0;
+
+  constructor(private readonly rate: () => number | undefined) {
+    this.refill();
+  }
+
+  /** Fills the bucket (start, or a new rate). */
+  refill(): void {
+    this.tokens = this.burst();
+    this.at = Date.now();
+  }
+
+  /** Takes one token: undefined when admitted, else the Retry-After in seconds. No rate = always admitted. */
+  take(): number | undefined {
+    const rate = this.rate();
+    if (rate === undefined || rate <= 0) return undefined;
+    const now = Date.now();
+    this.tokens = Math.min(this.burst(), this.tokens + ((now - this.at) * rate) / 1000);
+    this.at = now;
+    if (this.tokens < 1) return Math.max(1, Math.ceil((1 - this.tokens) / rate));
+    this.tokens -= 1;
+    return undefined;
+  }
+
+  // A rate below 1/s still lets one request through, then one per 1/rate s.
+  private burst(): number {
+    return Math.max(1, this.rate() ?? 0);
+  }
 }

@@ -7,9 +7,13 @@
  * per NIR at run time. On top of that, configurable latency/jitter, random faults from a SEEDED RNG
  * (reproducible runs) and capacity limits (maxConcurrent, rateLimitPerSecond → 429).
  *
+ * Idempotent like the insurer we model: a question carrying an IdRequete already answered gets the stored answer back
+ * at once (cdri-check-ledger.ts), so `checksFor` counts checks while `callsFor` counts HTTP calls (retries included).
+ * A question keeps being worked on when its client gives up, as an insurer would: the client's retry finds the answer.
+ * The lot service (`<path>/lot`, cdri-lot-simulator.ts) shares the same ledger and scenarios.
+ *
  * NIRs are never kept in clear: per-NIR counters are keyed by an HMAC with a per-instance random key.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
@@ -26,9 +30,13 @@ import {
   CdriSimulatorStats,
   DEFAULTS,
   MAX_BODY_BYTES,
+  MAX_LOT_BODY_BYTES,
   seededRng,
+  TokenBucket,
   zeroCounters,
 } from './cdri-simulator.options';
+import { CdriCheckLedger, Outcome } from './cdri-check-ledger';
+import { CdriLotSimulator } from './cdri-lot-simulator';
 import { SimulatedOutcome, simulateRights } from './simulated-patients';
 
 export * from './cdri-simulator.options';
@@ -37,20 +45,28 @@ export class CdriSimulator {
   private opts: CdriSimulatorOptions;
   private server?: http.Server;
   private rng: () => number;
-  private readonly hmacKey = randomBytes(32);
-  private readonly perNir = new Map<string, { calls: number; answered: number }>();
+  private readonly ledger = new CdriCheckLedger();
   private readonly overrides = new Map<string, AmoRightsAnswer>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private counters: CdriSimulatorCounters = zeroCounters();
-  private bucket = { tokens: 0, at: 0 };
+  private readonly bucket: TokenBucket;
+  private readonly lots: CdriLotSimulator;
 
   constructor(options: Partial<CdriSimulatorOptions> = {}) {
     this.opts = { ...DEFAULTS, ...options, faults: { ...DEFAULTS.faults, ...options.faults } };
     this.rng = seededRng(this.opts.seed);
-    this.refillBucket(true);
+    this.bucket = new TokenBucket(() => this.opts.rateLimitPerSecond);
+    this.lots = new CdriLotSimulator({
+      ledger: this.ledger,
+      options: () => this.opts,
+      counters: () => this.counters,
+      decide: (query, key) => this.decide(query, key),
+      later: (ms, value) => this.later(ms, value),
+    });
   }
 
-  async start(): Promise<{ port: number; url: string }> {
+  /** `url`: the unit service; `lotUrl`: the lot service (`<url>/lot`). */
+  async start(): Promise<{ port: number; url: string; lotUrl: string }> {
     if (this.server) throw new Error('CdriSimulator already started');
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
     const tls = this.opts.tls;
@@ -81,7 +97,8 @@ export class CdriSimulator {
     this.server = server;
     const port = (server.address() as AddressInfo).port;
     const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
-    return { port, url: `${tls ? 'https' : 'http'}://${host}:${port}${this.opts.path}` };
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}${this.opts.path}`;
+    return { port, url, lotUrl: `${url}/lot` };
   }
 
   async stop(): Promise<void> {
@@ -89,6 +106,7 @@ export class CdriSimulator {
     this.server = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    this.lots.stop();
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
@@ -99,62 +117,82 @@ export class CdriSimulator {
   configure(partial: Partial<CdriSimulatorOptions>): void {
     this.opts = { ...this.opts, ...partial, faults: { ...this.opts.faults, ...partial.faults } };
     if (partial.seed !== undefined) this.rng = seededRng(partial.seed);
-    if (partial.rateLimitPerSecond !== undefined) this.refillBucket(true);
+    if (partial.rateLimitPerSecond !== undefined) this.bucket.refill();
   }
 
   /** From now on, this NIR gets `answer` (e.g. rights closed between two checks). */
   overrideRights(nir: string, answer: AmoRightsAnswer): void {
-    this.overrides.set(this.keyOf(nir), answer);
+    this.overrides.set(this.ledger.keyOf(nir), answer);
   }
 
   clearOverride(nir: string): void {
-    this.overrides.delete(this.keyOf(nir));
+    this.overrides.delete(this.ledger.keyOf(nir));
   }
 
+  /** HTTP calls about this NIR (unit service), retries and repeats included. */
   callsFor(nir: string): number {
-    return this.perNir.get(this.keyOf(nir))?.calls ?? 0;
+    return this.ledger.callsFor(nir);
   }
 
+  /** HTTP 200 answers with rights sent about this NIR. */
   answeredFor(nir: string): number {
-    return this.perNir.get(this.keyOf(nir))?.answered ?? 0;
+    return this.ledger.answeredFor(nir);
+  }
+
+  /**
+   * Checks of this NIR: distinct IdRequete given an answer (or a Sender fault), through the unit or the lot service,
+   * plus each such answered question sent without an IdRequete. "Checked exactly once" = 1.
+   */
+  checksFor(nir: string): number {
+    return this.ledger.checksFor(nir);
   }
 
   stats(): CdriSimulatorStats {
-    return { ...this.counters, distinctNirs: this.perNir.size, callsFor: (nir) => this.callsFor(nir) };
+    return {
+      ...this.counters,
+      distinctNirs: this.ledger.distinctNirs,
+      distinctChecks: this.ledger.distinctChecks,
+      callsFor: (nir) => this.callsFor(nir),
+      checksFor: (nir) => this.checksFor(nir),
+    };
   }
 
-  /** Zeroes the counters and drops the overrides (options and RNG state are kept). */
+  /** Zeroes the counters, forgets stored answers and lots, drops the overrides (options and RNG state are kept). */
   reset(): void {
     this.counters = zeroCounters(this.counters.inFlight);
-    this.perNir.clear();
+    this.ledger.reset();
+    this.lots.reset();
     this.overrides.clear();
-  }
-
-  private keyOf(nir: string): string {
-    return createHmac('sha256', this.hmacKey).update(nir).digest('base64url');
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === `${this.opts.path}/ping` && req.method === 'GET') {
+    const lotPath = `${this.opts.path}/lot`;
+    if ((path === `${this.opts.path}/ping` || path === `${lotPath}/ping`) && req.method === 'GET') {
       this.counters.pings++;
       return this.sendText(res, 200, 'pong');
     }
-    if (path !== this.opts.path) return this.sendText(res, 404, 'not found');
+    if (path !== this.opts.path && path !== lotPath) return this.sendText(res, 404, 'not found');
     if (req.method !== 'POST') return this.sendText(res, 405, 'method not allowed', { Allow: 'POST' });
+    const isLot = path === lotPath;
+    const limit = isLot ? MAX_LOT_BODY_BYTES : MAX_BODY_BYTES;
     const chunks: Buffer[] = [];
     let size = 0;
     // A client that hangs up mid-upload must not become an unhandled 'error' that kills the process.
     req.on('error', () => undefined);
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         this.sendText(res, 413, 'payload too large', { Connection: 'close' });
         req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size <= MAX_BODY_BYTES) this.process(Buffer.concat(chunks).toString('utf8'), res);
+      if (size > limit) return;
+      const xml = Buffer.concat(chunks).toString('utf8');
+      if (!isLot) return this.process(xml, res);
+      const reply = this.lots.handle(xml);
+      this.sendXml(res, reply.status, reply.xml);
     });
   }
 
@@ -168,54 +206,43 @@ export class CdriSimulator {
       return this.sendXml(res, 400, buildFault('REQUETE_MALFORMEE', 'requête SOAP malformée'));
     }
     this.counters.calls++;
-    const key = this.keyOf(query.nir);
-    const entry = this.perNir.get(key) ?? { calls: 0, answered: 0 };
-    entry.calls++;
-    this.perNir.set(key, entry);
+    const key = this.ledger.keyOf(query.nir);
+    this.ledger.countCall(key);
 
-    // Capacity limits model the insurer's front door: they answer at once, before any latency.
+    // Capacity limits model the insurer's front door: they answer at once, before any latency (and any replay).
     const retryAfter = this.admit();
     if (retryAfter !== undefined) return this.rateLimited(res, retryAfter);
 
     this.counters.inFlight++;
-    const timer = { ref: undefined as NodeJS.Timeout | undefined };
-    res.once('close', () => {
-      this.counters.inFlight--;
-      if (timer.ref) {
-        clearTimeout(timer.ref);
-        this.timers.delete(timer.ref);
-      }
+    res.once('close', () => this.counters.inFlight--);
+    const compute = (): Promise<Outcome> => {
+      const { outcome, delayMs } = this.decide(query, key);
+      if (outcome === 'timeout') this.counters.timeoutsServed++;
+      return this.later(delayMs, outcome);
+    };
+    void this.ledger.obtain(key, query.requestId, compute).then((outcome) => this.serve(res, outcome, key));
+  }
+
+  /** Resolves with `value` after `ms`; the timer is cleared by stop() (the promise is then left pending). */
+  private later<T>(ms: number, value: T): Promise<T> {
+    return new Promise<T>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve(value);
+      }, ms);
+      this.timers.add(timer);
     });
-    const { outcome, delayMs } = this.decide(query, key);
-    if (outcome === 'timeout') this.counters.timeoutsServed++;
-    timer.ref = setTimeout(() => {
-      this.timers.delete(timer.ref as NodeJS.Timeout);
-      this.serve(res, outcome, entry);
-    }, delayMs);
-    this.timers.add(timer.ref);
   }
 
   /** Returns Retry-After seconds when the request must be refused, undefined when admitted. */
   private admit(): number | undefined {
-    const { maxConcurrent, rateLimitPerSecond } = this.opts;
+    const { maxConcurrent } = this.opts;
     if (maxConcurrent !== undefined && this.counters.inFlight >= maxConcurrent) return 1;
-    if (rateLimitPerSecond !== undefined && rateLimitPerSecond > 0) {
-      this.refillBucket(false);
-      if (this.bucket.tokens < 1) return Math.max(1, Math.ceil((1 - this.bucket.tokens) / rateLimitPerSecond));
-      this.bucket.tokens -= 1;
-    }
-    return undefined;
+    return this.bucket.take();
   }
 
-  private refillBucket(full: boolean): void {
-    const rate = this.opts.rateLimitPerSecond ?? 0;
-    const now = Date.now();
-    const burst = Math.max(1, rate); // a rate below 1/s still lets one request through, then one per 1/rate s
-    this.bucket.tokens = full ? burst : Math.min(burst, this.bucket.tokens + ((now - this.bucket.at) * rate) / 1000);
-    this.bucket.at = now;
-  }
-
-  private decide(query: AmoRightsQuery, key: string): { outcome: SimulatedOutcome | 'timeout'; delayMs: number } {
+  /** This question's outcome and delay: seeded random faults first, then the override or the scenario. */
+  private decide(query: AmoRightsQuery, key: string): { outcome: Outcome; delayMs: number } {
     const { faults, latencyMs, jitterMs } = this.opts;
     // Always draw the same number of values so one request's faults do not shift the next one's.
     const [r429, r5xx, rTimeout, rFault, rJitter] = [this.rng(), this.rng(), this.rng(), this.rng(), this.rng()];
@@ -232,12 +259,13 @@ export class CdriSimulator {
     return { outcome, delayMs: Math.max(delayMs, scenarioDelay) };
   }
 
-  private serve(res: http.ServerResponse, outcome: SimulatedOutcome | 'timeout', entry: { answered: number }): void {
+  private serve(res: http.ServerResponse, outcome: Outcome, key: string): void {
+    if (res.headersSent || res.destroyed) return; // the client gave up: nothing is sent, nothing is counted as sent
     // A client still waiting after the held delay gets what a front gateway would send.
     if (outcome === 'timeout') return this.sendText(res, 504, 'gateway timeout');
     switch (outcome.kind) {
       case 'answer':
-        entry.answered++;
+        this.ledger.countAnswered(key);
         this.counters.answered++;
         return this.sendXml(res, 200, buildRightsResponse(outcome.answer));
       case 'fault':

@@ -1,0 +1,38 @@
+import { GatewayError } from '../../common/gateway-error';
+import { NewLotItem } from './lot-store';
+
+const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number'] as const;
+
+/** DD/MM/YYYY (French GAP exports) or YYYY-MM-DD → YYYY-MM-DD. */
+function isoDate(v: string): string | undefined {
+  const fr = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(v);
+  if (fr) return `${fr[3]}-${fr[2]}-${fr[1]}`;
+  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
+}
+
+/**
+ * The patient list a GAP exports: a header line naming the columns (nir and date_of_care required; birth_date,
+ * ipp, visit_number optional), separated by ';' or ','. Errors name the line and column, never the value.
+ */
+export function parseLotCsv(text: string): Array<NewLotItem & { field: string }> {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw new GatewayError('INVALID_INPUT', 'CSV needs a header line and at least one patient', 'line 1');
+  const sep = lines[0].includes(';') ? ';' : ',';
+  const header = lines[0].split(sep).map((h) => h.trim().toLowerCase());
+  for (const required of ['nir', 'date_of_care']) {
+    if (!header.includes(required)) throw new GatewayError('INVALID_INPUT', `CSV header must name the column ${required}`, 'line 1');
+  }
+  const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
+  if (unknown.length) throw new GatewayError('INVALID_INPUT', `Unknown CSV columns: ${unknown.join(', ')} (expected ${COLUMNS.join(', ')})`, 'line 1');
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(sep).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    const get = (name: string) => cells[header.indexOf(name)] || undefined;
+    const at = `line ${i + 2}`;
+    const dateOfCare = isoDate(get('date_of_care') ?? '');
+    if (!dateOfCare) throw new GatewayError('INVALID_INPUT', `${at}: date_of_care must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, date_of_care`);
+    const birth = get('birth_date');
+    const birthDate = birth ? isoDate(birth) : undefined;
+    if (birth && !birthDate) throw new GatewayError('INVALID_INPUT', `${at}: birth_date must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, birth_date`);
+    return { nir: get('nir') ?? '', dateOfCare, birthDate, ipp: get('ipp'), visitNumber: get('visit_number'), source: 'csv', field: `${at}, nir` };
+  });
+}

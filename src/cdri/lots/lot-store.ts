@@ -1,0 +1,227 @@
+import { Sql } from '../../persistence/sql';
+import { AmoRightsAnswer } from '../amo-rights.port';
+import { RightsChange } from './rights-change';
+
+export type LotMode = 'unit-fanout' | 'lot-exchange';
+export type LotTrigger = 'schedule' | 'manual' | 'fhir' | 'csv';
+export type LotState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface Lot {
+  id: string;
+  finess: string;
+  lotDate: string;
+  horizonDays: number;
+  mode: LotMode;
+  trigger: LotTrigger;
+  requestedBy: string;
+  state: LotState;
+  total: number;
+  correlationId: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface LotItem {
+  id: string;
+  lotId: string;
+  nir: string;
+  birthDate: string | null;
+  ipp: string | null;
+  visitNumber: string | null;
+  dateOfCare: string;
+  state: 'pending' | 'done' | 'failed';
+  change: RightsChange | null;
+  answer: AmoRightsAnswer | null;
+  chunkNo: number | null;
+  rightsCheckId: string | null;
+}
+
+export interface NewLotItem {
+  nir: string;
+  dateOfCare: string;
+  birthDate?: string;
+  ipp?: string;
+  visitNumber?: string;
+  source: string;
+}
+
+export interface LotCounts {
+  total: number;
+  pending: number;
+  done: number;
+  failed: number;
+  changed: number;
+}
+
+const LOT_COLUMNS = `id, finess, to_char(lot_date, 'YYYY-MM-DD') AS "lotDate", horizon_days AS "horizonDays", mode, trigger,
+  requested_by AS "requestedBy", state, total, correlation_id AS "correlationId", created_at AS "createdAt",
+  started_at AS "startedAt", finished_at AS "finishedAt"`;
+const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, to_char(${t}.birth_date, 'YYYY-MM-DD') AS "birthDate",
+  ${t}.ipp, ${t}.visit_number AS "visitNumber", to_char(${t}.date_of_care, 'YYYY-MM-DD') AS "dateOfCare", ${t}.state, ${t}.change,
+  ${t}.answer, ${t}.chunk_no AS "chunkNo", ${t}.rights_check_id AS "rightsCheckId"`;
+const ITEM_COLUMNS = itemColumns('cdri_lot_item');
+
+/** SQL of the night lots. Every state change is one guarded statement, so a replay after a crash is harmless. */
+export class LotStore {
+  constructor(private readonly db: Sql) {}
+
+  /** Creates a queued lot; for a scheduled lot, returns the night's existing one instead of a second. */
+  async create(l: Pick<Lot, 'finess' | 'lotDate' | 'horizonDays' | 'mode' | 'trigger' | 'requestedBy' | 'correlationId'>): Promise<{ lot: Lot; created: boolean }> {
+    const rows = await this.db.rows<Lot>(
+      `INSERT INTO cdri_lot (finess, lot_date, horizon_days, mode, trigger, requested_by, state, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, 'queued', $7) ON CONFLICT DO NOTHING RETURNING ${LOT_COLUMNS}`,
+      [l.finess, l.lotDate, l.horizonDays, l.mode, l.trigger, l.requestedBy, l.correlationId],
+    );
+    if (rows[0]) return { lot: rows[0], created: true };
+    const existing = await this.db.rows<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE finess = $1 AND lot_date = $2 AND trigger = 'schedule'`, [l.finess, l.lotDate]);
+    return { lot: existing[0], created: false };
+  }
+
+  /** Everyone with a planned, not cancelled encounter in [from, to]; one item per patient and date. */
+  async addPlannedItems(lotId: string, finess: string, from: string, to: string): Promise<number> {
+    return this.db.exec(
+      `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state)
+       SELECT $1, nir, birth_date, ipp, visit_number, planned_date, lower(source_event), 'pending'
+         FROM planned_encounter WHERE finess = $2 AND planned_date BETWEEN $3 AND $4 AND cancelled_at IS NULL
+       ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING`,
+      [lotId, finess, from, to],
+    );
+  }
+
+  /** Explicit lists (FHIR batch, CSV); duplicates of the same patient and date are checked once. */
+  async addItems(lotId: string, items: NewLotItem[]): Promise<number> {
+    let added = 0;
+    for (let i = 0; i < items.length; i += 1000) {
+      const chunk = items.slice(i, i + 1000);
+      added += await this.db.exec(
+        `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state)
+         SELECT $1, t.nir, t.birth_date::date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending'
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+             AS t(nir, birth_date, ipp, visit_number, date_of_care, source)
+         ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING`,
+        [lotId, chunk.map((x) => x.nir), chunk.map((x) => x.birthDate ?? null), chunk.map((x) => x.ipp ?? null),
+          chunk.map((x) => x.visitNumber ?? null), chunk.map((x) => x.dateOfCare), chunk.map((x) => x.source)],
+      );
+    }
+    return added;
+  }
+
+  async refreshTotal(lotId: string): Promise<number> {
+    const rows = await this.db.rows<{ total: number }>(
+      `UPDATE cdri_lot SET total = (SELECT count(*) FROM cdri_lot_item WHERE lot_id = $1) WHERE id = $1 RETURNING total`,
+      [lotId],
+    );
+    return rows[0]?.total ?? 0;
+  }
+
+  async get(id: string): Promise<Lot | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    return this.db.one<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE id = $1`, [id]);
+  }
+
+  /** Starts the oldest queued lot of an establishment unless one is running (the partial unique index decides races). */
+  async startNext(finess: string): Promise<Lot | undefined> {
+    try {
+      return await this.db.one<Lot>(
+        `UPDATE cdri_lot SET state = 'running', started_at = now()
+          WHERE id = (SELECT id FROM cdri_lot WHERE finess = $1 AND state = 'queued' ORDER BY created_at LIMIT 1)
+            AND NOT EXISTS (SELECT 1 FROM cdri_lot WHERE finess = $1 AND state = 'running')
+          RETURNING ${LOT_COLUMNS}`,
+        [finess],
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return undefined; // another process started one first
+      throw err;
+    }
+  }
+
+  async finessWithQueuedLots(): Promise<string[]> {
+    return (await this.db.rows<{ finess: string }>(`SELECT DISTINCT finess FROM cdri_lot WHERE state = 'queued'`)).map((r) => r.finess);
+  }
+
+  async running(): Promise<Lot[]> {
+    return this.db.rows<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE state = 'running' ORDER BY started_at`);
+  }
+
+  async finish(lotId: string, state: 'completed' | 'failed'): Promise<boolean> {
+    return (await this.db.exec(`UPDATE cdri_lot SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [lotId, state])) > 0;
+  }
+
+  async counts(lotId: string): Promise<LotCounts> {
+    const rows = await this.db.rows<{ state: string; n: string; changed: string }>(
+      `SELECT state, count(*) AS n, count(*) FILTER (WHERE change IS NOT NULL AND change <> 'NONE') AS changed
+         FROM cdri_lot_item WHERE lot_id = $1 GROUP BY state`,
+      [lotId],
+    );
+    const c: LotCounts = { total: 0, pending: 0, done: 0, failed: 0, changed: 0 };
+    for (const r of rows) {
+      c[r.state as 'pending' | 'done' | 'failed'] = Number(r.n);
+      c.total += Number(r.n);
+      c.changed += Number(r.changed);
+    }
+    return c;
+  }
+
+  /** Pending item ids after `afterId` (keyset pagination), for queuing. */
+  async pendingIds(lotId: string, afterId: string, limit: number): Promise<string[]> {
+    const rows = await this.db.rows<{ id: string }>(
+      `SELECT id FROM cdri_lot_item WHERE lot_id = $1 AND state = 'pending' AND id > $2 ORDER BY id LIMIT $3`,
+      [lotId, afterId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async item(id: string): Promise<(LotItem & { lotStartedAt: Date; finess: string; correlationId: string }) | undefined> {
+    return this.db.one(
+      `SELECT ${itemColumns('i')}, l.started_at AS "lotStartedAt", l.finess, l.correlation_id AS "correlationId"
+         FROM cdri_lot_item i JOIN cdri_lot l ON l.id = i.lot_id WHERE i.id = $1`,
+      [id],
+    );
+  }
+
+  async items(ids: string[]): Promise<LotItem[]> {
+    return this.db.rows<LotItem>(`SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async changedItems(lotId: string): Promise<LotItem[]> {
+    return this.db.rows<LotItem>(`SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`, [lotId]);
+  }
+
+  /** The last answer known before `before` (any source), to compare tonight's answer with. */
+  async previousAnswer(nir: string, before: Date): Promise<{ id: string; answer: AmoRightsAnswer } | undefined> {
+    return this.db.one<{ id: string; answer: AmoRightsAnswer }>(
+      `SELECT id, answer FROM rights_check WHERE nir = $1 AND state = 'answered' AND answered_at < $2 ORDER BY answered_at DESC LIMIT 1`,
+      [nir, before],
+    );
+  }
+
+  /**
+   * Records an item's answer: a rights_check row (the history every later comparison reads) and the item, in one
+   * statement. Guarded on the item being pending, so a replayed result after a crash changes nothing.
+   */
+  async answered(item: LotItem & { finess: string; correlationId: string }, answer: AmoRightsAnswer, change: RightsChange, previousId: string | undefined, ttlSeconds: number): Promise<boolean> {
+    const rows = await this.db.rows(
+      `WITH pending AS (SELECT id FROM cdri_lot_item WHERE id = $1 AND state = 'pending' FOR UPDATE),
+            rc AS (INSERT INTO rights_check (source, requested_by, idempotency_key, correlation_id, nir, birth_date, date_of_care,
+                     finess, state, rights_status, answer, attempts, requested_at, answered_at, expires_at)
+                   SELECT 'batch', 'lot:' || $2, 'lot-item:' || $1, $3, $4, $5::date, $6::date, $7, 'answered', $8, $9::jsonb, 1,
+                          now(), now(), now() + ($10 || ' seconds')::interval
+                     FROM pending
+                   ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)
+       UPDATE cdri_lot_item SET state = 'done', rights_status = $8, answer = $9::jsonb, change = $11, previous_check_id = $12,
+              rights_check_id = (SELECT id FROM rc), attempts = attempts + 1, updated_at = now()
+        WHERE id IN (SELECT id FROM pending) RETURNING id`,
+      [item.id, item.lotId, item.correlationId, item.nir, item.birthDate, item.dateOfCare, item.finess, answer.status,
+        JSON.stringify(answer), String(ttlSeconds), change, previousId ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  async failed(itemId: string, code: string): Promise<void> {
+    await this.db.exec(
+      `UPDATE cdri_lot_item SET state = 'failed', error_code = $2, attempts = attempts + 1, updated_at = now() WHERE id = $1 AND state = 'pending'`,
+      [itemId, code],
+    );
+  }
+}

@@ -1,0 +1,59 @@
+import { GatewayError } from '../../common/gateway-error';
+import { AppLogger } from '../../observability/logger';
+import { validateNir } from '../nir';
+import { lotWindow } from './lot-dates';
+import { Lot, LotMode, LotStore, LotTrigger, NewLotItem } from './lot-store';
+
+export interface LotSettings {
+  horizonDays: number;
+  timeZone: string;
+  mode: LotMode;
+}
+
+/**
+ * Creating night lots — the use case behind the scheduler, the manual trigger, FHIR $submit-batch and the CSV
+ * upload. Lots are created queued; the runner starts them one per establishment at a time.
+ */
+export class LotService {
+  constructor(
+    private readonly store: LotStore,
+    private readonly settings: LotSettings,
+    private readonly kick: () => void,
+    private readonly log: AppLogger,
+  ) {}
+
+  /** Tonight's lot of an establishment: every planned encounter in the horizon. Idempotent per night when scheduled. */
+  async planNight(finess: string, trigger: 'schedule' | 'manual', requestedBy: string, correlationId: string, now = new Date()): Promise<Lot> {
+    const w = lotWindow(now, this.settings.timeZone, this.settings.horizonDays);
+    const { lot, created } = await this.store.create({
+      finess, lotDate: w.lotDate, horizonDays: this.settings.horizonDays, mode: this.settings.mode, trigger, requestedBy, correlationId,
+    });
+    if (!created) return lot;
+    await this.store.addPlannedItems(lot.id, finess, w.from, w.to);
+    lot.total = await this.store.refreshTotal(lot.id);
+    this.log.info({ lotId: lot.id, finess, trigger, total: lot.total, from: w.from, to: w.to }, 'CDRi lot created');
+    this.kick();
+    return lot;
+  }
+
+  /** A lot of an explicit list (scheduler's Bundle, CSV export of the GAP). Every entry is validated first. */
+  async submitList(finess: string, trigger: 'fhir' | 'csv', requestedBy: string, correlationId: string, items: Array<NewLotItem & { field: string }>, now = new Date()): Promise<Lot> {
+    if (items.length === 0) throw new GatewayError('INVALID_INPUT', 'The list holds no patient');
+    for (const it of items) {
+      const nir = validateNir(it.nir);
+      if (!nir.ok) throw new GatewayError('INVALID_INPUT', `Invalid NIR: ${nir.reason}`, it.field);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(it.dateOfCare) || Number.isNaN(Date.parse(it.dateOfCare))) {
+        throw new GatewayError('INVALID_INPUT', 'Date of care must be YYYY-MM-DD', it.field);
+      }
+    }
+    const { lot } = await this.store.create({
+      finess, lotDate: lotWindow(now, this.settings.timeZone, 1).lotDate, horizonDays: this.settings.horizonDays,
+      mode: this.settings.mode, trigger, requestedBy, correlationId,
+    });
+    await this.store.addItems(lot.id, items);
+    lot.total = await this.store.refreshTotal(lot.id);
+    this.log.info({ lotId: lot.id, finess, trigger, total: lot.total, submitted: items.length }, 'CDRi lot created');
+    this.kick();
+    return lot;
+  }
+}

@@ -1,0 +1,40 @@
+import { Sql } from '../../persistence/sql';
+
+export interface PlannedEncounter {
+  finess: string;
+  visitNumber: string;
+  nir: string;
+  birthDate?: string;
+  ipp?: string;
+  plannedDate: string;
+  sourceEvent: string;
+  inboxMessageId: string;
+}
+
+/**
+ * Who is expected, and when: the population of the night lots. A05 (pre-admission) and A04 (external visit)
+ * record or move an encounter (keyed by FINESS and visit number, so a corrected A05 replaces the first one);
+ * A38 cancels it.
+ */
+export class PlannedEncounters {
+  constructor(private readonly db: Sql) {}
+
+  async record(e: PlannedEncounter): Promise<void> {
+    await this.db.exec(
+      `INSERT INTO planned_encounter (finess, visit_number, nir, birth_date, ipp, planned_date, source_event, inbox_message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (finess, visit_number) DO UPDATE SET nir = EXCLUDED.nir, birth_date = EXCLUDED.birth_date,
+         ipp = EXCLUDED.ipp, planned_date = EXCLUDED.planned_date, source_event = EXCLUDED.source_event,
+         inbox_message_id = EXCLUDED.inbox_message_id, cancelled_at = NULL, updated_at = now()`,
+      [e.finess, e.visitNumber, e.nir, e.birthDate ?? null, e.ipp ?? null, e.plannedDate, e.sourceEvent, e.inboxMessageId],
+    );
+  }
+
+  async cancel(finess: string, visitNumber: string): Promise<boolean> {
+    const n = await this.db.exec(
+      `UPDATE planned_encounter SET cancelled_at = now(), updated_at = now() WHERE finess = $1 AND visit_number = $2 AND cancelled_at IS NULL`,
+      [finess, visitNumber],
+    );
+    return n > 0;
+  }
+}

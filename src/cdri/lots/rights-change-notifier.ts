@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { Sql } from '../../persistence/sql';
+import { AppConfig } from '../../config/app-config';
+import { ControlIdGenerator } from '../../hl7/control-id';
+import { buildRightsChangeA08 } from '../../hl7/outbound/adt-a08-builder';
+import { MllpSender } from '../../hl7/outbound/mllp-sender';
+import { AppLogger } from '../../observability/logger';
+import { Lot, LotStore } from './lot-store';
+
+const POLL_MS = 1000;
+
+/**
+ * Pushes a lot's rights-change worklist back to the GAP as ADT^A08 with the updated IN1 (see README §Rights
+ * changes). Messages are stored in `outbound_message` when the lot completes (idempotent per lot item), then
+ * sent one at a time by a loop that survives restarts: a message is sent until the GAP acknowledges it (AA) or
+ * refuses it (AE/AR, kept with the reason); while the GAP is unreachable it stays pending and is retried.
+ * Without GAP_MLLP_HOST nothing is pushed: the worklist is on FHIR (List) only.
+ */
+export class RightsChangeNotifier {
+  private readonly ids = new ControlIdGenerator();
+  private sender?: MllpSender;
+  private timer?: NodeJS.Timeout;
+  private loop?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Sql,
+    private readonly store: LotStore,
+    private readonly config: AppConfig,
+    private readonly log: AppLogger,
+  ) {}
+
+  async onLotCompleted(lot: Lot): Promise<void> {
+    if (!this.config.gapOutbound) return;
+    const items = await this.store.changedItems(lot.id);
+    for (const item of items) {
+      const controlId = this.ids.next();
+      const payload = buildRightsChangeA08({
+        nir: item.nir,
+        ipp: item.ipp ?? undefined,
+        visitNumber: item.visitNumber ?? undefined,
+        change: item.change as 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT',
+        answer: item.answer ?? undefined,
+        controlId,
+        sendingApp: this.config.hl7.receivingApplication,
+        sendingFacility: this.config.hl7.receivingFacility,
+        receivingApp: 'GAP',
+        receivingFacility: lot.finess,
+      });
+      await this.db.exec(
+        `INSERT INTO outbound_message (kind, ref_id, control_id, payload, state) VALUES ('rights-change', $1, $2, $3, 'pending')
+         ON CONFLICT (kind, ref_id) DO NOTHING`,
+        [item.id, controlId, payload],
+      );
+    }
+    if (items.length) this.log.info({ lotId: lot.id, messages: items.length }, 'Rights-change A08 messages queued for the GAP');
+  }
+
+  start(): void {
+    const gap = this.config.gapOutbound;
+    if (!gap) return;
+    this.sender = new MllpSender({
+      host: gap.host,
+      port: gap.port,
+      timeoutMs: gap.timeoutMs,
+      retries: gap.retries,
+      tls: gap.tls
+        ? {
+            ca: gap.tls.caFile ? readFileSync(gap.tls.caFile) : undefined,
+            cert: gap.tls.certFile ? readFileSync(gap.tls.certFile) : undefined,
+            key: gap.tls.keyFile ? readFileSync(gap.tls.keyFile) : undefined,
+          }
+        : undefined,
+    });
+    const run = () => {
+      if (this.loop || this.stopped) return;
+      this.loop = this.drain()
+        .catch((err) => this.log.warn({ err }, 'GAP outbound paused; will retry'))
+        .finally(() => (this.loop = undefined));
+    };
+    this.timer = setInterval(run, POLL_MS);
+    this.timer.unref();
+    run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.loop;
+    await this.sender?.close();
+  }
+
+  /** Sends pending messages in creation order, one at a time. */
+  private async drain(): Promise<void> {
+    while (!this.stopped) {
+      const rows = await this.db.rows<{ id: string; payload: Buffer }>(
+        `SELECT id, payload FROM outbound_message WHERE state = 'pending' ORDER BY created_at, id LIMIT 100`,
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (this.stopped) return;
+        await this.db.exec(`UPDATE outbound_message SET attempts = attempts + 1 WHERE id = $1`, [row.id]);
+        const result = await this.sender!.send(row.payload);
+        await this.db.exec(
+          `UPDATE outbound_message SET state = $2, ack_code = $3, detail = $4, sent_at = now() WHERE id = $1 AND state = 'pending'`,
+          [row.id, result.outcome === 'delivered' ? 'delivered' : 'refused', result.ackCode, result.detail ?? null],
+        );
+        if (result.outcome === 'refused') this.log.warn({ outboundId: row.id, ackCode: result.ackCode }, 'GAP refused a rights-change A08');
+      }
+    }
+  }
+}

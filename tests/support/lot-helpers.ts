@@ -1,0 +1,40 @@
+import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
+import { TEST_KIOSK_KEY } from './gateway-process';
+import { waitFor } from './wait-for';
+
+/** `count` distinct test NIRs in one scenario range (order), varied by commune and birth month. */
+export function nirs(count: number, order: number, offset = 0): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const k = i + offset;
+    return makeTestNir({ order, commune: 1 + (k % 990), month: 1 + (Math.floor(k / 990) % 12), year: 50 + Math.floor(k / 11880) });
+  });
+}
+
+export function csvOf(list: string[], dateOfCare: string): string {
+  return ['nir;date_of_care', ...list.map((n) => `${n};${dateOfCare}`)].join('\n');
+}
+
+export async function postCsv(baseUrl: string, csv: string): Promise<{ status: number; task: any }> {
+  const res = await fetch(`${baseUrl}/cdri/lots/csv`, { method: 'POST', headers: { 'content-type': 'text/csv', 'X-API-Key': TEST_KIOSK_KEY }, body: csv });
+  return { status: res.status, task: await res.json() };
+}
+
+export async function getJson(baseUrl: string, path: string): Promise<any> {
+  const res = await fetch(`${baseUrl}${path}`, { headers: { 'X-API-Key': TEST_KIOSK_KEY } });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+export const output = (task: any, name: string) => task.output.find((o: any) => o.type.text === name);
+
+export async function waitForTask(baseUrl: string, id: string, status: string, timeoutMs = 120000): Promise<any> {
+  return waitFor(`Task/${id} ${status}`, async () => {
+    const t = await getJson(baseUrl, `/fhir/Task/${id}`);
+    return t.status === status ? t : undefined;
+  }, timeoutMs, 200);
+}
+
+export function tomorrow(): string {
+  const d = new Date(Date.now() + 86400000);
+  return d.toISOString().slice(0, 10);
+}
