@@ -40,14 +40,15 @@ export async function startBackground(d: BackgroundDeps): Promise<() => Promise<
   const workers: BackendWorker<never, unknown>[] = [];
   const common = config.cdri.common;
   workers.push(
-    infra.queue.worker<CdriCheckJob, string>(CDRI_CHECK_QUEUE, cdriCheckProcessor(d.checkRights, common.jobAttempts, log), { concurrency: common.jobConcurrency }) as never,
+    infra.queue.worker<CdriCheckJob, string>(CDRI_CHECK_QUEUE, cdriCheckProcessor(d.checkRights, common.jobAttempts, log), { concurrency: common.jobConcurrency, lockDurationMs: Math.max(5000, common.timeoutMs * 2) }) as never,
   );
 
   let lotWorker: BackendWorker<LotItemJob, string> | undefined;
   lotWorker = infra.queue.worker<LotItemJob, string>(
     CDRI_LOT_ITEM_QUEUE,
     lotItemProcessor({ store: d.lotStore, gateway: infra.cdri, metrics: d.metrics, ttlSeconds: common.rightsTtlSeconds, attempts: config.lots.attempts, worker: () => lotWorker as never }),
-    { concurrency: config.lots.concurrency, limiter: { max: config.lots.ratePerSecond, duration: 1000 } },
+    // Lock: an item lasts at most the insurer timeout, so a dead worker's items come back after a few seconds.
+    { concurrency: config.lots.concurrency, limiter: { max: config.lots.ratePerSecond, duration: 1000 }, lockDurationMs: Math.max(5000, common.timeoutMs * 2) },
   );
   workers.push(lotWorker as never);
 

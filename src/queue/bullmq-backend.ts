@@ -101,6 +101,7 @@ export abstract class BullmqBackend implements QueueBackend {
         ...this.workerConnection(settings.concurrency),
         concurrency: settings.concurrency,
         limiter: settings.limiter,
+        ...(settings.lockDurationMs ? { lockDuration: settings.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)) } : {}),
         // Never let the fetch loop run against a connection whose readiness
         // failed: on the PostgreSQL backend that memoized rejection makes the
         // loop spin on microtasks (100 % CPU, deaf to SIGTERM).

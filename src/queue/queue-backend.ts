@@ -40,6 +40,11 @@ export interface WorkerSettings {
   concurrency: number;
   /** At most `max` jobs per `duration` ms for this queue (shared by all its workers). */
   limiter?: RateLimiterOptions;
+  /**
+   * How long a job stays locked to a worker that stopped renewing it (a killed process) before another worker
+   * takes it back. BullMQ's default is 30 s; short jobs set less so that a crash delays them less.
+   */
+  lockDurationMs?: number;
 }
 
 export interface QueueDepth {
