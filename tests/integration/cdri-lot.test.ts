@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { parseHl7 } from '../../src/hl7/hl7-message';
+import { validatePamFr } from '../../src/hl7/pam-fr-validation';
 import { AmoRightsAnswer } from '../../src/cdri/amo-rights.port';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
@@ -93,7 +94,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
   it('lists exactly the patients whose rights changed, and pushes each to the GAP as an A08', async () => {
     const open = nirs(200, 210);
     const ald = nirs(20, 460);
-    const first = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow()));
+    const first = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow(), true));
     await waitForTask(fx.gateway.baseUrl, first.task.id, 'completed');
     expect((await getJson(fx.gateway.baseUrl, `/fhir/List/${first.task.id}`)).entry).toEqual([]);
 
@@ -113,7 +114,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
       changed.set(n, 'EXONERATION_LOST');
     }
 
-    const second = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow()));
+    const second = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow(), true));
     const task = await waitForTask(fx.gateway.baseUrl, second.task.id, 'completed');
     expect(output(task, 'changed').valueInteger).toBe(changed.size);
     const list = await getJson(fx.gateway.baseUrl, `/fhir/List/${second.task.id}`);
@@ -123,6 +124,8 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     await waitFor('the A08 messages at the GAP', async () => gap.received.length >= changed.size, 30000);
     const pushed = gap.received.map((f) => parseHl7(f));
     expect(pushed.every((m) => m.get('MSH', 1, 9, 1, 2) === 'A08')).toBe(true);
+    // Each A08 is a valid PAM FR message by our own inbound rules (PID-5 included).
+    expect(pushed.flatMap((m) => validatePamFr(m).issues.filter((i) => i.severity === 'E'))).toEqual([]);
     expect(new Set(pushed.map((m) => m.get('IN1', 1, 49)))).toEqual(new Set(changed.keys()));
     const delivered = await db.query(`SELECT count(*) FROM outbound_message WHERE state = 'delivered'`);
     expect(Number(delivered.rows[0].count)).toBe(changed.size);

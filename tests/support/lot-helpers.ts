@@ -10,7 +10,9 @@ export function nirs(count: number, order: number, offset = 0): string[] {
   });
 }
 
-export function csvOf(list: string[], dateOfCare: string): string {
+/** A GAP export; with `named`, every patient gets the test family name (needed for the rights-change A08). */
+export function csvOf(list: string[], dateOfCare: string, named = false): string {
+  if (named) return ['nir;date_of_care;family_name;given_name', ...list.map((n) => `${n};${dateOfCare};TESTNOM-ZZQ;PRENOMTEST`)].join('\n');
   return ['nir;date_of_care', ...list.map((n) => `${n};${dateOfCare}`)].join('\n');
 }
 

@@ -1,7 +1,7 @@
 import { GatewayError } from '../../common/gateway-error';
 import { NewLotItem } from './lot-store';
 
-const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number'] as const;
+const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number', 'family_name', 'given_name'] as const;
 
 /** DD/MM/YYYY (French GAP exports) or YYYY-MM-DD → YYYY-MM-DD. */
 function isoDate(v: string): string | undefined {
@@ -12,7 +12,8 @@ function isoDate(v: string): string | undefined {
 
 /**
  * The patient list a GAP exports: a header line naming the columns (nir and date_of_care required; birth_date,
- * ipp, visit_number optional), separated by ';' or ','. Errors name the line and column, never the value.
+ * ipp, visit_number, family_name, given_name optional — the name lets the rights-change A08 carry PID-5), separated
+ * by ';' or ','. Errors name the line and column, never the value.
  */
 export function parseLotCsv(text: string): Array<NewLotItem & { field: string }> {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -33,6 +34,9 @@ export function parseLotCsv(text: string): Array<NewLotItem & { field: string }>
     const birth = get('birth_date');
     const birthDate = birth ? isoDate(birth) : undefined;
     if (birth && !birthDate) throw new GatewayError('INVALID_INPUT', `${at}: birth_date must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, birth_date`);
-    return { nir: get('nir') ?? '', dateOfCare, birthDate, ipp: get('ipp'), visitNumber: get('visit_number'), source: 'csv', field: `${at}, nir` };
+    return {
+      nir: get('nir') ?? '', dateOfCare, birthDate, ipp: get('ipp'), visitNumber: get('visit_number'),
+      familyName: get('family_name'), givenName: get('given_name'), source: 'csv', field: `${at}, nir`,
+    };
   });
 }

@@ -29,6 +29,8 @@ export interface LotItem {
   birthDate: string | null;
   ipp: string | null;
   visitNumber: string | null;
+  familyName: string | null;
+  givenName: string | null;
   dateOfCare: string;
   state: 'pending' | 'done' | 'failed';
   change: RightsChange | null;
@@ -43,6 +45,8 @@ export interface NewLotItem {
   birthDate?: string;
   ipp?: string;
   visitNumber?: string;
+  familyName?: string;
+  givenName?: string;
   source: string;
 }
 
@@ -58,7 +62,7 @@ const LOT_COLUMNS = `id, finess, to_char(lot_date, 'YYYY-MM-DD') AS "lotDate", h
   requested_by AS "requestedBy", state, total, correlation_id AS "correlationId", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, to_char(${t}.birth_date, 'YYYY-MM-DD') AS "birthDate",
-  ${t}.ipp, ${t}.visit_number AS "visitNumber", to_char(${t}.date_of_care, 'YYYY-MM-DD') AS "dateOfCare", ${t}.state, ${t}.change,
+  ${t}.ipp, ${t}.visit_number AS "visitNumber", ${t}.family_name AS "familyName", ${t}.given_name AS "givenName", to_char(${t}.date_of_care, 'YYYY-MM-DD') AS "dateOfCare", ${t}.state, ${t}.change,
   ${t}.answer, ${t}.chunk_no AS "chunkNo", ${t}.rights_check_id AS "rightsCheckId"`;
 const ITEM_COLUMNS = itemColumns('cdri_lot_item');
 
@@ -81,8 +85,8 @@ export class LotStore {
   /** Everyone with a planned, not cancelled encounter in [from, to]; one item per patient and date. */
   async addPlannedItems(lotId: string, finess: string, from: string, to: string): Promise<number> {
     return this.db.exec(
-      `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state)
-       SELECT $1, nir, birth_date, ipp, visit_number, planned_date, lower(source_event), 'pending'
+      `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state, family_name, given_name)
+       SELECT $1, nir, birth_date, ipp, visit_number, planned_date, lower(source_event), 'pending', family_name, given_name
          FROM planned_encounter WHERE finess = $2 AND planned_date BETWEEN $3 AND $4 AND cancelled_at IS NULL
        ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING`,
       [lotId, finess, from, to],
@@ -95,13 +99,14 @@ export class LotStore {
     for (let i = 0; i < items.length; i += 1000) {
       const chunk = items.slice(i, i + 1000);
       added += await this.db.exec(
-        `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state)
-         SELECT $1, t.nir, t.birth_date::date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending'
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-             AS t(nir, birth_date, ipp, visit_number, date_of_care, source)
+        `INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state, family_name, given_name)
+         SELECT $1, t.nir, t.birth_date::date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending', t.family, t.given
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+             AS t(nir, birth_date, ipp, visit_number, date_of_care, source, family, given)
          ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING`,
         [lotId, chunk.map((x) => x.nir), chunk.map((x) => x.birthDate ?? null), chunk.map((x) => x.ipp ?? null),
-          chunk.map((x) => x.visitNumber ?? null), chunk.map((x) => x.dateOfCare), chunk.map((x) => x.source)],
+          chunk.map((x) => x.visitNumber ?? null), chunk.map((x) => x.dateOfCare), chunk.map((x) => x.source),
+          chunk.map((x) => x.familyName ?? null), chunk.map((x) => x.givenName ?? null)],
       );
     }
     return added;

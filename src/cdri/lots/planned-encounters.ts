@@ -6,6 +6,8 @@ export interface PlannedEncounter {
   nir: string;
   birthDate?: string;
   ipp?: string;
+  familyName?: string;
+  givenName?: string;
   plannedDate: string;
   sourceEvent: string;
   inboxMessageId: string;
@@ -21,12 +23,12 @@ export class PlannedEncounters {
 
   async record(e: PlannedEncounter): Promise<void> {
     await this.db.exec(
-      `INSERT INTO planned_encounter (finess, visit_number, nir, birth_date, ipp, planned_date, source_event, inbox_message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO planned_encounter (finess, visit_number, nir, birth_date, ipp, planned_date, source_event, inbox_message_id, family_name, given_name)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (finess, visit_number) DO UPDATE SET nir = EXCLUDED.nir, birth_date = EXCLUDED.birth_date,
-         ipp = EXCLUDED.ipp, planned_date = EXCLUDED.planned_date, source_event = EXCLUDED.source_event,
+         ipp = EXCLUDED.ipp, family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, planned_date = EXCLUDED.planned_date, source_event = EXCLUDED.source_event,
          inbox_message_id = EXCLUDED.inbox_message_id, cancelled_at = NULL, updated_at = now()`,
-      [e.finess, e.visitNumber, e.nir, e.birthDate ?? null, e.ipp ?? null, e.plannedDate, e.sourceEvent, e.inboxMessageId],
+      [e.finess, e.visitNumber, e.nir, e.birthDate ?? null, e.ipp ?? null, e.plannedDate, e.sourceEvent, e.inboxMessageId, e.familyName ?? null, e.givenName ?? null],
     );
   }
 

@@ -32,7 +32,13 @@ export class RightsChangeNotifier {
 
   async onLotCompleted(lot: Lot): Promise<void> {
     if (!this.config.gapOutbound) return;
-    const items = await this.store.changedItems(lot.id);
+    const changed = await this.store.changedItems(lot.id);
+    // PID-5 is required in PAM FR: an A08 without the patient's name would be refused by a strict GAP. Patients
+    // known only by NIR (a CSV without names) stay on the FHIR worklist.
+    const items = changed.filter((i) => i.familyName);
+    if (items.length < changed.length) {
+      this.log.warn({ lotId: lot.id, withoutName: changed.length - items.length }, 'Rights changes without a patient name: FHIR worklist only, no A08');
+    }
     for (const item of items) {
       const controlId = this.ids.next();
       const payload = buildRightsChangeA08({
@@ -41,6 +47,7 @@ export class RightsChangeNotifier {
         visitNumber: item.visitNumber ?? undefined,
         change: item.change as 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT',
         answer: item.answer ?? undefined,
+        patientName: { family: item.familyName!, given: item.givenName ?? undefined },
         controlId,
         sendingApp: this.config.hl7.receivingApplication,
         sendingFacility: this.config.hl7.receivingFacility,

@@ -15,6 +15,9 @@ export interface StoredAdtFacts {
   sendingApplication?: string;
   visitNumber?: string;
   ipp?: string;
+  /** PID-5, kept in the database only, for the rights-change A08 that the GAP expects to carry the name. */
+  familyName?: string;
+  givenName?: string;
 }
 
 /** Events whose arrival asks the AMO for the patient's rights on the date of care. */
@@ -128,6 +131,8 @@ export class AdtDispatcher {
         nir: facts.nir,
         birthDate: facts.birthDate,
         ipp: facts.ipp,
+        familyName: facts.familyName,
+        givenName: facts.givenName,
         plannedDate: facts.dateOfCare,
         sourceEvent: facts.event,
         inboxMessageId: inboxId,

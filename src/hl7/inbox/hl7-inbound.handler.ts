@@ -84,6 +84,8 @@ export class Hl7InboundHandler {
         sendingApplication: adt.sendingApp,
         visitNumber: adt.visitNumber,
         ipp: adt.patientIds.find((p) => p.typeCode === 'PI')?.id,
+        familyName: msg.get('PID', 1, 5, 1, 1) || undefined,
+        givenName: msg.get('PID', 1, 5, 1, 2) || undefined,
       };
     }
     const ack = buildAck(msg, { code: ackCode, errors: issues, controlId: this.ids.next(), ...this.ours() });
