@@ -12,7 +12,9 @@ import { OpenApiController } from '../http/openapi.controller';
 import { HealthController, HealthProbes } from '../observability/health.controller';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
-import { CONFIG, HEALTH_PROBES, LOGGER, METRICS } from './tokens';
+import { TransportController } from '../transport/transport.controller';
+import { CONFIG, HEALTH_PROBES, LOGGER, METRICS, TRANSPORT } from './tokens';
+import type { TransportRuntime } from './transport';
 
 export interface AppModuleDeps {
   config: AppConfig;
@@ -22,6 +24,7 @@ export interface AppModuleDeps {
   lots: LotService;
   lotStore: LotStore;
   health: HealthProbes;
+  transport?: TransportRuntime;
 }
 
 /**
@@ -36,12 +39,13 @@ export class AppModule {
       { provide: LOGGER, useValue: deps.log },
       { provide: METRICS, useValue: deps.metrics },
       { provide: HEALTH_PROBES, useValue: deps.health },
+      { provide: TRANSPORT, useValue: deps.transport },
       { provide: CheckRightsUseCase, useValue: deps.checkRights },
       { provide: LotService, useValue: deps.lots },
       { provide: LotStore, useValue: deps.lotStore },
       { provide: APP_FILTER, useClass: FhirErrorFilter },
       KioskGuard,
     ];
-    return { module: AppModule, controllers: [FhirController, LotsController, HealthController, OpenApiController], providers };
+    return { module: AppModule, controllers: [FhirController, LotsController, TransportController, HealthController, OpenApiController], providers };
   }
 }

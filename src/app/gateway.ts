@@ -21,6 +21,7 @@ import { healthProbes } from './health-probes';
 import { createHttpApp } from './http-app';
 import { buildInfrastructure, Infrastructure } from './infrastructure';
 import { RightsChangeNotifier } from '../cdri/lots/rights-change-notifier';
+import { buildTransport } from './transport';
 
 /**
  * A running gateway. Role `all` runs everything in one process; `api` only the edges (HTTP: FHIR, lots, health,
@@ -75,10 +76,12 @@ export class Gateway {
       const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
       const background = config.role !== 'api';
       const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
+      const transport = config.transport ? await buildTransport(config.transport, sql, infra.queue, metrics, log) : undefined;
 
       if (background) {
         stops.push(async () => void (stopped = true));
         stops.push(await startBackground({ config, infra, metrics, log, checkRights, dispatcher, lots, runner, lotStore, stoppables: [notifier] }));
+        if (transport) stops.push(await transport.startBackground(infra.queue));
         notifier.start();
       }
       if (config.role === 'worker') {
@@ -97,7 +100,7 @@ export class Gateway {
       });
       if (config.faultInjection) log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
       const mllp = createMllpServer(config, inbound, log);
-      const http = await createHttpApp(config, log, { config, log, metrics, checkRights, lots, lotStore, health: healthProbes(config, infra, metrics, lotStore) });
+      const http = await createHttpApp(config, log, { config, log, metrics, checkRights, lots, lotStore, health: healthProbes(config, infra, metrics, lotStore, transport), transport });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer().address() as { port: number }).port;

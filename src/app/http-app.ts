@@ -30,6 +30,7 @@ export async function createHttpApp(config: AppConfig, log: AppLogger, deps: App
   app.use(correlationMiddleware);
   app.use(express.json({ limit: '20mb', type: ['application/json', 'application/fhir+json'] }));
   app.use(express.text({ limit: '50mb', type: ['text/csv', 'text/plain'] }));
+  app.use(express.raw({ limit: '200mb', type: ['application/octet-stream'] }));
   // Body errors happen before Nest routes the request: answer them as FHIR too.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();

@@ -5,3 +5,4 @@ export const METRICS = Symbol('METRICS');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
 export const HEALTH_PROBES = Symbol('HEALTH_PROBES');
+export const TRANSPORT = Symbol('TRANSPORT');

@@ -1,3 +1,5 @@
+import type { TransportConfig } from './transport-config';
+
 /** The typed configuration every module receives. Built once at boot by `loadConfig`; nothing else reads the environment. */
 export interface TlsFiles {
   certFile: string;
@@ -64,6 +66,8 @@ export interface AppConfig {
   /** all = API and workers in one process; api = HTTP + MLLP only; worker = queues, lots, schedules only. */
   role: 'all' | 'api' | 'worker';
   lots: LotConfig;
+  /** Lot signing and encrypted transport; undefined when no seal certificate is configured (feature off). */
+  transport?: TransportConfig;
   gapOutbound?: GapOutboundConfig;
   /** True when any part runs on embedded/simulated infrastructure: said loudly in logs and /health. */
   embedded: boolean;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig, TlsFiles } from './app-config';
 import { ConfigReader, RawEnv } from './config-readers';
+import { readTransportConfig } from './transport-config';
 
 /** Thrown at boot with every bad variable listed, one per line. */
 export class ConfigError extends Error {
@@ -93,6 +94,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   const config: AppConfig = {
     embedded,
     role: r.oneOf('PROCESS_ROLE', ['all', 'api', 'worker'] as const),
+    transport: readTransportConfig(r),
     lots: {
       cron: lotCron,
       timeZone,

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
-import { CONFIG, METRICS } from '../app/tokens';
+import { CONFIG, METRICS, TRANSPORT } from '../app/tokens';
+import type { TransportRuntime } from '../app/transport';
+import { buildTransmissionTask } from '../transport/outbox';
 import { parseLotCsv } from '../cdri/lots/lot-csv.parser';
 import { lotProgress } from '../cdri/lots/lot-progress';
 import { Lot, LotStore } from '../cdri/lots/lot-store';
@@ -29,6 +31,7 @@ export class LotsController {
     private readonly store: LotStore,
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(METRICS) private readonly metrics: Metrics,
+    @Inject(TRANSPORT) private readonly transport: TransportRuntime | undefined,
   ) {}
 
   @Post('fhir/CoverageEligibilityRequest/\\$submit-batch')
@@ -55,8 +58,11 @@ export class LotsController {
     await this.accepted(req, res, lot);
   }
 
+  /** A Task is a CDRi lot or a lot transmission (both keyed by uuid). */
   @Get('fhir/Task/:id')
   async task(@Req() req: KioskRequest, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    const transmission = /^[0-9a-f-]{36}$/i.test(id) && !(await this.store.get(id)) ? await this.transport?.outbox.get(id) : undefined;
+    if (transmission) return this.send(req, res, 200, buildTransmissionTask(transmission));
     const lot = await this.lot(id, 'Task');
     this.send(req, res, 200, buildLotTask(lot, lotProgress(lot, await this.store.counts(lot.id))));
   }

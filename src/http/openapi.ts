@@ -9,10 +9,11 @@ const fhirJson = (schema: object) => ({ 'application/fhir+json': { schema } });
 const errors = (codes: number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'OperationOutcome', content: fhirJson(OO) }]));
 
-/** Non-FHIR lot endpoints (scheduler and GAP exports). */
+/** Non-FHIR endpoints: lots (scheduler, GAP exports) and lot transmission. */
 export const LOT_ROUTES = [
   { method: 'POST', path: '/cdri/lots', summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task', body: 'application/json' },
   { method: 'POST', path: '/cdri/lots/csv', summary: 'A lot from a CSV export (nir;date_of_care[;birth_date;ipp;visit_number]); ?finess=; 202 with the Task', body: 'text/csv' },
+  { method: 'POST', path: '/transport/lots', summary: 'A billing lot to sign, encrypt and send (body: the lot bytes; query: flow, lotRef, recipient, channel, address, fileName); 202 with the Task', body: 'application/octet-stream' },
 ] as const;
 
 export const OPERATIONAL_ROUTES = [
@@ -49,8 +50,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       summary: r.summary,
       tags: ['Lots'],
       security: [{ kioskApiKey: [] }, { kioskBearer: [] }],
-      requestBody: { required: r.method === 'POST' && r.body === 'text/csv', content: { [r.body]: { schema: { type: r.body === 'text/csv' ? 'string' : 'object' } } } },
-      responses: { '202': { description: 'Task', content: fhirJson({ type: 'object' }) }, ...errors([400, 401, 429]) },
+      requestBody: { required: r.body !== 'application/json', content: { [r.body]: { schema: { type: r.body === 'application/json' ? 'object' : 'string' } } } },
+      responses: { '202': { description: 'Task', content: fhirJson({ type: 'object' }) }, ...errors([400, 401, 409, 422, 429]) },
     });
   }
   for (const r of OPERATIONAL_ROUTES) {

@@ -70,6 +70,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly transmissions = new Counter({
+    name: 'passerelle_transmission_outcomes_total',
+    help: 'Lot transmissions that ended an attempt sent or failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly transmissionStates = new Gauge({
+    name: 'passerelle_transmissions',
+    help: 'Lot transmissions by state (queued, sending, sent, failed, acknowledged), read at scrape time',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly certificateDaysLeft = new Gauge({
+    name: 'passerelle_certificate_days_left',
+    help: 'Days before the configured certificates expire (seal, recipients); alert under 30',
+    labelNames: ['certificate'] as const,
+    registers: [this.registry],
+  });
+
   readonly embeddedMode = new Gauge({
     name: 'passerelle_embedded_mode',
     help: '1 when the gateway runs on embedded PostgreSQL and/or insurer simulators (not for production)',

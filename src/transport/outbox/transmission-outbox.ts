@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DefaultJobOptions, UnrecoverableError } from 'bullmq';
+import { Sql } from '../../persistence/sql';
 import { JobProcessor, QueueBackend } from '../../queue/queue-backend';
 import { ChannelError, ChannelName, SendReceipt, TransmissionChannel } from '../channels/transmission-channel';
 import { LotSealer, LotSealerOptions } from './lot-sealer';
@@ -21,7 +22,6 @@ import { OutboxError } from './outbox-error';
 import { discardSpoolFile, digestFile } from './spool-file';
 import { idempotencyKeyOf, isSafeToken, safeToken } from './transmission-naming';
 import { Transmission, TransmissionState, TransmissionStore } from './transmission-store';
-import { Sql } from '../../persistence/sql';
 
 export const TRANSMISSION_SEND_QUEUE = 'transmission-send';
 export const LOT_CONTENT_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
