@@ -10,6 +10,7 @@ import { CdriSoapAdapter, CdriSoapAdapterOptions } from '../../src/cdri/cdri-soa
 import { CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { FAMILY_TWINS_BIRTH_DATE, makeTestNir } from '../../src/simulators/cdri/simulated-patients';
+import { until } from '../support/wait-for';
 
 const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-TEST-0001', softwareVersion: '0.1.0', installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a' };
 const BIRTH_DATE = '1980-01-15';
@@ -34,10 +35,6 @@ async function expectFailure(promise: Promise<unknown>, code: AmoRightsErrorCode
     if (secret.length === 15) expect(err.message).not.toContain(secret.slice(0, 13));
   }
   return err;
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('CDRi adapter ↔ simulator over HTTP', () => {

@@ -7,6 +7,7 @@ import { CdriSoapAdapter, CdriSoapAdapterOptions, parseRetryAfter } from '../../
 import { buildRightsRequest, CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
+import { until } from '../support/wait-for';
 
 const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-TEST-0001', softwareVersion: '0.1.0', installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a' };
 const NO_FAULTS = { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 };
@@ -25,10 +26,6 @@ async function expectFailure(promise: Promise<unknown>, code: AmoRightsErrorCode
   expect((caught as AmoRightsError).code).toBe(code);
   if (q) expect((caught as Error).message).not.toContain(q.nir.slice(0, 13));
   return caught as AmoRightsError;
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe('CDRi simulator: IdRequete and front-door limits, through the adapter', () => {

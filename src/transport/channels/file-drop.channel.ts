@@ -16,7 +16,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { fileSize, fsyncParentDir, publishNoReplace, writeNewFileDurably } from './local-atomic-file';
-import { lotContentSha256, lotContentSize } from './lot-content';
+import { lotContentSize, sidecarMeta } from './lot-content';
 import {
   assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, OutgoingLot, partName, recipientSubdir,
   SendReceipt, TransmissionChannel,
@@ -114,12 +114,7 @@ export class FileDropChannel implements TransmissionChannel {
     const metaPath = metaSidecarName(finalPath);
     const tmp = partName(metaPath, lot.attemptId);
     try {
-      const meta = Buffer.from(JSON.stringify({
-        lotId: lot.lotId, idempotencyKey: lot.idempotencyKey, attemptId: lot.attemptId, fileName: lot.fileName,
-        size, writtenAt: this.now().toISOString(), repeatDetected,
-        // On a repeat our bytes may be a re-encryption, not what was delivered: no digest rather than a wrong one.
-        sha256: repeatDetected ? undefined : await lotContentSha256(lot.content),
-      }, null, 2));
+      const meta = await sidecarMeta(lot, size, this.now(), repeatDetected);
       await writeNewFileDurably(tmp, meta);
       if (!(await publishNoReplace(tmp, metaPath))) await fs.unlink(tmp);
       await fsyncParentDir(metaPath);

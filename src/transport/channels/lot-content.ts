@@ -21,6 +21,21 @@ export async function lotContentSize(content: LotContent): Promise<number> {
 }
 
 /** Lowercase hex SHA-256 of the lot bytes: lets a receiver check integrity and compare a repeat. */
+/** The sidecar's body: what was delivered under the final name, for the receiver and for audits. */
+export async function sidecarMeta(
+  lot: { lotId: string; idempotencyKey: string; attemptId: string; fileName: string; content: LotContent },
+  size: number,
+  writtenAt: Date,
+  repeatDetected: boolean,
+): Promise<Buffer> {
+  return Buffer.from(JSON.stringify({
+    lotId: lot.lotId, idempotencyKey: lot.idempotencyKey, attemptId: lot.attemptId, fileName: lot.fileName,
+    size, writtenAt: writtenAt.toISOString(), repeatDetected,
+    // On a repeat our bytes may be a re-encryption, not what was delivered: no digest rather than a wrong one.
+    sha256: repeatDetected ? undefined : await lotContentSha256(lot.content),
+  }, null, 2));
+}
+
 export async function lotContentSha256(content: LotContent): Promise<string> {
   const hash = createHash('sha256');
   if (Buffer.isBuffer(content)) return hash.update(content).digest('hex');

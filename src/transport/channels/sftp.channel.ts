@@ -17,7 +17,7 @@
  * `metaSidecar`, default on — turn it off if the receiver's pickup would take it for a lot).
  */
 import { posix } from 'node:path';
-import { lotContentSha256, lotContentSize, openLotRangeReader } from './lot-content';
+import { lotContentSize, openLotRangeReader, sidecarMeta } from './lot-content';
 import { mapSftpError, SftpConnectionOptions, SftpSession } from './sftp-session';
 import {
   assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, OutgoingLot, partName, recipientSubdir,
@@ -175,12 +175,7 @@ export class SftpChannel implements TransmissionChannel {
     if (this.opts.metaSidecar === false) return;
     const metaPath = metaSidecarName(finalPath);
     try {
-      const meta = Buffer.from(JSON.stringify({
-        lotId: lot.lotId, idempotencyKey: lot.idempotencyKey, attemptId: lot.attemptId, fileName: lot.fileName,
-        size, writtenAt: this.now().toISOString(), repeatDetected,
-        // On a repeat our bytes may be a re-encryption, not what was delivered: no digest rather than a wrong one.
-        sha256: repeatDetected ? undefined : await lotContentSha256(lot.content),
-      }, null, 2));
+      const meta = await sidecarMeta(lot, size, this.now(), repeatDetected);
       const part = partName(metaPath, lot.attemptId);
       const handle = await session.openForWrite(part);
       await session.writeAt(handle, meta, 0);
