@@ -2,6 +2,7 @@
  * FileDropChannel on a real temporary directory: identical bytes, atomic publish, repeat detection, conflicts,
  * sub-directory recipients, error mapping.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,13 +98,29 @@ describe('FileDropChannel', () => {
   });
 
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  (asRoot ? it.skip : it)('treats a read-only folder as a permanent rejection', async () => {
+
+  /**
+   * Root ignores directory permissions, and the tests run as root here: then the send runs in a child process
+   * as the unprivileged user `nobody`, for whom the folder really is read-only.
+   */
+  it('treats a read-only folder as a permanent rejection', async () => {
     const ro = join(dir, 'ro');
     mkdirSync(ro);
     chmodSync(ro, 0o555);
     try {
-      const channel2 = new FileDropChannel({ directory: ro });
-      expect(await sendError(channel2.send(lot(8, Buffer.from('x'))))).toMatchObject({ code: 'REJECTED', transient: false });
+      if (!asRoot) {
+        const channel2 = new FileDropChannel({ directory: ro });
+        expect(await sendError(channel2.send(lot(8, Buffer.from('x'))))).toMatchObject({ code: 'REJECTED', transient: false });
+        return;
+      }
+      chmodSync(dir, 0o755);
+      const module = join(__dirname, '..', '..', 'dist', 'src', 'transport', 'channels', 'file-drop.channel.js');
+      const script = `const { FileDropChannel } = require(${JSON.stringify(module)});
+        new FileDropChannel({ directory: ${JSON.stringify(ro)} })
+          .send({ lotId: 'L8', attemptId: 'A8', idempotencyKey: 'K8', fileName: 'f8.p7m', content: Buffer.from('x'), contentType: 'application/octet-stream', recipient: '' })
+          .then(() => console.log(JSON.stringify({ sent: true })), (e) => console.log(JSON.stringify({ code: e.code, transient: e.transient })));`;
+      const out = execFileSync(process.execPath, ['-e', script], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      expect(JSON.parse(out.trim())).toEqual({ code: 'REJECTED', transient: false });
     } finally {
       chmodSync(ro, 0o755);
     }
