@@ -33,7 +33,7 @@ async function waitDone(g: GatewayProcess, id: string, atLeast: number, onTick?:
 
 export async function runNightLotBench(): Promise<object[]> {
   const patients = Number(process.env.BENCH_LOT_PATIENTS ?? 100000);
-  const env = { CDRI_LOT_CRON: '', CDRI_LOT_CONCURRENCY: String(CAP), CDRI_LOT_RATE_PER_SECOND: '100000', LOG_LEVEL: 'warn', CDRI_TIMEOUT_MS: '5000' };
+  const env = { CDRI_LOT_CRON: '', CDRI_LOT_CONCURRENCY: String(CAP), CDRI_LOT_RATE_PER_SECOND: '100000', LOG_LEVEL: 'info', CDRI_TIMEOUT_MS: '5000' };
   const fx = await startGatewayFixture({ queue: 'redis', simulatorLatencyMs: LATENCY_MS, env: { ...env, PROCESS_ROLE: 'api' } });
   const results: object[] = [];
   try {

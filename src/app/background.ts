@@ -12,6 +12,7 @@ import { newCorrelationId } from '../observability/correlation';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { BackendWorker } from '../queue/queue-backend';
+import { Semaphore } from '../common/semaphore';
 import { Infrastructure } from './infrastructure';
 
 export const CDRI_LOT_TRIGGER_QUEUE = 'cdri-lot-trigger';
@@ -46,9 +47,13 @@ export async function startBackground(d: BackgroundDeps): Promise<() => Promise<
   let lotWorker: BackendWorker<LotItemJob, string> | undefined;
   lotWorker = infra.queue.worker<LotItemJob, string>(
     CDRI_LOT_ITEM_QUEUE,
-    lotItemProcessor({ store: d.lotStore, gateway: infra.cdri, metrics: d.metrics, ttlSeconds: common.rightsTtlSeconds, attempts: config.lots.attempts, worker: () => lotWorker as never }),
-    // Lock: an item lasts at most the insurer timeout, so a dead worker's items come back after a few seconds.
-    { concurrency: config.lots.concurrency, limiter: { max: config.lots.ratePerSecond, duration: 1000 }, lockDurationMs: Math.max(5000, common.timeoutMs * 2) },
+    lotItemProcessor({
+      store: d.lotStore, gateway: infra.cdri, metrics: d.metrics, ttlSeconds: common.rightsTtlSeconds, attempts: config.lots.attempts,
+      insurerSlots: new Semaphore(config.lots.concurrency), worker: () => lotWorker as never,
+    }),
+    // More jobs than insurer slots, so that a job's database reads and writes overlap other jobs' insurer calls and
+    // the cap stays busy. Lock: an item lasts at most the insurer timeout, so a dead worker's items come back soon.
+    { concurrency: Math.ceil(config.lots.concurrency * 1.5) + 4, limiter: { max: config.lots.ratePerSecond, duration: 1000 }, lockDurationMs: Math.max(5000, common.timeoutMs * 2) },
   );
   workers.push(lotWorker as never);
 

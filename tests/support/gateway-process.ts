@@ -1,13 +1,15 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { createTestDatabase, TEST_REDIS_URL } from './test-database';
 
 export const TEST_KIOSK_ID = 'borne-hall-a';
 export const TEST_KIOSK_KEY = 'test-kiosk-key-0123456789abcdef';
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
+// From tests/support (ts-jest) or dist/tests/support (compiled, for the benchmarks): the repository root.
+const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..', '..') : join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 
 /**
  * The gateway as its users run it: `node dist/src/main.js` in its own process, configured by environment only,

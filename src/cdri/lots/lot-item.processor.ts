@@ -1,4 +1,5 @@
 import { Job, UnrecoverableError, Worker } from 'bullmq';
+import { Semaphore } from '../../common/semaphore';
 import { Metrics } from '../../observability/metrics';
 import { withCorrelation } from '../../observability/correlation';
 import { AmoRightsError, AmoRightsGateway } from '../amo-rights.port';
@@ -17,6 +18,8 @@ export interface LotItemProcessorDeps {
   metrics: Metrics;
   ttlSeconds: number;
   attempts: number;
+  /** Caps insurer calls in flight (the insurer's allowance), whatever the worker's job concurrency. */
+  insurerSlots: Semaphore;
   /** The worker running this processor, so a 429 can pause it (set once the worker exists). */
   worker: () => Worker | undefined;
 }
@@ -38,14 +41,14 @@ export function lotItemProcessor(d: LotItemProcessorDeps) {
       const previous = await d.store.previousAnswer(item.nir, item.lotStartedAt);
       const started = process.hrtime.bigint();
       try {
-        const answer = await d.gateway.checkRights({
+        const answer = await d.insurerSlots.run(() => d.gateway.checkRights({
           nir: item.nir,
           birthDate: item.birthDate ?? undefined,
           dateOfCare: item.dateOfCare,
           finess: item.finess,
           correlationId: item.correlationId,
           requestId: item.id,
-        });
+        }));
         d.metrics.insurerCallDuration.observe({ service: 'cdri-lot', outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
         const change = classifyChange(previous?.answer, answer);
         await d.store.answered(item, answer, change, previous?.id, d.ttlSeconds);
