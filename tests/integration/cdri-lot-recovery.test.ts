@@ -19,7 +19,7 @@ describe('a night lot survives the death of its worker process (API and worker i
   let worker: GatewayProcess;
 
   beforeAll(async () => {
-    fx = await startGatewayFixture({ queue: 'redis', simulatorLatencyMs: 40, env: { ...LOT_ENV, PROCESS_ROLE: 'api' } });
+    fx = await startGatewayFixture({ queue: 'redis', simulatorLatencyMs: 40, env: { ...LOT_ENV, PROCESS_ROLE: 'api', CDRI_TIMEOUT_MS: '10000' } });
     worker = await fx.restart({ PROCESS_ROLE: 'worker' });
   });
 
@@ -38,9 +38,11 @@ describe('a night lot survives the death of its worker process (API and worker i
     expect(output(done, 'done').valueInteger).toBe(2000);
     expect(output(done, 'failed').valueInteger).toBe(0);
     for (const nir of list) expect(fx.simulator.checksFor(nir)).toBe(1);
-    // Only the calls in flight at the kill can have been sent twice.
+    // Repeats are only the calls in flight at the kill (at most 20, the insurer slots) and, on a loaded machine,
+    // a call slower than the timeout retried under the same request id; re-asking answered patients would add
+    // hundreds.
     const calls = list.reduce((sum, nir) => sum + fx.simulator.callsFor(nir), 0);
-    expect(calls).toBeLessThanOrEqual(2000 + 20);
+    expect(calls).toBeLessThanOrEqual(2000 + 2 * 20);
   }, 240000);
 
   it('a Redis restart (jobs lost, Redis keeps nothing on disk here) mid-lot: the lot is queued again from the database', async () => {

@@ -8,29 +8,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDropChannel } from '../../src/transport/channels/file-drop.channel';
-import { ChannelError, OutgoingLot } from '../../src/transport/channels/transmission-channel';
+import { lot, sendError } from '../support/channel-lots';
 
-function lot(n: number, content: OutgoingLot['content'], attempt = 1, recipient = ''): OutgoingLot {
-  return {
-    lotId: `LOT-${n}`,
-    attemptId: `att-${n}-${attempt}`,
-    idempotencyKey: `idem-${n}`,
-    fileName: `B2-${n}.p7m`,
-    content,
-    contentType: 'application/pkcs7-mime; smime-type=enveloped-data',
-    recipient,
-  };
-}
 
-async function sendError(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChannelError);
-    return err as ChannelError;
-  }
-  throw new Error('expected the send to fail');
-}
 
 describe('FileDropChannel', () => {
   let dir: string;

@@ -9,29 +9,9 @@ import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { SftpTestServer } from '../../src/simulators/transport/sftp-test-server';
 import { SftpChannel, SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
-import { ChannelError, OutgoingLot } from '../../src/transport/channels/transmission-channel';
+import { lot, sendError } from '../support/channel-lots';
 
-function lot(n: number, content: OutgoingLot['content'], attempt = 1): OutgoingLot {
-  return {
-    lotId: `LOT-${n}`,
-    attemptId: `att-${n}-${attempt}`,
-    idempotencyKey: `idem-${n}`,
-    fileName: `B2-${n}.p7m`,
-    content,
-    contentType: 'application/pkcs7-mime; smime-type=enveloped-data',
-    recipient: '',
-  };
-}
 
-async function sendError(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChannelError);
-    return err as ChannelError;
-  }
-  throw new Error('expected the send to fail');
-}
 
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 400 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));

@@ -10,31 +10,12 @@ import { join } from 'node:path';
 import { SmtpTestServer } from '../../src/simulators/transport/smtp-test-server';
 import { makeThrowawayCertificate, ThrowawayCertificate } from '../../src/simulators/transport/throwaway-certificate';
 import { SmtpChannel } from '../../src/transport/channels/smtp.channel';
-import { ChannelError, OutgoingLot } from '../../src/transport/channels/transmission-channel';
+import { lot as channelLot, sendError } from '../support/channel-lots';
 
-const CMS_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
+const lot = (n: number, content: Parameters<typeof channelLot>[1], attempt = 1) => channelLot(n, content, attempt, 'fides@cpam-test.example');
 
-function lot(n: number, content: OutgoingLot['content'], attempt = 1): OutgoingLot {
-  return {
-    lotId: `LOT-${n}`,
-    attemptId: `att-${n}-${attempt}`,
-    idempotencyKey: `idem-${n}`,
-    fileName: `B2-${n}.p7m`,
-    content,
-    contentType: CMS_TYPE,
-    recipient: 'fides@cpam-test.example',
-  };
-}
 
-async function sendError(p: Promise<unknown>): Promise<ChannelError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ChannelError);
-    return err as ChannelError;
-  }
-  throw new Error('expected the send to fail');
-}
+
 
 /** A port nothing listens on: bind an ephemeral one, then release it. */
 async function closedPort(): Promise<number> {
