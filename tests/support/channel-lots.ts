@@ -18,8 +18,8 @@ export async function sendError(p: Promise<unknown>): Promise<ChannelError> {
   try {
     await p;
   } catch (err) {
-    expect(err).toBeInstanceOf(ChannelError);
-    return err as ChannelError;
+    if (!(err instanceof ChannelError)) throw new Error(`expected a ChannelError, got ${String(err)}`);
+    return err;
   }
   throw new Error('expected the send to fail');
 }
