@@ -33,7 +33,7 @@ export interface BackgroundDeps {
 }
 
 /**
- * The worker side: queue consumers, the lot runner, the nightly schedule and the HL7 outbox sweep.
+ * The worker side: queue consumers, the lot runner, the nightly schedule and the HL7 outbox drain.
  * Runs in the `all` and `worker` roles; several worker processes may run side by side.
  */
 export async function startBackground(d: BackgroundDeps): Promise<() => Promise<void>> {

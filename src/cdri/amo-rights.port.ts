@@ -4,8 +4,6 @@
  * Implemented by the CDRi SOAP adapter (production, modelled on INSi — not certified) and served
  * in tests and embedded mode by the CDRi simulator, which speaks the same SOAP on a real HTTP socket.
  */
-export const AMO_RIGHTS_GATEWAY = Symbol('AMO_RIGHTS_GATEWAY');
-
 export interface AmoRightsQuery {
   /** NIR of the beneficiary (15 chars, validated before any call). */
   nir: string;

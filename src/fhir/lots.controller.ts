@@ -61,10 +61,11 @@ export class LotsController {
   /** A Task is a CDRi lot or a lot transmission (both keyed by uuid). */
   @Get('fhir/Task/:id')
   async task(@Req() req: KioskRequest, @Param('id') id: string, @Res() res: Response): Promise<void> {
-    const transmission = /^[0-9a-f-]{36}$/i.test(id) && !(await this.store.get(id)) ? await this.transport?.outbox.get(id) : undefined;
-    if (transmission) return this.send(req, res, 200, buildTransmissionTask(transmission));
-    const lot = await this.lot(id, 'Task');
-    this.send(req, res, 200, buildLotTask(lot, lotProgress(lot, await this.store.counts(lot.id))));
+    const lot = await this.store.get(id);
+    if (lot) return this.send(req, res, 200, buildLotTask(lot, lotProgress(lot, await this.store.counts(lot.id))));
+    const transmission = /^[0-9a-f-]{36}$/i.test(id) ? await this.transport?.outbox.get(id) : undefined;
+    if (!transmission) throw new GatewayError('NOT_FOUND', `Task/${id} does not exist`);
+    this.send(req, res, 200, buildTransmissionTask(transmission));
   }
 
   @Get('fhir/List/:id')

@@ -5,8 +5,9 @@ import { loadConfig, readDefaults } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
 import { createTestDatabase, TEST_REDIS_URL } from './test-database';
 
-export const TEST_KIOSK_ID = 'borne-hall-a';
-export const TEST_KIOSK_KEY = 'test-kiosk-key-0123456789abcdef';
+import { TEST_KIOSK_ID, TEST_KIOSK_KEY } from './gateway-process';
+
+export { TEST_KIOSK_ID, TEST_KIOSK_KEY };
 
 export interface TestGateway {
   gateway: Gateway;

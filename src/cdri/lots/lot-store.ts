@@ -185,9 +185,6 @@ export class LotStore {
     );
   }
 
-  async items(ids: string[]): Promise<LotItem[]> {
-    return this.db.rows<LotItem>(`SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE id = ANY($1::uuid[])`, [ids]);
-  }
 
   async changedItems(lotId: string): Promise<LotItem[]> {
     return this.db.rows<LotItem>(`SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`, [lotId]);
