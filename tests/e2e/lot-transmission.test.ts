@@ -120,7 +120,8 @@ describe('lot transmission through the gateway', () => {
     const { cms } = await encryptCms(Buffer.from(signed), { recipient: ourKey.certificate, recipientChain: ourKey.chain, checker, now });
     writeFileSync(join(dir, 'returns', 'ARL_LOT-E2E-1.p7m'), cms);
     const row = await waitFor('the return to be stored', async () => {
-      const r = await db.query(`SELECT lot_ref, signature, content, transmission_id FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m'`);
+      // Stored raw first, then decrypted and verified: wait until that processing is recorded.
+      const r = await db.query(`SELECT lot_ref, signature, content, transmission_id FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m' AND processed_at IS NOT NULL`);
       return r.rows[0];
     }, 20000, 100);
     expect(row.lot_ref).toBe('LOT-E2E-1');
