@@ -57,9 +57,6 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
     KIOSK_API_KEYS: kiosks.map(([id, key]) => `${id}:${key}`).join(','),
   });
   try {
-    const simulator = gw.gateway.infra.cdriSimulator;
-    if (!simulator) throw new Error('kiosk-overhead: the gateway has no CDRi simulator');
-    simulator.configure({ latencyMs, jitterMs: 0 });
     const config = gw.gateway.config;
     if (config.cdri.mode !== 'simulator') throw new Error('kiosk-overhead: CDRi must be the simulator');
     const base: Omit<KioskLoadConfig, 'mode'> = {

@@ -1,51 +1,60 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
-import { CheckRightsUseCase } from '../cdri/check-rights.use-case';
-import { LotStore } from '../cdri/lots/lot-store';
-import { LotService } from '../cdri/lots/lot.service';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
-import { FhirErrorFilter } from '../fhir/fhir-error.filter';
-import { FhirController } from '../fhir/fhir.controller';
-import { LotsController } from '../fhir/lots.controller';
-import { KioskGuard } from '../fhir/kiosk.guard';
+import { FhirPlatformController } from '../fhir/fhir-platform.controller';
+import { HttpEdgeInterceptor } from '../http/http-edge.interceptor';
+import { HttpErrorFilter } from '../http/http-error.filter';
+import { KioskGuard } from '../http/kiosk.guard';
 import { OpenApiController } from '../http/openapi.controller';
+import { declaredRoutes } from '../http/route-doc';
+import { RouteContextGuard } from '../http/route-context';
 import { HealthController, HealthProbes } from '../observability/health.controller';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
-import { TransportController } from '../transport/transport.controller';
-import { CONFIG, HEALTH_PROBES, LOGGER, METRICS, TRANSPORT } from './tokens';
-import type { TransportRuntime } from './transport';
+import type { FlowParts } from '../platform/flow';
+import type { HttpCatalog } from '../platform/http-catalog';
+import { CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
 
 export interface AppModuleDeps {
   config: AppConfig;
   log: AppLogger;
   metrics: Metrics;
-  checkRights: CheckRightsUseCase;
-  lots: LotService;
-  lotStore: LotStore;
   health: HealthProbes;
-  transport?: TransportRuntime;
+  /** The built flows' parts (those configuration turned on). */
+  flows: FlowParts[];
 }
 
+/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI. */
+export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController];
+
 /**
- * The HTTP side of the gateway. Infrastructure and use cases are built outside Nest (app/gateway.ts), in boot
- * order, and handed in as values: controllers stay one line per route and never see a connection string.
+ * The HTTP side of the gateway: the platform's controllers plus each flow's, with the values they inject. The
+ * infrastructure and the flows are built outside Nest (app/gateway.ts), in boot order, and handed in as values:
+ * controllers stay one line per route and never see a connection string.
  */
 @Module({})
 export class AppModule {
   static with(deps: AppModuleDeps): DynamicModule {
+    const controllers = [...PLATFORM_CONTROLLERS, ...deps.flows.flatMap((f) => f.http?.controllers ?? [])];
+    const catalog: HttpCatalog = {
+      version: deps.config.cdri.common.softwareVersion,
+      routes: () => declaredRoutes(controllers),
+      taskReaders: deps.flows.flatMap((f) => (f.tasks ? [f.tasks] : [])),
+    };
     const providers: Provider[] = [
       { provide: CONFIG, useValue: deps.config },
       { provide: LOGGER, useValue: deps.log },
       { provide: METRICS, useValue: deps.metrics },
-      { provide: HEALTH_PROBES, useValue: deps.health },
-      { provide: TRANSPORT, useValue: deps.transport },
-      { provide: CheckRightsUseCase, useValue: deps.checkRights },
-      { provide: LotService, useValue: deps.lots },
-      { provide: LotStore, useValue: deps.lotStore },
-      { provide: APP_FILTER, useClass: FhirErrorFilter },
+      { provide: HEALTH, useValue: deps.health },
+      { provide: FLOW_PARTS, useValue: catalog },
+      ...deps.flows.flatMap((f) => f.http?.providers ?? []),
+      { provide: APP_GUARD, useClass: RouteContextGuard },
+      { provide: APP_INTERCEPTOR, useClass: HttpEdgeInterceptor },
+      { provide: APP_FILTER, useClass: HttpErrorFilter },
       KioskGuard,
     ];
-    return { module: AppModule, controllers: [FhirController, LotsController, TransportController, HealthController, OpenApiController], providers };
+    // Fails the boot (not a request) when a route lacks its @Route declaration.
+    catalog.routes();
+    return { module: AppModule, controllers, providers };
   }
 }

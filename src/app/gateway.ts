@@ -1,31 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
-import { CheckRightsUseCase } from '../cdri/check-rights.use-case';
-import { CDRI_CHECK_QUEUE, CdriCheckJob } from '../cdri/jobs/cdri-check.queue';
-import { CDRI_LOT_ITEM_QUEUE, LotItemJob } from '../cdri/lots/lot-item.processor';
-import { LotExchangeRunner } from '../cdri/lots/lot-exchange.runner';
-import { LotRunner } from '../cdri/lots/lot-runner';
-import { LotStore } from '../cdri/lots/lot-store';
-import { LotService } from '../cdri/lots/lot.service';
 import { AppConfig } from '../config/app-config';
-import { AdtDispatcher } from '../hl7/inbox/adt-dispatcher';
+import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
-import { Sql } from '../persistence/sql';
 import { EMBEDDED_WARNING } from '../observability/health.controller';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
-import { startBackground } from './background';
-import { healthProbes } from './health-probes';
+import { Sql } from '../persistence/sql';
+import type { FlowModule, FlowParts } from '../platform/flow';
+import { PeriodicRunner, PeriodicTask } from '../platform/periodic-task';
+import type { ReturnFileHandler } from '../platform/return-file';
+import { ServiceRegistry } from '../platform/service-registry';
+import { BackendWorker, queueOf } from '../queue/queue-backend';
+import { FLOWS } from './flows';
+import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
 import { buildInfrastructure, Infrastructure } from './infrastructure';
-import { RightsChangeNotifier } from '../cdri/lots/rights-change-notifier';
-import { buildTransport } from './transport';
+
+/** How often the HL7 outbox is polled for messages stored by api-role processes or left by a crash. */
+const HL7_OUTBOX_POLL_MS = 250;
+
+interface BuiltFlow {
+  flow: FlowModule;
+  parts: FlowParts;
+}
 
 /**
- * A running gateway. Role `all` runs everything in one process; `api` only the edges (HTTP: FHIR, lots, health,
- * metrics; MLLP); `worker` only the background (queues, lots, schedule, sweeps). Same code, same configuration.
+ * A running gateway: the shared infrastructure, then every registered flow (src/app/flows.ts), looped over.
+ * Role `all` runs everything in one process; `api` only the edges (HTTP, MLLP); `worker` only the background
+ * (queue workers, schedules, periodic work, flow loops). Same code, same configuration.
  */
 export class Gateway {
   private stopping?: Promise<void>;
@@ -40,59 +45,56 @@ export class Gateway {
     readonly mllpPort = 0,
   ) {}
 
-  static async start(config: AppConfig, log: AppLogger, metrics = new Metrics()): Promise<Gateway> {
+  static async start(config: AppConfig, log: AppLogger, metrics = new Metrics(), flows: readonly FlowModule[] = FLOWS): Promise<Gateway> {
     if (config.embedded) log.warn(EMBEDDED_WARNING);
     const infra = await buildInfrastructure(config, log, metrics);
+    // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first.
     const stops: Array<() => Promise<void>> = [];
     try {
-      const common = config.cdri.common;
-      const sql = new Sql(infra.dataSource);
-      const checkRights = new CheckRightsUseCase(sql, infra.cdri, common.rightsTtlSeconds, metrics, log);
-      const checkQueue = infra.queue.queue<CdriCheckJob>(CDRI_CHECK_QUEUE, {
-        attempts: common.jobAttempts,
-        // Exponential: backoff, 2×, 4×… — an insurer outage of minutes is absorbed without hammering it.
-        backoff: { type: 'exponential', delay: common.jobBackoffMs },
-        removeOnComplete: { age: 24 * 3600, count: 100000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
-      const enqueue = async (checks: Array<{ id: string; correlationId: string }>) => {
-        const queuedAt = Date.now();
-        await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
-      };
-      const dispatcher = new AdtDispatcher(sql, enqueue, config.establishmentFiness, log);
-
-      const lotStore = new LotStore(sql);
-      const itemQueue = infra.queue.queue<LotItemJob>(CDRI_LOT_ITEM_QUEUE, {
-        attempts: config.lots.attempts,
-        backoff: { type: 'exponential', delay: config.lots.backoffMs },
-        removeOnComplete: { count: 1000 },
-        removeOnFail: { count: 10000 },
-      });
-      let stopped = false;
-      const exchange = new LotExchangeRunner(sql, lotStore, infra.cdriLot, {
-        chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
-      }, log, () => stopped);
-      const notifier = new RightsChangeNotifier(sql, lotStore, config, log);
-      const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
+      const db = new Sql(infra.dataSource);
       const background = config.role !== 'api';
-      const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
-      const transport = config.transport ? await buildTransport(config.transport, sql, infra.queue, metrics, log) : undefined;
+      const services = new ServiceRegistry();
+      const returnHandlers = new Map<string, ReturnFileHandler>();
+      const built: BuiltFlow[] = [];
+      for (const flow of flows) {
+        const parts = await flow.build({ config, log, metrics, db, queue: infra.queue, background, services, returnHandlers });
+        if (!parts) {
+          log.info({ flow: flow.name }, 'Flow off (not configured)');
+          continue;
+        }
+        built.push({ flow, parts });
+        if (parts.stop) stops.unshift(parts.stop);
+        if (parts.returns) returnHandlers.set(flow.name, parts.returns);
+      }
+      assertUniqueQueues(built);
 
-      if (background) {
-        stops.push(async () => void (stopped = true));
-        stops.push(await startBackground({ config, infra, metrics, log, checkRights, dispatcher, lots, runner, lotStore, stoppables: [notifier] }));
-        if (transport) stops.push(await transport.startBackground(infra.queue));
-        notifier.start();
+      const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
+      const dispatcher = new InboxDispatcher(db, subscriptions, log);
+      const hl7Outbox: PeriodicTask = { name: 'hl7-outbox-drain', intervalMs: HL7_OUTBOX_POLL_MS, run: () => dispatcher.drain(), stop: async () => void (await dispatcher.drain()) };
+      const periodic = new PeriodicRunner(log);
+      if (background) stops.unshift(...(await startBackground(built, infra, periodic, hl7Outbox, log)));
+
+      for (const b of built) {
+        const p = b.parts;
+        log.info({
+          flow: b.flow.name,
+          routes: (p.http?.controllers ?? []).map((c) => c.name),
+          workers: background ? (p.workers ?? []).map((w) => w.queue.name) : [],
+          schedules: (p.schedules ?? []).map((s) => s.id),
+          periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],
+          probes: (p.probes ?? []).map((x) => x.name),
+          hl7: (p.hl7 ?? []).map((s) => s.name),
+          returns: !!p.returns,
+        }, 'Flow started');
       }
       if (config.role === 'worker') {
-        const gateway = new Gateway(config, infra, log, stops);
         log.info({ role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
-        return gateway;
+        return new Gateway(config, infra, log, stops);
       }
 
-      // In the api role the worker process's dispatcher polls the outbox; here, wake the local one.
-      const wake = background ? () => void dispatcher.drain().catch((err) => log.error({ err }, 'Dispatch failed; will retry')) : () => undefined;
-      const inbound = new Hl7InboundHandler(new InboxWriter(sql), wake, metrics, log, {
+      // In the api role the worker processes poll the outbox; here, wake the local drain.
+      const wake = background ? () => periodic.wake(hl7Outbox) : () => undefined;
+      const inbound = new Hl7InboundHandler(new InboxWriter(db), wantedByAny(subscriptions), wake, metrics, log, {
         defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
         receivingApplication: config.hl7.receivingApplication,
         receivingFacility: config.hl7.receivingFacility,
@@ -100,7 +102,9 @@ export class Gateway {
       });
       if (config.faultInjection) log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
       const mllp = createMllpServer(config, inbound, log);
-      const http = await createHttpApp(config, log, { config, log, metrics, checkRights, lots, lotStore, health: healthProbes(config, infra, metrics, lotStore, transport), transport });
+      const parts = built.map((b) => b.parts);
+      const health = platformProbes(config, infra, metrics, parts);
+      const http = await createHttpApp(config, log, { config, log, metrics, health, flows: parts });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer().address() as { port: number }).port;
@@ -124,6 +128,44 @@ export class Gateway {
       this.log.info('Passerelle stopped');
     })();
     return this.stopping;
+  }
+}
+
+/**
+ * The worker role: every flow's queue workers, cluster schedules and periodic work, the HL7 outbox drain, then the
+ * flows' own loops. Returns the stops, in the order they must run.
+ */
+async function startBackground(built: BuiltFlow[], infra: Infrastructure, periodic: PeriodicRunner, hl7Outbox: PeriodicTask, log: AppLogger): Promise<Array<() => Promise<void>>> {
+  const workers: BackendWorker<unknown, unknown>[] = [];
+  for (const def of built.flatMap((b) => b.parts.workers ?? [])) {
+    const worker = infra.queue.worker(def.queue.name, def.processor, def.settings);
+    def.onStarted?.(worker);
+    workers.push(worker);
+  }
+  for (const s of built.flatMap((b) => b.parts.schedules ?? [])) {
+    const queue = queueOf(infra.queue, s.queue);
+    if (s.pattern) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: s.timeZone }, s.job);
+    else await queue.removeJobScheduler(s.id);
+  }
+  const tasks = [hl7Outbox, ...built.flatMap((b) => b.parts.periodic ?? [])];
+  for (const t of tasks) periodic.start(t);
+  for (const b of built) await b.parts.start?.();
+  log.debug({ workers: workers.length, periodic: tasks.length }, 'Background started');
+  return [
+    // Periodic work first (its last runs — the final HL7 outbox drain — still queue jobs), then the consumers.
+    () => periodic.stop(tasks),
+    async () => void (await Promise.all(workers.map((w) => w.close()))),
+  ];
+}
+
+function assertUniqueQueues(built: BuiltFlow[]): void {
+  const seen = new Map<string, string>();
+  for (const b of built) {
+    for (const w of b.parts.workers ?? []) {
+      const other = seen.get(w.queue.name);
+      if (other) throw new Error(`Queue "${w.queue.name}" is consumed by both ${other} and ${b.flow.name}`);
+      seen.set(w.queue.name, b.flow.name);
+    }
   }
 }
 

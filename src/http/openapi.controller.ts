@@ -1,17 +1,18 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { CONFIG } from '../app/tokens';
-import { AppConfig } from '../config/app-config';
+import { FLOW_PARTS } from '../platform/tokens';
+import type { HttpCatalog } from '../platform/http-catalog';
 import { openApiDocument } from './openapi';
+import { Route } from './route-doc';
 
 @Controller()
 export class OpenApiController {
-  private readonly doc: Record<string, unknown>;
-  constructor(@Inject(CONFIG) config: AppConfig) {
-    this.doc = openApiDocument(config.cdri.common.softwareVersion);
-  }
+  private doc?: Record<string, unknown>;
+  constructor(@Inject(FLOW_PARTS) private readonly catalog: HttpCatalog) {}
 
   @Get('openapi.json')
+  @Route({ summary: 'This document', tag: 'Operations', secured: false })
   get(): Record<string, unknown> {
+    this.doc ??= openApiDocument(this.catalog.version, this.catalog.routes());
     return this.doc;
   }
 }

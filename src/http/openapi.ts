@@ -1,61 +1,47 @@
-import { FHIR_INTERACTIONS } from '../fhir/capability-statement';
+import type { DeclaredRoute } from './route-doc';
 
 /**
- * The OpenAPI 3.1 description of the HTTP API, built from the same route data as the FHIR CapabilityStatement.
- * A test compares it with the routes Express really serves, so the two cannot drift apart.
+ * The OpenAPI 3.1 description of the HTTP API, built from the mounted controllers' own route metadata and their
+ * @Route declarations — the same data as the FHIR CapabilityStatement. A test compares it with the routes the server
+ * really maps, so the two cannot drift apart.
  */
 const OO = { $ref: '#/components/schemas/OperationOutcome' };
 const fhirJson = (schema: object) => ({ 'application/fhir+json': { schema } });
-const errors = (codes: number[]) =>
+const errors = (codes: readonly number[]) =>
   Object.fromEntries(codes.map((c) => [String(c), { description: 'OperationOutcome', content: fhirJson(OO) }]));
 
-/** Non-FHIR endpoints: lots (scheduler, GAP exports) and lot transmission. */
-export const LOT_ROUTES = [
-  { method: 'POST', path: '/cdri/lots', summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task', body: 'application/json' },
-  { method: 'POST', path: '/cdri/lots/csv', summary: 'A lot from a CSV export (nir;date_of_care[;birth_date;ipp;visit_number]); ?finess=; 202 with the Task', body: 'text/csv' },
-  { method: 'POST', path: '/transport/lots', summary: 'A billing lot to sign, encrypt and send (body: the lot bytes; query: flow, lotRef, recipient, channel, address, fileName); 202 with the Task', body: 'application/octet-stream' },
-] as const;
+function requestBody(r: DeclaredRoute): Record<string, unknown> | undefined {
+  if (!r.body) return undefined;
+  if (r.body === 'application/fhir+json') {
+    const schema = r.fhir?.resource === 'CoverageEligibilityRequest' && r.fhir.name === 'submit' ? { $ref: '#/components/schemas/CoverageEligibilityRequest' } : { type: 'object' };
+    return { required: true, content: fhirJson(schema) };
+  }
+  const schema = r.body === 'application/json' ? { type: 'object' } : { type: 'string' };
+  return { required: r.body !== 'application/json', content: { [r.body]: { schema } } };
+}
 
-export const OPERATIONAL_ROUTES = [
-  { method: 'GET', path: '/health', summary: 'Health report (database, queue, insurers, mode); 503 when a critical part is down' },
-  { method: 'GET', path: '/health/live', summary: 'Liveness' },
-  { method: 'GET', path: '/health/ready', summary: 'Readiness (critical dependencies)' },
-  { method: 'GET', path: '/metrics', summary: 'Prometheus metrics' },
-  { method: 'GET', path: '/openapi.json', summary: 'This document' },
-] as const;
-
-export function openApiDocument(version: string): Record<string, unknown> {
+export function openApiDocument(version: string, routes: readonly DeclaredRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const add = (path: string, method: string, op: object) => {
-    const p = path.replace(/:(\w+)/g, '{$1}');
-    paths[p] = { ...(paths[p] ?? {}), [method.toLowerCase()]: op };
-  };
-  for (const i of FHIR_INTERACTIONS) {
-    const secured = i.kind !== 'capabilities';
-    add(i.path, i.method, {
-      summary: i.documentation,
-      tags: ['FHIR'],
-      ...(secured ? { security: [{ kioskApiKey: [] }, { kioskBearer: [] }] } : {}),
-      ...(i.path.includes(':id') ? { parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] } : {}),
-      ...(i.method === 'POST' ? { requestBody: { required: true, content: fhirJson({ $ref: `#/components/schemas/${i.resource}` }) } } : {}),
-      responses: {
-        '200': { description: 'FHIR resource', content: fhirJson({ type: 'object' }) },
-        ...(secured ? errors(i.method === 'POST' ? [400, 401, 409, 422, 429, 502, 503, 504] : [401, 404, 429]) : {}),
-        ...(i.name === 'submit-batch' ? { '202': { description: 'Task to follow', content: fhirJson({ type: 'object' }) } } : {}),
+  for (const r of routes) {
+    const p = r.path.replace(/:(\w+)/g, '{$1}');
+    const secured = r.secured !== false;
+    const params = [...r.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+    const success = String(r.status ?? 200);
+    const body = requestBody(r);
+    paths[p] = {
+      ...(paths[p] ?? {}),
+      [r.method.toLowerCase()]: {
+        summary: r.summary,
+        tags: [r.tag],
+        ...(secured ? { security: [{ kioskApiKey: [] }, { kioskBearer: [] }] } : {}),
+        ...(params.length ? { parameters: params } : {}),
+        ...(body ? { requestBody: body } : {}),
+        responses: {
+          [success]: { description: r.tag === 'Operations' ? 'OK' : 'FHIR resource', content: r.tag === 'Operations' ? undefined : fhirJson({ type: 'object' }) },
+          ...errors(r.errors ?? []),
+        },
       },
-    });
-  }
-  for (const r of LOT_ROUTES) {
-    add(r.path, r.method, {
-      summary: r.summary,
-      tags: ['Lots'],
-      security: [{ kioskApiKey: [] }, { kioskBearer: [] }],
-      requestBody: { required: r.body !== 'application/json', content: { [r.body]: { schema: { type: r.body === 'application/json' ? 'object' : 'string' } } } },
-      responses: { '202': { description: 'Task', content: fhirJson({ type: 'object' }) }, ...errors([400, 401, 409, 422, 429]) },
-    });
-  }
-  for (const r of OPERATIONAL_ROUTES) {
-    add(r.path, r.method, { summary: r.summary, tags: ['Operations'], responses: { '200': { description: 'OK' } } });
+    };
   }
   return {
     openapi: '3.1.0',

@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { CONFIG, HEALTH_PROBES, METRICS } from '../app/tokens';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { Reply } from '../http/reply';
+import { Route } from '../http/route-doc';
+import { CONFIG, HEALTH, METRICS } from '../platform/tokens';
 import { HealthProbe, runHealth } from './health';
 import { Metrics } from './metrics';
 
@@ -10,7 +11,7 @@ export const EMBEDDED_WARNING =
 
 export interface HealthProbes {
   probes: HealthProbe[];
-  /** Refreshes gauges read at scrape time (queue depth). */
+  /** Refreshes gauges read at scrape time (queue depth, lot progress…), from every flow. */
   beforeScrape: () => Promise<void>;
 }
 
@@ -19,33 +20,35 @@ export class HealthController {
   constructor(
     @Inject(CONFIG) private readonly config: AppConfig,
     @Inject(METRICS) private readonly metrics: Metrics,
-    @Inject(HEALTH_PROBES) private readonly health: HealthProbes,
+    @Inject(HEALTH) private readonly health: HealthProbes,
   ) {}
 
   /** Full report: 200 when ok or degraded (embedded mode is always degraded), 503 when a critical part is down. */
   @Get('health')
-  async report(@Res() res: Response): Promise<void> {
+  @Route({ summary: 'Health report (database, queue, insurers, mode); 503 when a critical part is down', tag: 'Operations', secured: false })
+  async report(): Promise<Reply> {
     const warnings = this.config.embedded ? [EMBEDDED_WARNING] : [];
     const report = await runHealth(this.health.probes, this.config.embedded, warnings);
-    res.status(report.status === 'down' ? 503 : 200).json(report);
+    return Reply.json(report, report.status === 'down' ? 503 : 200);
   }
 
-  /** Liveness: the process answers. */
   @Get('health/live')
+  @Route({ summary: 'Liveness', tag: 'Operations', secured: false })
   live(): { status: 'up' } {
     return { status: 'up' };
   }
 
-  /** Readiness: critical dependencies answer. */
   @Get('health/ready')
-  async ready(@Res() res: Response): Promise<void> {
+  @Route({ summary: 'Readiness (critical dependencies)', tag: 'Operations', secured: false })
+  async ready(): Promise<Reply> {
     const report = await runHealth(this.health.probes.filter((p) => p.critical), false, []);
-    res.status(report.status === 'down' ? 503 : 200).json({ status: report.status, checks: report.checks });
+    return Reply.json({ status: report.status, checks: report.checks }, report.status === 'down' ? 503 : 200);
   }
 
   @Get('metrics')
-  async metricsText(@Res() res: Response): Promise<void> {
+  @Route({ summary: 'Prometheus metrics', tag: 'Operations', secured: false })
+  async metricsText(): Promise<Reply> {
     await this.health.beforeScrape().catch(() => undefined);
-    res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    return Reply.text(await this.metrics.registry.metrics(), this.metrics.registry.contentType);
   }
 }

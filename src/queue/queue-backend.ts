@@ -4,6 +4,7 @@
  * against the backend-neutral IQueueBackend, so no code depends on the backend.
  */
 import type { DefaultJobOptions, IQueueBackend, JobProgress, Processor, Queue, RateLimiterOptions, Worker } from 'bullmq';
+import type { QueueDefinition } from './queue-definition';
 import { PostgresBullBackend } from './postgres-backend';
 import { RedisBullBackend } from './redis-backend';
 
@@ -26,8 +27,11 @@ export interface PostgresQueueConfig {
 export type QueueBackendConfig = RedisQueueConfig | PostgresQueueConfig;
 
 export interface QueueBackendHooks {
-  /** Connection, worker and readiness errors (BullMQ reports them as events, not rejections). Default: ignored. */
-  onError?: (error: Error, source: string) => void;
+  /**
+   * Connection, worker and readiness errors (BullMQ reports them as events, not rejections). Required: a queue
+   * backend whose connection errors go nowhere hides an outage until jobs pile up.
+   */
+  onError: (error: Error, source: string) => void;
 }
 
 /** A Queue whose backend is not known statically. */
@@ -78,8 +82,13 @@ export interface QueueBackend {
   close(): Promise<void>;
 }
 
-export function createQueueBackend(cfg: QueueBackendConfig, hooks: QueueBackendHooks = {}): QueueBackend {
-  const onError = hooks.onError ?? (() => undefined);
+/** The producer side of a declared queue (see queue-definition.ts): always opened with its declared options. */
+export function queueOf<T>(backend: QueueBackend, def: QueueDefinition<T>): BackendQueue<T> {
+  return backend.queue<T>(def.name, def.jobOptions);
+}
+
+export function createQueueBackend(cfg: QueueBackendConfig, hooks: QueueBackendHooks): QueueBackend {
+  const { onError } = hooks;
   switch (cfg.kind) {
     case 'redis':
       return new RedisBullBackend(cfg, onError);

@@ -191,7 +191,7 @@ describe('embedded PostgreSQL', () => {
       survivor = startChild();
       url = (await survivor.next('ready')).url!;
     }
-    const backend = createQueueBackend({ kind: 'postgres', url, schema: 'bullmq_embedded_test' });
+    const backend = createQueueBackend({ kind: 'postgres', url, schema: 'bullmq_embedded_test' }, { onError: () => undefined });
     try {
       await backend.prepare();
       await backend.queue<{ claim: string }>('claims').add('check', { claim: 'C-1' }, { jobId: 'claim-C-1' });

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
-import { FHIR_INTERACTIONS } from '../../src/fhir/capability-statement';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
@@ -111,7 +110,12 @@ describe('operating the gateway', () => {
       .sort();
     expect(mapped.length).toBeGreaterThan(5);
     expect(documented).toEqual(mapped);
-    for (const i of FHIR_INTERACTIONS) expect(mapped).toContain(`${i.method} ${i.path.replace(/:(\w+)/g, '{$1}')}`);
+    // Every FHIR route is in the CapabilityStatement (read from the same declarations): an operation or a read.
+    const cs = (await (await get('/fhir/metadata')).json()) as { rest: Array<{ resource: Array<{ type: string; interaction: unknown[]; operation: Array<{ name: string }> }> }> };
+    const listed = cs.rest[0].resource.flatMap((r) => [...r.operation.map((o) => `POST /fhir/${r.type}/$${o.name}`), ...(r.interaction.length ? [`GET /fhir/${r.type}/{id}`] : [])]);
+    const fhirRoutes = mapped.filter((m) => m.includes(' /fhir/') && !m.endsWith('/metadata'));
+    expect(fhirRoutes.length).toBeGreaterThan(3);
+    expect(listed.sort()).toEqual(fhirRoutes.sort());
   });
 
   it('reports the insurer down as degraded (not down) and stops gracefully on SIGTERM', async () => {

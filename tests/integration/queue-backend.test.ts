@@ -83,7 +83,7 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
   });
 
   it('refuses queues and workers until prepare() has succeeded', async () => {
-    const unprepared = createQueueBackend(cfg);
+    const unprepared = createQueueBackend(cfg, { onError: () => undefined });
     expect(() => unprepared.queue('never')).toThrow(/prepare\(\) must succeed/);
     expect(() => unprepared.worker('never', async () => undefined, { concurrency: 1 })).toThrow(
       /prepare\(\) must succeed/,
@@ -182,7 +182,7 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
   });
 
   it('close() is idempotent and leaves the backend unusable', async () => {
-    const local = createQueueBackend(cfg);
+    const local = createQueueBackend(cfg, { onError: () => undefined });
     await local.prepare();
     const queue = local.queue('closing');
     await queue.add('job', {});
@@ -197,6 +197,7 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
   it('reports an unreachable backend as unhealthy without throwing', async () => {
     const down = createQueueBackend(
       cfg.kind === 'redis' ? { kind: 'redis', url: 'redis://127.0.0.1:1' } : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/test' },
+      { onError: () => undefined },
     );
     await expect(down.ping()).resolves.toBe(false);
     await expect(down.prepare()).rejects.toThrow();

@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createDataSource, MIGRATIONS } from '../../src/persistence/data-source';
+import { MIGRATIONS } from '../../src/app/flows';
+import { createDataSource } from '../../src/persistence/data-source';
 import { migrate } from '../../src/persistence/migrate';
-import { Transmissions1764200000000 } from '../../src/persistence/migrations/1764200000000-transmissions';
 import { Sql } from '../../src/persistence/sql';
 import { CertificateChecker } from '../../src/signing/certificate-checker';
 import { loadPkcs12File } from '../../src/signing/certificate-loader';
@@ -47,8 +47,7 @@ describe('ReturnsIntake', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    ds = createDataSource(db.url, 3);
-    ds.setOptions({ migrations: [...new Set([...MIGRATIONS, Transmissions1764200000000])] });
+    ds = createDataSource(db.url, 3, MIGRATIONS);
     await ds.initialize();
     await migrate(ds);
     sql = new Sql(ds);

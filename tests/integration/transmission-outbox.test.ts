@@ -10,9 +10,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { createDataSource, MIGRATIONS } from '../../src/persistence/data-source';
+import { MIGRATIONS } from '../../src/app/flows';
+import { createDataSource } from '../../src/persistence/data-source';
 import { migrate } from '../../src/persistence/migrate';
-import { Transmissions1764200000000 } from '../../src/persistence/migrations/1764200000000-transmissions';
 import { CertificateError } from '../../src/signing/certificate-error';
 import { loadPkcs12File } from '../../src/signing/certificate-loader';
 import { verifyCms } from '../../src/signing/cms-verifier';
@@ -76,8 +76,7 @@ describe('TransmissionOutbox', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    migrated = createDataSource(db.url, 2);
-    migrated.setOptions({ migrations: [...new Set([...MIGRATIONS, Transmissions1764200000000])] });
+    migrated = createDataSource(db.url, 2, MIGRATIONS);
     await migrated.initialize();
     await migrate(migrated);
     spoolDir = mkdtempSync(join(tmpdir(), 'outbox-spool-'));

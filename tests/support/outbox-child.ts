@@ -9,6 +9,7 @@
  */
 import { CertificateChecker } from '../../src/signing/certificate-checker';
 import { loadPkcs12File } from '../../src/signing/certificate-loader';
+import { MIGRATIONS } from '../../src/app/flows';
 import { createDataSource } from '../../src/persistence/data-source';
 import { Sql } from '../../src/persistence/sql';
 import { QueueBackend, createQueueBackend } from '../../src/queue/queue-backend';
@@ -45,10 +46,10 @@ export async function openTestOutbox(
   cfg: TestOutboxConfig,
   extra: Partial<TransmissionOutboxOptions> = {},
 ): Promise<TestOutbox> {
-  const ds = createDataSource(cfg.databaseUrl, 3);
+  const ds = createDataSource(cfg.databaseUrl, 3, MIGRATIONS);
   await ds.initialize();
   const sql = new Sql(ds);
-  const queue = createQueueBackend({ kind: 'redis', url: cfg.redisUrl, prefix: cfg.queuePrefix });
+  const queue = createQueueBackend({ kind: 'redis', url: cfg.redisUrl, prefix: cfg.queuePrefix }, { onError: (err, source) => process.stderr.write(`queue error ${source}: ${err.message}\n`) });
   const channels: Partial<Record<'smtp' | 'sftp', TransmissionChannel>> = {};
   if (cfg.smtp) channels.smtp = new SmtpChannel({ ...cfg.smtp, security: 'insecure-plaintext' });
   if (cfg.sftp) channels.sftp = new SftpChannel(cfg.sftp);

@@ -3,7 +3,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { withCorrelation } from '../../observability/correlation';
 import { AppLogger } from '../../observability/logger';
 import { CheckRightsUseCase } from '../check-rights.use-case';
-import { CdriCheckJob } from './cdri-check.queue';
+import type { CdriCheckJob } from '../cdri.queues';
 
 const TRANSIENT = new Set(['INSURER_UNAVAILABLE', 'INSURER_TIMEOUT', 'INSURER_BUSY']);
 

@@ -3,14 +3,9 @@ import { Semaphore } from '../../common/semaphore';
 import { Metrics } from '../../observability/metrics';
 import { withCorrelation } from '../../observability/correlation';
 import { AmoRightsError, AmoRightsGateway } from '../amo-rights.port';
+import type { LotItemJob } from '../cdri.queues';
 import { LotStore } from './lot-store';
 import { classifyChange } from './rights-change';
-
-export const CDRI_LOT_ITEM_QUEUE = 'cdri-lot-item';
-
-export interface LotItemJob {
-  itemId: string;
-}
 
 export interface LotItemProcessorDeps {
   store: LotStore;
@@ -21,7 +16,7 @@ export interface LotItemProcessorDeps {
   /** Caps insurer calls in flight (the insurer's allowance), whatever the worker's job concurrency. */
   insurerSlots: Semaphore;
   /** The worker running this processor, so a 429 can pause it (set once the worker exists). */
-  worker: () => Worker | undefined;
+  worker: () => { rateLimit(ms: number): Promise<void> } | undefined;
 }
 
 /**

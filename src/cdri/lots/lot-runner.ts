@@ -1,6 +1,6 @@
 import { AppLogger } from '../../observability/logger';
 import { BackendQueue } from '../../queue/queue-backend';
-import { LotItemJob } from './lot-item.processor';
+import type { LotItemJob } from '../cdri.queues';
 import { lotProgress } from './lot-progress';
 import { Lot, LotStore } from './lot-store';
 

@@ -6,7 +6,7 @@ import { ControlIdGenerator } from '../control-id';
 import { AckCode, buildAck, buildNakFromRaw, Hl7Issue } from '../hl7-ack';
 import { Hl7Message, Hl7ParseError, parseHl7 } from '../hl7-message';
 import { extractAdtFacts, validatePamFr } from '../pam-fr-validation';
-import { needsDispatch, StoredAdtFacts } from './adt-dispatcher';
+import { StoredAdtFacts } from './hl7-subscription';
 import { InboxRecord, InboxWriter } from './inbox-writer';
 
 export interface Hl7InboundOptions {
@@ -26,6 +26,8 @@ export class Hl7InboundHandler {
 
   constructor(
     private readonly writer: InboxWriter,
+    /** Does some flow follow this message up? (see Hl7Subscription.wants) */
+    private readonly wanted: (facts: StoredAdtFacts) => boolean,
     /** Called after an accepted message with follow-up work is stored (wakes the dispatcher in this process). */
     private readonly onFollowUp: () => void,
     private readonly metrics: Metrics,
@@ -101,7 +103,7 @@ export class Hl7InboundHandler {
     this.metrics.hl7Messages.inc({ event: validation.event || 'unknown', ack: ackCode });
     if (ackCode !== 'AA') {
       this.log.warn({ event: validation.event, ack: ackCode, issues: issues.map((i) => `${i.segment}-${i.field ?? ''} ${i.code}: ${i.text}`) }, 'HL7 message refused');
-    } else if (facts && needsDispatch(facts)) {
+    } else if (facts && this.wanted(facts)) {
       // The follow-up runs off the ACK path, in batches (AdtDispatcher); dispatched_at stays NULL until it is done.
       this.onFollowUp();
     }
@@ -132,7 +134,7 @@ export class Hl7InboundHandler {
       ack,
       correlationId,
       facts: facts as Record<string, unknown> | null,
-      dispatched: !(facts && needsDispatch(facts)),
+      dispatched: !(facts && this.wanted(facts)),
     };
   }
 }

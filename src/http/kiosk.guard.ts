@@ -1,11 +1,16 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { CONFIG } from '../app/tokens';
+import { CONFIG } from '../platform/tokens';
 import { AppConfig } from '../config/app-config';
 import { KioskAuthenticator } from './kiosk-auth';
 import { RateLimiter } from './rate-limiter';
 
-export type KioskRequest = Request & { kioskId?: string };
+/** The adapter's request (Express or Fastify): headers, the node socket (for mutual TLS) and the kiosk id we set. */
+export interface KioskRequest {
+  headers: Record<string, string | string[] | undefined>;
+  socket?: unknown;
+  raw?: { socket?: unknown };
+  kioskId?: string;
+}
 
 /** Authenticates the kiosk, then spends one token of its rate limit. */
 @Injectable()

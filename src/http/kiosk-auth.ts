@@ -1,6 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import type { Request } from 'express';
 import { GatewayError } from '../common/gateway-error';
 
 /**
@@ -16,15 +15,18 @@ export class KioskAuthenticator {
   }
 
   /** Returns the kiosk id or throws UNAUTHENTICATED. */
-  authenticate(req: Request): string {
-    const socket = req.socket as TLSSocket;
-    if (typeof socket.getPeerCertificate === 'function' && socket.authorized) {
+  authenticate(req: { headers: Record<string, string | string[] | undefined>; socket?: unknown; raw?: { socket?: unknown } }): string {
+    // Express hands the node request itself, Fastify wraps it in `raw`.
+    const socket = (req.raw?.socket ?? req.socket) as TLSSocket | undefined;
+    if (socket && typeof socket.getPeerCertificate === 'function' && socket.authorized) {
       const cn = socket.getPeerCertificate()?.subject?.CN;
       const id = Array.isArray(cn) ? cn[0] : cn;
       if (id && this.keys.some((k) => k.id === id)) return id;
     }
     const header = req.headers.authorization;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7) : (req.headers['x-api-key'] as string | undefined);
+    const apiKey = req.headers['x-api-key'];
+    const bearer = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : undefined;
+    const presented = bearer ?? (typeof apiKey === 'string' ? apiKey : undefined);
     if (presented) {
       const digest = sha256(presented);
       // Compare digests in constant time so the comparison leaks neither the key nor its length.

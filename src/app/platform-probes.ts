@@ -1,0 +1,39 @@
+import { AppConfig } from '../config/app-config';
+import { HealthProbes } from '../observability/health.controller';
+import { Metrics } from '../observability/metrics';
+import type { FlowParts } from '../platform/flow';
+import { Infrastructure } from './infrastructure';
+
+/**
+ * What /health looks at: the database and the queue (critical), then every flow's probes (insurers, certificates…).
+ * /metrics refreshes the depth of every declared queue and each flow's own gauges at scrape time, read from the
+ * database and the queue, so an API process reports what the workers do.
+ */
+export function platformProbes(config: AppConfig, infra: Infrastructure, metrics: Metrics, flows: readonly FlowParts[]): HealthProbes {
+  const queues = [...new Set(flows.flatMap((f) => (f.workers ?? []).map((w) => w.queue.name)))];
+  return {
+    probes: [
+      {
+        name: 'database',
+        critical: true,
+        check: async () => {
+          await infra.dataSource.query('SELECT 1');
+          return { status: 'up', detail: config.database.mode === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL' };
+        },
+      },
+      {
+        name: 'queue',
+        critical: true,
+        check: async () => ({ status: (await infra.queue.ping()) ? 'up' : 'down', detail: `BullMQ on ${infra.queue.kind}` }),
+      },
+      ...flows.flatMap((f) => f.probes ?? []),
+    ],
+    beforeScrape: async () => {
+      for (const queue of queues) {
+        const d = await infra.queue.depth(queue);
+        for (const [state, n] of Object.entries(d)) metrics.queueDepth.set({ queue, state }, n);
+      }
+      for (const f of flows) await f.beforeScrape?.();
+    },
+  };
+}

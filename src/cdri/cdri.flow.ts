@@ -1,0 +1,137 @@
+import { Semaphore } from '../common/semaphore';
+import type { FlowModule, FlowParts } from '../platform/flow';
+import { BackendWorker, queueOf } from '../queue/queue-backend';
+import { defineWorker } from '../queue/queue-definition';
+import { startCdriAdapters } from './cdri-adapters';
+import { cdriQueues, LotItemJob } from './cdri.queues';
+import { CheckRightsUseCase } from './check-rights.use-case';
+import { Hl7AdmissionsSubscription } from './hl7-admissions.subscription';
+import { EligibilityController } from './http/eligibility.controller';
+import { LotsController } from './http/lots.controller';
+import { cdriCheckProcessor } from './jobs/cdri-check.processor';
+import { lotTriggerProcessor } from './jobs/lot-trigger.processor';
+import { lotItemProcessor } from './lots/lot-item.processor';
+import { LotExchangeRunner } from './lots/lot-exchange.runner';
+import { lotProgress } from './lots/lot-progress';
+import { LotRunner } from './lots/lot-runner';
+import { LotStore } from './lots/lot-store';
+import { buildLotTask } from '../fhir/lot-task.builder';
+import { LotService } from './lots/lot.service';
+import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
+import { RightsChangeNotifier } from './lots/rights-change-notifier';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * CDRi: AMO rights of a patient for a date of care — the kiosk's synchronous check, the follow-up of HL7
+ * admissions, and the night lots with their rights-change worklist and A08s back to the GAP.
+ */
+export const cdriFlow: FlowModule = {
+  name: 'cdri',
+  description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
+  migrations: [CdriLots1764100000000],
+
+  async build({ config, log, metrics, db, queue, background }): Promise<FlowParts> {
+    const common = config.cdri.common;
+    const adapters = await startCdriAdapters(config, log);
+    const queues = cdriQueues(config);
+    const checkQueue = queueOf(queue, queues.check);
+    const itemQueue = queueOf(queue, queues.lotItem);
+
+    const checkRights = new CheckRightsUseCase(db, adapters.rights, common.rightsTtlSeconds, metrics, log);
+    const admissions = new Hl7AdmissionsSubscription(
+      db,
+      async (checks) => {
+        const queuedAt = Date.now();
+        await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
+      },
+      config.establishmentFiness,
+      log,
+    );
+
+    const lotStore = new LotStore(db);
+    let stopped = false;
+    const exchange = new LotExchangeRunner(db, lotStore, adapters.lot, {
+      chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
+    }, log, () => stopped);
+    const notifier = new RightsChangeNotifier(db, lotStore, config, log);
+    const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
+    // In the api role the worker processes' runners find new lots on their next tick.
+    const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
+
+    let itemWorker: BackendWorker<LotItemJob, string> | undefined;
+    // An item lasts at most the insurer timeout: a dead worker's jobs come back after twice that.
+    const lockDurationMs = Math.max(5000, common.timeoutMs * 2);
+
+    return {
+      http: {
+        controllers: [EligibilityController, LotsController],
+        providers: [
+          { provide: CheckRightsUseCase, useValue: checkRights },
+          { provide: LotService, useValue: lots },
+          { provide: LotStore, useValue: lotStore },
+        ],
+      },
+      tasks: async (id) => {
+        if (!UUID.test(id)) return undefined;
+        const lot = await lotStore.get(id);
+        return lot ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
+      },
+      hl7: [admissions],
+      workers: [
+        defineWorker({ queue: queues.check, processor: cdriCheckProcessor(checkRights, common.jobAttempts, log), settings: { concurrency: common.jobConcurrency, lockDurationMs } }),
+        defineWorker({
+          queue: queues.lotItem,
+          processor: lotItemProcessor({
+            store: lotStore, gateway: adapters.rights, metrics, ttlSeconds: common.rightsTtlSeconds, attempts: config.lots.attempts,
+            insurerSlots: new Semaphore(config.lots.concurrency), worker: () => itemWorker,
+          }),
+          // More jobs than insurer slots, so that a job's database reads and writes overlap other jobs' insurer calls
+          // and the cap stays busy.
+          settings: { concurrency: Math.ceil(config.lots.concurrency * 1.5) + 4, limiter: { max: config.lots.ratePerSecond, duration: 1000 }, lockDurationMs },
+          onStarted: (w) => (itemWorker = w),
+        }),
+        defineWorker({ queue: queues.lotTrigger, processor: lotTriggerProcessor(lots), settings: { concurrency: 1 } }),
+      ],
+      schedules: config.lots.finess.map((finess) => ({
+        id: `night-lot-${finess}`,
+        queue: queues.lotTrigger,
+        pattern: config.lots.cron,
+        timeZone: config.lots.timeZone,
+        job: { name: 'night-lot', data: { finess } },
+      })),
+      periodic: [
+        { name: 'cdri-stale-check-requeue', intervalMs: config.inboxSweepIntervalMs, run: () => admissions.requeueStaleChecks() },
+      ],
+      probes: [
+        {
+          name: 'cdri',
+          critical: false,
+          check: async () => ({
+            status: (await adapters.rights.ping()) ? 'up' : 'down',
+            detail: config.cdri.mode === 'simulator' ? 'CDRi SIMULATOR' : 'CDRi insurer endpoint',
+          }),
+        },
+      ],
+      beforeScrape: async () => {
+        metrics.lotItems.reset();
+        metrics.lotEta.reset();
+        for (const lot of await lotStore.running()) {
+          const p = lotProgress(lot, await lotStore.counts(lot.id));
+          for (const state of ['pending', 'done', 'failed', 'changed'] as const) metrics.lotItems.inc({ finess: lot.finess, state }, p[state]);
+          metrics.lotEta.set({ finess: lot.finess }, p.etaSeconds ?? -1);
+        }
+      },
+      start: () => {
+        runner.start();
+        notifier.start();
+      },
+      stop: async () => {
+        stopped = true;
+        await runner.stop();
+        await notifier.stop();
+        await adapters.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,72 @@
+import { RequestMethod, SetMetadata, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+
+export const ROUTE_DOC = 'passerelle:route-doc';
+
+/** How a route is described in OpenAPI and, for FHIR routes, in the CapabilityStatement. */
+export interface RouteDoc {
+  summary: string;
+  tag: 'FHIR' | 'Lots' | 'Transport' | 'Operations';
+  /** Media type of the request body, when there is one. */
+  body?: 'application/fhir+json' | 'application/json' | 'text/csv' | 'application/octet-stream';
+  /** Success status (default 200). */
+  status?: 200 | 201 | 202;
+  /** Error statuses the route can answer (OperationOutcome). */
+  errors?: number[];
+  /** False for anonymous routes (metadata, health, metrics, OpenAPI). Default true. */
+  secured?: boolean;
+  /** FHIR interaction, for the CapabilityStatement. */
+  fhir?: { resource: string; kind: 'operation' | 'read' | 'capabilities'; name: string };
+}
+
+/** Every route declares its documentation; a test proves each mapped route has one. */
+export const Route = (doc: RouteDoc) => SetMetadata(ROUTE_DOC, doc);
+
+export interface DeclaredRoute extends RouteDoc {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  /** Express-style path: /fhir/Task/:id. */
+  path: string;
+  handler: string;
+  controller: string;
+}
+
+const METHODS: Partial<Record<RequestMethod, DeclaredRoute['method']>> = {
+  [RequestMethod.GET]: 'GET',
+  [RequestMethod.POST]: 'POST',
+  [RequestMethod.PUT]: 'PUT',
+  [RequestMethod.DELETE]: 'DELETE',
+  [RequestMethod.PATCH]: 'PATCH',
+};
+
+/** The routes of controllers, read from Nest's own metadata plus @Route: the one source of OpenAPI and metadata. */
+export function declaredRoutes(controllers: readonly Type[]): DeclaredRoute[] {
+  const routes: DeclaredRoute[] = [];
+  for (const controller of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+    const proto = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const fn = proto[name];
+      if (name === 'constructor' || typeof fn !== 'function') continue;
+      const sub = Reflect.getMetadata(PATH_METADATA, fn) as string | undefined;
+      const verb = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
+      if (sub === undefined || verb === undefined) continue;
+      const doc = Reflect.getMetadata(ROUTE_DOC, fn) as RouteDoc | undefined;
+      if (!doc) throw new Error(`${controller.name}.${name} has no @Route documentation`);
+      const method = METHODS[verb];
+      if (!method) throw new Error(`${controller.name}.${name}: unsupported method`);
+      routes.push({ ...doc, method, path: joinPath(base, sub), handler: name, controller: controller.name });
+    }
+  }
+  return routes;
+}
+
+/** '/fhir' + 'CoverageEligibilityRequest/\\$submit' → '/fhir/CoverageEligibilityRequest/$submit'. */
+export function joinPath(base: string, sub: string): string {
+  const parts = [base, sub].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean);
+  return `/${parts.join('/')}`.replace(/\\\$/g, '$');
+}
+
+/** The metric label of a route: method and path template, never the values in the path. */
+export function routeLabel(method: string, path: string): string {
+  return `${method} ${path}`;
+}

@@ -1,0 +1,10 @@
+import type { DeclaredRoute } from '../http/route-doc';
+import type { TaskReader } from './task-reader';
+
+/** What the shared HTTP routes need to know of the flows: the mounted routes and who reads which Task. */
+export interface HttpCatalog {
+  version: string;
+  /** Every mounted route with its declaration (lazily: the controllers are known once Nest is built). */
+  routes: () => DeclaredRoute[];
+  taskReaders: TaskReader[];
+}

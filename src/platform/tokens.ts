@@ -1,0 +1,10 @@
+/**
+ * Injection tokens for what the composition root builds before Nest starts and hands in as values. They live here,
+ * not in src/app, so that flows and controllers never import the composition root.
+ */
+export const CONFIG = Symbol('CONFIG');
+export const LOGGER = Symbol('LOGGER');
+export const METRICS = Symbol('METRICS');
+export const HEALTH = Symbol('HEALTH');
+/** Every registered flow's contributions (for OpenAPI, the CapabilityStatement and cross-flow Task reads). */
+export const FLOW_PARTS = Symbol('FLOW_PARTS');

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { FlowModule, FlowParts } from '../platform/flow';
+import { ServiceKey } from '../platform/service-registry';
+import { defineQueue, defineWorker } from '../queue/queue-definition';
+import { CertificateChecker, loadPkcs12File } from '../signing';
+import { FileDropChannel } from './channels/file-drop.channel';
+import { SftpChannel } from './channels/sftp.channel';
+import { SmtpChannel } from './channels/smtp.channel';
+import { TransmissionChannel } from './channels/transmission-channel';
+import { certificateProbe, WatchedCertificate } from './certificate-probe';
+import { TransportController } from './http/transport.controller';
+import { ReturnsIntake } from './intake';
+import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
+import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, TransmissionSendJob } from './outbox';
+import { FileDropReturnsSource } from './returns/file-drop-returns.source';
+import { ReturnsPoller } from './returns/returns-poller';
+import { ReturnsSource } from './returns/returns-source';
+import { SftpReturnsSource } from './returns/sftp-returns.source';
+
+/** The transmission outbox, for the billing flows (FIDES, ROC/DRE-ES, SCOR CP) registered after transport. */
+export const TRANSMISSION_OUTBOX = new ServiceKey<TransmissionOutbox>('transmission-outbox');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Lot signing + encrypted transport: the seal (ORG SIGN, PKCS#12), the trust store, the insurers' encryption
+ * certificates, the configured channels, the spool, the send worker and the returns intake. Off (no routes, no
+ * workers) without SIGNING_SEAL_P12_FILE.
+ */
+export const transportFlow: FlowModule = {
+  name: 'transport',
+  description: 'Lot sealing (CMS), encryption, the transmission outbox (SMTP, SFTP, file drop) and the returns poller',
+  migrations: [Transmissions1764200000000],
+
+  async build({ config, log, metrics, db, queue, services, returnHandlers }): Promise<FlowParts | undefined> {
+    const cfg = config.transport;
+    if (!cfg) return undefined;
+    const checker = new CertificateChecker({ trustStore: readFileSync(cfg.trustStoreFile, 'utf8'), warnDays: cfg.warnDays });
+    const seal = await loadPkcs12File(cfg.seal.p12File, cfg.seal.password);
+    const recipientCertificates = Object.fromEntries([...cfg.recipients].map(([id, file]) => [id, readFileSync(file, 'utf8')]));
+    await mkdir(cfg.spoolDir, { recursive: true });
+
+    const channels: Partial<Record<'smtp' | 'sftp' | 'file-drop', TransmissionChannel>> = {};
+    if (cfg.smtp) {
+      const s = cfg.smtp;
+      channels.smtp = new SmtpChannel({
+        host: s.host, port: s.port, security: s.security, from: s.from,
+        auth: s.user ? { user: s.user, pass: s.password ?? '' } : undefined,
+        ca: s.caFile ? readFileSync(s.caFile) : undefined,
+      });
+    }
+    const sftpConnection = cfg.sftp && {
+      host: cfg.sftp.host, port: cfg.sftp.port, username: cfg.sftp.user, password: cfg.sftp.password,
+      privateKey: cfg.sftp.keyFile ? readFileSync(cfg.sftp.keyFile) : undefined, hostKeySha256: cfg.sftp.hostKeySha256,
+    };
+    if (cfg.sftp && sftpConnection) channels.sftp = new SftpChannel({ ...sftpConnection, remoteDir: cfg.sftp.remoteDir });
+    if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
+
+    const outbox = new TransmissionOutbox({
+      db, queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
+      signature: { padding: cfg.padding },
+      encryption: { contentEncryption: cfg.contentEncryption },
+      jobAttempts: cfg.jobAttempts, jobBackoffMs: cfg.jobBackoffMs,
+      // Events carry ids, states and codes, never lot content.
+      onEvent: (e) => {
+        log.info({ ...e }, `transmission ${e.type}`);
+        if (e.type === 'sent' || e.type === 'failed') metrics.transmissions.inc({ outcome: e.type });
+      },
+    });
+    services.provide(TRANSMISSION_OUTBOX, outbox);
+
+    const sources: ReturnsSource[] = [];
+    if (cfg.returns.dir) sources.push(new FileDropReturnsSource({ name: 'drop:returns', directory: cfg.returns.dir, acknowledge: 'move-to-done' }));
+    if (cfg.returns.sftpDir && sftpConnection) sources.push(new SftpReturnsSource({ name: 'sftp:returns', remoteDir: cfg.returns.sftpDir, acknowledge: 'move-to-done', ...sftpConnection }));
+    const keyProviders = cfg.decrypt ? [await loadPkcs12File(cfg.decrypt.p12File, cfg.decrypt.password)] : [seal];
+    const intake = new ReturnsIntake({ db, keyProviders, checker, onEvent: (e) => log.info({ ...e }, `return ${e.type}`) });
+    const poller = sources.length
+      ? new ReturnsPoller({
+          sources, handler: intake.handler, intervalMs: cfg.returns.pollIntervalMs, lotIdPattern: new RegExp(cfg.returns.lotIdPattern),
+          onError: (err) => log.warn({ phase: err.phase, source: err.source, code: (err as { code?: string }).code }, 'Returns intake problem'),
+        })
+      : undefined;
+
+    const watched: WatchedCertificate[] = [{ purpose: 'seal', label: 'seal (ORG SIGN)', certificate: seal.certificate }];
+    // The outbox declares its queue's job options itself (it is also the producer); the worker only names it.
+    const sendQueue = defineQueue<TransmissionSendJob>(TRANSMISSION_SEND_QUEUE);
+
+    return {
+      http: { controllers: [TransportController], providers: [{ provide: TransmissionOutbox, useValue: outbox }] },
+      tasks: async (id) => {
+        if (!UUID.test(id)) return undefined;
+        const t = await outbox.get(id);
+        return t ? buildTransmissionTask(t) : undefined;
+      },
+      workers: [defineWorker({ queue: sendQueue, processor: outbox.processor(), settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 } })],
+      periodic: [{ name: 'transmission-sweep', intervalMs: cfg.sweepIntervalMs, run: () => outbox.requeuePending() }],
+      probes: [certificateProbe(watched, checker, seal.chain, metrics)],
+      beforeScrape: async () => {
+        for (const [state, n] of Object.entries(await outbox.counts())) metrics.transmissionStates.set({ state }, n);
+      },
+      start: () => {
+        for (const [flow, handler] of returnHandlers) intake.register(flow, handler);
+        poller?.start();
+      },
+      stop: async () => {
+        await poller?.stop();
+        for (const c of Object.values(channels)) await c?.close();
+      },
+    };
+  },
+};
