@@ -5,7 +5,8 @@ import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
-import { EMBEDDED_WARNING } from '../observability/health.controller';
+import { declaredRoutes } from '../http/route-doc';
+import { EMBEDDED_WARNING } from '../observability/health';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { Sql } from '../persistence/sql';
@@ -18,6 +19,7 @@ import { FLOWS } from './flows';
 import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
 import { buildInfrastructure, Infrastructure } from './infrastructure';
+import { startSimulators } from './simulators';
 
 /** How often the HL7 outbox is polled for messages stored by api-role processes or left by a crash. */
 const HL7_OUTBOX_POLL_MS = 250;
@@ -45,12 +47,16 @@ export class Gateway {
     readonly mllpPort = 0,
   ) {}
 
-  static async start(config: AppConfig, log: AppLogger, metrics = new Metrics(), flows: readonly FlowModule[] = FLOWS): Promise<Gateway> {
-    if (config.embedded) log.warn(EMBEDDED_WARNING);
-    const infra = await buildInfrastructure(config, log, metrics);
-    // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first.
+  static async start(configured: AppConfig, log: AppLogger, metrics = new Metrics(), flows: readonly FlowModule[] = FLOWS): Promise<Gateway> {
+    if (configured.embedded) log.warn(EMBEDDED_WARNING);
+    const infra = await buildInfrastructure(configured, log, metrics);
+    // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
+    // then the simulators they talked to.
     const stops: Array<() => Promise<void>> = [];
     try {
+      const simulators = await startSimulators(configured, log);
+      stops.push(() => simulators.stop());
+      const config = simulators.config;
       const db = new Sql(infra.dataSource);
       const background = config.role !== 'api';
       const services = new ServiceRegistry();
@@ -78,7 +84,7 @@ export class Gateway {
         const p = b.parts;
         log.info({
           flow: b.flow.name,
-          routes: (p.http?.controllers ?? []).map((c) => c.name),
+          routes: declaredRoutes(p.http?.controllers ?? []).map((r) => `${r.method} ${r.path}`),
           workers: background ? (p.workers ?? []).map((w) => w.queue.name) : [],
           schedules: (p.schedules ?? []).map((s) => s.id),
           periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],

@@ -1,5 +1,5 @@
 import { AppConfig } from '../config/app-config';
-import { HealthProbes } from '../observability/health.controller';
+import { HealthProbes } from '../observability/health';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
 import { Infrastructure } from './infrastructure';

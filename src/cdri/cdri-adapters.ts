@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config';
 import type { AppLogger } from '../observability/logger';
-import { CdriSimulator } from '../simulators/cdri/cdri-simulator';
 import type { AmoRightsGateway, AmoRightsLotGateway } from './amo-rights.port';
 import { CdriLotAdapter } from './cdri-lot.adapter';
 import { CdriSoapAdapter } from './cdri-soap.adapter';
@@ -15,9 +14,9 @@ export interface CdriAdapters {
 
 /**
  * The insurer side of CDRi: the production SOAP adapters on the configured endpoint, or — with no CDRI_ENDPOINT —
- * the built-in simulator (a real HTTP server speaking the same SOAP), said loudly.
+ * on the embedded simulator's (a real HTTP server speaking the same SOAP, started by the composition root), said loudly.
  */
-export async function startCdriAdapters(config: AppConfig, log: AppLogger): Promise<CdriAdapters> {
+export function startCdriAdapters(config: AppConfig, log: AppLogger): CdriAdapters {
   const common = config.cdri.common;
   const context = {
     softwareName: common.softwareName,
@@ -25,12 +24,11 @@ export async function startCdriAdapters(config: AppConfig, log: AppLogger): Prom
     softwareVersion: common.softwareVersion,
     installId: common.installId,
   };
-  let simulator: CdriSimulator | undefined;
   let endpoint: string;
   let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
   if (config.cdri.mode === 'simulator') {
-    simulator = new CdriSimulator({ port: config.cdri.simulatorPort, latencyMs: config.cdri.simulatorLatencyMs });
-    endpoint = (await simulator.start()).url;
+    if (!config.cdri.endpoint) throw new Error('CDRi simulator mode, but no simulator was started (see src/app/simulators.ts)');
+    endpoint = config.cdri.endpoint;
     log.warn({ url: endpoint }, 'CDRi SIMULATOR in use (no CDRI_ENDPOINT set) — answers are simulated');
   } else {
     endpoint = config.cdri.endpoint;
@@ -46,7 +44,6 @@ export async function startCdriAdapters(config: AppConfig, log: AppLogger): Prom
     close: async () => {
       lot.close();
       rights.close();
-      await simulator?.stop();
     },
   };
 }

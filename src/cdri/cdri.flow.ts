@@ -15,7 +15,7 @@ import { LotExchangeRunner } from './lots/lot-exchange.runner';
 import { lotProgress } from './lots/lot-progress';
 import { LotRunner } from './lots/lot-runner';
 import { LotStore } from './lots/lot-store';
-import { buildLotTask } from '../fhir/lot-task.builder';
+import { buildLotTask } from './fhir/lot-task.builder';
 import { LotService } from './lots/lot.service';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
@@ -33,7 +33,7 @@ export const cdriFlow: FlowModule = {
 
   async build({ config, log, metrics, db, queue, background }): Promise<FlowParts> {
     const common = config.cdri.common;
-    const adapters = await startCdriAdapters(config, log);
+    const adapters = startCdriAdapters(config, log);
     const queues = cdriQueues(config);
     const checkQueue = queueOf(queue, queues.check);
     const itemQueue = queueOf(queue, queues.lotItem);

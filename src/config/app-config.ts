@@ -18,7 +18,14 @@ export type QueueConfig =
   | { backend: 'postgres'; schema: string };
 
 export type CdriConfig =
-  | { mode: 'simulator'; simulatorPort: number; simulatorLatencyMs: number; common: CdriCommon }
+  | {
+      mode: 'simulator';
+      simulatorPort: number;
+      simulatorLatencyMs: number;
+      common: CdriCommon;
+      /** Where the embedded simulator listens: set at boot by the composition root (src/app/simulators.ts). */
+      endpoint?: string;
+    }
   | { mode: 'remote'; endpoint: string; tls?: { certFile: string; keyFile: string; caFile?: string }; common: CdriCommon };
 
 export interface CdriCommon {

@@ -1,6 +1,15 @@
 export type ProbeResult = { status: 'up' | 'down' | 'degraded'; detail?: string };
 export type HealthProbe = { name: string; critical: boolean; check: () => Promise<ProbeResult> };
 
+export const EMBEDDED_WARNING =
+  'EMBEDDED/SIMULATION MODE: embedded PostgreSQL and/or insurer simulators are in use — not for production';
+
+export interface HealthProbes {
+  probes: HealthProbe[];
+  /** Refreshes gauges read at scrape time (queue depth, lot progress…), from every flow. */
+  beforeScrape: () => Promise<void>;
+}
+
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'down';
   mode: 'production' | 'embedded-simulation';

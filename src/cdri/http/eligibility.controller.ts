@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { GatewayError } from '../../common/gateway-error';
 import { AppConfig } from '../../config/app-config';
-import { parseEligibilityRequest } from '../../fhir/coverage-eligibility-request.parser';
-import { buildEligibilityResponse } from '../../fhir/coverage-eligibility-response.builder';
+import { parseEligibilityRequest } from '../fhir/coverage-eligibility-request.parser';
+import { buildEligibilityResponse } from '../fhir/coverage-eligibility-response.builder';
 import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { GatewayError } from '../../common/gateway-error';
 import { AppConfig } from '../../config/app-config';
-import { parseBatchBundle } from '../../fhir/batch-request.parser';
-import { buildLotTask } from '../../fhir/lot-task.builder';
-import { buildWorklist } from '../../fhir/worklist.builder';
+import { parseBatchBundle } from '../fhir/batch-request.parser';
+import { buildLotTask } from '../fhir/lot-task.builder';
+import { buildWorklist } from '../fhir/worklist.builder';
 import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';

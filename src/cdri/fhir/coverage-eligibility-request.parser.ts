@@ -1,5 +1,5 @@
-import { GatewayError } from '../common/gateway-error';
-import { FINESS_SYSTEM, NIR_SYSTEMS, NIR_SYSTEM_LIST } from './fhir-systems';
+import { GatewayError } from '../../common/gateway-error';
+import { FINESS_SYSTEM, NIR_SYSTEMS, NIR_SYSTEM_LIST } from '../../fhir/fhir-systems';
 
 export interface ParsedEligibilityRequest {
   nir: string;

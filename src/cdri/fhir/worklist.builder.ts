@@ -1,5 +1,5 @@
-import { Lot, LotItem } from '../cdri/lots/lot-store';
-import { NIR_SYSTEMS } from './fhir-systems';
+import { Lot, LotItem } from '../lots/lot-store';
+import { NIR_SYSTEMS } from '../../fhir/fhir-systems';
 
 export const RIGHTS_CHANGE_SYSTEM = 'https://passerelle.dev/fhir/CodeSystem/rights-change';
 

@@ -1,5 +1,5 @@
-import { LotProgress } from '../cdri/lots/lot-progress';
-import { Lot } from '../cdri/lots/lot-store';
+import { LotProgress } from '../lots/lot-progress';
+import { Lot } from '../lots/lot-store';
 
 const STATUS: Record<Lot['state'], string> = {
   queued: 'requested',

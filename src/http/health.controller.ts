@@ -1,19 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { Reply } from '../http/reply';
-import { Route } from '../http/route-doc';
+import { EMBEDDED_WARNING, HealthProbes, runHealth } from '../observability/health';
+import { Metrics } from '../observability/metrics';
 import { CONFIG, HEALTH, METRICS } from '../platform/tokens';
-import { HealthProbe, runHealth } from './health';
-import { Metrics } from './metrics';
-
-export const EMBEDDED_WARNING =
-  'EMBEDDED/SIMULATION MODE: embedded PostgreSQL and/or insurer simulators are in use — not for production';
-
-export interface HealthProbes {
-  probes: HealthProbe[];
-  /** Refreshes gauges read at scrape time (queue depth, lot progress…), from every flow. */
-  beforeScrape: () => Promise<void>;
-}
+import { Reply } from './reply';
+import { Route } from './route-doc';
 
 @Controller()
 export class HealthController {
