@@ -11,7 +11,7 @@
  */
 import { AmoRightsError, AmoRightsLotGateway, LotQuery, LotStatus } from './amo-rights.port';
 import { CdriSoapAdapter, CdriSoapAdapterOptions, rightsQueryProblem } from './cdri-soap.adapter';
-import { isValidFiness } from './nir';
+import { isValidFiness } from '../identifiers';
 import {
   buildConsulterLotRequest,
   buildDeposerLotRequest,

@@ -12,7 +12,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
-import { isValidFiness, validateNir } from './nir';
+import { isIsoDate, isValidFiness, validateNir } from '../identifiers';
 import {
   buildRightsRequest,
   CdriContext,
@@ -21,7 +21,6 @@ import {
   REQUEST_ID_PATTERN,
   SOAP_CONTENT_TYPE,
 } from './soap/cdri-soap.codec';
-import { isIsoDate } from './soap/cdri-soap.xml';
 
 export interface CdriSoapAdapterOptions {
   /** http:// (simulator) or https:// (insurer) URL of the service. */

@@ -9,6 +9,7 @@ import { Lot, LotStore } from '../cdri/lots/lot-store';
 import { LotService } from '../cdri/lots/lot.service';
 import { GatewayError } from '../common/gateway-error';
 import { AppConfig } from '../config/app-config';
+import { isUuid, isValidFiness } from '../identifiers';
 import { currentCorrelationId, newCorrelationId } from '../observability/correlation';
 import { Metrics } from '../observability/metrics';
 import { parseBatchBundle } from './batch-request.parser';
@@ -16,8 +17,6 @@ import { routeLabel } from './fhir-error.filter';
 import { KioskGuard, KioskRequest } from './kiosk.guard';
 import { buildLotTask } from './lot-task.builder';
 import { buildWorklist } from './worklist.builder';
-
-const FINESS = /^[0-9]{2}[0-9AB][0-9]{6}$/;
 
 /**
  * Night lots over HTTP: FHIR $submit-batch (a scheduler's Bundle), the manual trigger and the CSV upload create
@@ -44,7 +43,7 @@ export class LotsController {
   @Post('cdri/lots')
   async trigger(@Req() req: KioskRequest, @Body() body: { finess?: string } | undefined, @Res() res: Response): Promise<void> {
     const finess = body?.finess ?? this.config.establishmentFiness;
-    if (!FINESS.test(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a FINESS (9 characters)', 'finess');
+    if (!isValidFiness(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a valid FINESS (9 characters, check digit)', 'finess');
     const lot = await this.lots.planNight(finess, 'manual', req.kioskId ?? 'unknown', this.correlationId());
     await this.accepted(req, res, lot);
   }
@@ -53,7 +52,7 @@ export class LotsController {
   async csv(@Req() req: KioskRequest, @Query('finess') finessParam: string | undefined, @Body() body: unknown, @Res() res: Response): Promise<void> {
     if (typeof body !== 'string') throw new GatewayError('INVALID_INPUT', 'Send the list as text/csv', 'Content-Type');
     const finess = finessParam ?? this.config.establishmentFiness;
-    if (!FINESS.test(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a FINESS (9 characters)', 'finess');
+    if (!isValidFiness(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a valid FINESS (9 characters, check digit)', 'finess');
     const lot = await this.lots.submitList(finess, 'csv', req.kioskId ?? 'unknown', this.correlationId(), parseLotCsv(body));
     await this.accepted(req, res, lot);
   }
@@ -63,7 +62,7 @@ export class LotsController {
   async task(@Req() req: KioskRequest, @Param('id') id: string, @Res() res: Response): Promise<void> {
     const lot = await this.store.get(id);
     if (lot) return this.send(req, res, 200, buildLotTask(lot, lotProgress(lot, await this.store.counts(lot.id))));
-    const transmission = /^[0-9a-f-]{36}$/i.test(id) ? await this.transport?.outbox.get(id) : undefined;
+    const transmission = isUuid(id) ? await this.transport?.outbox.get(id) : undefined;
     if (!transmission) throw new GatewayError('NOT_FOUND', `Task/${id} does not exist`);
     this.send(req, res, 200, buildTransmissionTask(transmission));
   }

@@ -35,9 +35,8 @@
  * insurerReference = SIM-<scenario>-<yyyymmdd of care>: it never carries any part of the NIR.
  */
 import { AmoOrganism, AmoRightsAnswer, AmoRightsQuery } from '../../cdri/amo-rights.port';
-import { computeNirKey, isValidFiness, validateNir } from '../../cdri/nir';
+import { computeNirKey, isIsoDate, isValidFiness, validateNir } from '../../identifiers';
 import { CdriFaultCode } from '../../cdri/soap/cdri-soap.codec';
-import { isIsoDate } from '../../cdri/soap/cdri-soap.xml';
 
 export const SLOW_SCENARIO_DELAY_MS = 30_000;
 
