@@ -3,7 +3,7 @@
  * the real adapter over real sockets. No upper bound on any duration.
  */
 import { AmoRightsError, AmoRightsErrorCode, AmoRightsQuery } from '../../src/cdri/amo-rights.port';
-import { CdriSoapAdapter, CdriSoapAdapterOptions, parseRetryAfter } from '../../src/cdri/cdri-soap.adapter';
+import { CdriSoapAdapter, CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
 import { buildRightsRequest, CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
@@ -157,16 +157,5 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
     const limited = await post(1);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delta-seconds and HTTP dates, ignores the rest', () => {
-    const now = Date.parse('2025-03-14T08:00:00Z');
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 08:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 07:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });
