@@ -46,7 +46,7 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
   });
   beforeEach(() => {
     sim.reset();
-    sim.configure({ latencyMs: 0, jitterMs: 0, faults: NO_FAULTS, maxConcurrent: undefined, rateLimitPerSecond: undefined });
+    sim.configure({ latencyMs: 0, jitterMs: 0, faults: NO_FAULTS, maxConcurrent: undefined, rateLimitPerSecond: undefined, rateLimitedRetryAfterSeconds: undefined });
   });
 
   it('answers a repeated requestId with the stored answer: one check, every call counted', async () => {
@@ -152,6 +152,9 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
     const scenario = await post(980);
     expect(scenario.status).toBe(429);
     expect(scenario.headers.get('retry-after')).toBe('1');
+    sim.configure({ rateLimitedRetryAfterSeconds: 17 });
+    expect((await post(981)).headers.get('retry-after')).toBe('17');
+    await expect(adapter.checkRights(query(982))).rejects.toMatchObject({ code: 'INSURER_RATE_LIMITED', retryAfterMs: 17_000 });
     sim.configure({ rateLimitPerSecond: 0.5 });
     expect((await post(1)).status).toBe(200);
     const limited = await post(1);
