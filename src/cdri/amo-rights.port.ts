@@ -78,8 +78,8 @@ export class AmoRightsError extends Error {
     /** Insurer-side fault code when the insurer sent one (SOAP faultcode). */
     readonly insurerCode?: string,
     /**
-     * How long the insurer asked us to wait (HTTP Retry-After) before the next call, when it said so: a lot runner
-     * slows down by that much instead of guessing.
+     * How long the insurer asked us to wait (HTTP Retry-After, capped at 5 min by src/insurer) before the next call,
+     * when it said so: the lot worker pauses that long and the kiosk's 503 carries it, instead of a guess of ours.
      */
     readonly retryAfterMs?: number,
   ) {

@@ -1,17 +1,19 @@
 /**
  * Production CDRi lot adapter (wire contract MODELLED, not certified — see soap/cdri-lot.codec.ts).
  *
- * It speaks to the lot endpoint through a CdriSoapAdapter built with the same options, so the transport is exactly the
- * unit one: keep-alive pool, mutual TLS with the ORG AUTH_CLI certificate, hard deadline per exchange, and the same
- * error mapping (timeouts, 5xx, 429 with retryAfterMs, SOAP faults). Both operations are safe to repeat: a deposit is
+ * It speaks to the lot endpoint through its own InsurerHttpClient built from the same options, and reads answers with
+ * the unit adapter's cdriSoapCall, so the transport is exactly the unit one: keep-alive pool, mutual TLS with the ORG
+ * AUTH_CLI certificate, hard deadline per exchange, and the same error mapping (timeouts, 5xx, 429 with retryAfterMs,
+ * SOAP faults). Both operations are safe to repeat: a deposit is
  * idempotent on lotRef, a poll is a read (its cursor only acknowledges what we already hold).
  *
  * Questions are checked before anything is sent; an invalid one refuses the whole lot, naming its requestId (our own
  * id, never personal data) so the caller can drop it and resubmit.
  */
 import { AmoRightsError, AmoRightsLotGateway, LotQuery, LotStatus } from './amo-rights.port';
-import { CdriSoapAdapter, CdriSoapAdapterOptions, rightsQueryProblem } from './cdri-soap.adapter';
-import { isValidFiness } from './nir';
+import { isValidFiness } from '../identifiers';
+import { InsurerHttpClient } from '../insurer/insurer-http-client';
+import { cdriHttpClient, cdriSoapCall, CdriSoapAdapterOptions, rightsQueryProblem } from './cdri-soap.adapter';
 import {
   buildConsulterLotRequest,
   buildDeposerLotRequest,
@@ -39,14 +41,14 @@ const REFERENCE_PATTERN = REQUEST_ID_PATTERN;
 const TICKET_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 export class CdriLotAdapter implements AmoRightsLotGateway {
-  private readonly soap: CdriSoapAdapter;
+  private readonly client: InsurerHttpClient;
   private readonly pageSize: number;
 
   /** Takes the unit adapter's options (same endpoint, certificate, deadline and pool settings). */
   constructor(private readonly options: CdriLotAdapterOptions) {
     const endpoint = options.lotEndpoint ?? new URL(options.endpoint).href.replace(/\/?$/, '/lot');
     // Poll pages are larger than one answer: allow for a full page unless told otherwise.
-    this.soap = new CdriSoapAdapter({ ...options, endpoint, maxResponseBytes: options.maxResponseBytes ?? 16 * 1024 * 1024 });
+    this.client = cdriHttpClient({ ...options, maxResponseBytes: options.maxResponseBytes ?? 16 * 1024 * 1024 }, endpoint);
     this.pageSize = options.pollPageSize ?? 500;
     if (!(Number.isInteger(this.pageSize) && this.pageSize >= 1 && this.pageSize <= MAX_POLL_RESULTS)) {
       throw new Error(`CdriLotAdapter: pollPageSize must be 1-${MAX_POLL_RESULTS}`);
@@ -69,7 +71,7 @@ export class CdriLotAdapter implements AmoRightsLotGateway {
       seen.add(q.requestId);
     }
     const xml = buildDeposerLotRequest(lotRef, finess, queries, this.options.context);
-    return this.soap.soapCall(xml, lotContentType('deposerLot'), parseDeposerLotResponse);
+    return cdriSoapCall(this.client, xml, lotContentType('deposerLot'), parseDeposerLotResponse);
   }
 
   /**
@@ -80,7 +82,7 @@ export class CdriLotAdapter implements AmoRightsLotGateway {
     if (!TICKET_PATTERN.test(ticket)) throw new AmoRightsError('INVALID_QUERY', 'invalid CDRi lot ticket');
     if (!(Number.isInteger(cursor) && cursor >= 0)) throw new AmoRightsError('INVALID_QUERY', 'cursor must be an integer ≥ 0');
     const xml = buildConsulterLotRequest(ticket, cursor, this.pageSize, this.options.context);
-    const status = await this.soap.soapCall(xml, lotContentType('consulterLot'), parseConsulterLotResponse);
+    const status = await cdriSoapCall(this.client, xml, lotContentType('consulterLot'), parseConsulterLotResponse);
     if (status.cursor !== cursor + status.results.length) {
       // A cursor that does not move by the results given would make us skip or repeat some: refuse the page.
       throw new AmoRightsError('INSURER_FAULT', 'insurer lot cursor inconsistent with the results returned', 'REPONSE_MALFORMEE');
@@ -90,11 +92,11 @@ export class CdriLotAdapter implements AmoRightsLotGateway {
 
   /** Reachability of the lot service (`<endpoint>/ping`). */
   ping(): Promise<boolean> {
-    return this.soap.ping();
+    return this.client.ping('ping', this.options.pingTimeoutMs ?? Math.min(this.options.timeoutMs, 2000));
   }
 
   /** Closes pooled sockets. */
   close(): void {
-    this.soap.close();
+    this.client.close();
   }
 }

@@ -20,8 +20,6 @@ import { LotService } from './lots/lot.service';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * CDRi: AMO rights of a patient for a date of care — the kiosk's synchronous check, the follow-up of HL7
  * admissions, and the night lots with their rights-change worklist and A08s back to the GAP.
@@ -73,7 +71,6 @@ export const cdriFlow: FlowModule = {
         ],
       },
       tasks: async (id) => {
-        if (!UUID.test(id)) return undefined;
         const lot = await lotStore.get(id);
         return lot ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
       },

@@ -4,7 +4,7 @@ import { Metrics } from '../observability/metrics';
 import { AppLogger } from '../observability/logger';
 import { Sql } from '../persistence/sql';
 import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway } from './amo-rights.port';
-import { validateNir } from './nir';
+import { isIsoDate, isUuid, validateNir } from '../identifiers';
 import { RightsCheck, RightsCheckSource } from './rights-check.entity';
 import { toGatewayError } from './rights-error-mapping';
 
@@ -22,7 +22,6 @@ export interface RightsRequest {
   correlationId: string;
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const COLUMNS = `id, source, requested_by AS "requestedBy", idempotency_key AS "idempotencyKey", correlation_id AS "correlationId",
   nir, assure_nir AS "assureNir", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", to_char(date_of_care, 'YYYY-MM-DD') AS "dateOfCare",
   finess, state, rights_status AS "rightsStatus", answer, error_code AS "errorCode", error_message AS "errorMessage", attempts,
@@ -36,10 +35,10 @@ export function validateRightsRequest(req: Pick<RightsRequest, 'nir' | 'nirField
     const assure = validateNir(req.assureNir);
     if (!assure.ok) throw new GatewayError('INVALID_INPUT', `Invalid NIR of the assuré: ${assure.reason}`, 'assuré NIR');
   }
-  if (!DATE.test(req.dateOfCare) || Number.isNaN(Date.parse(req.dateOfCare))) {
+  if (!isIsoDate(req.dateOfCare)) {
     throw new GatewayError('INVALID_INPUT', 'Date of care must be a valid YYYY-MM-DD date', 'date of care');
   }
-  if (req.birthDate && (!DATE.test(req.birthDate) || Number.isNaN(Date.parse(req.birthDate)))) {
+  if (req.birthDate && !isIsoDate(req.birthDate)) {
     throw new GatewayError('INVALID_INPUT', 'Birth date must be a valid YYYY-MM-DD date', 'birth date');
   }
 }
@@ -122,7 +121,7 @@ export class CheckRightsUseCase {
   }
 
   async findById(id: string): Promise<RightsCheck | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     return this.db.one<RightsCheck>(`SELECT ${COLUMNS} FROM rights_check WHERE id = $1`, [id]);
   }
 

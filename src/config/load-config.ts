@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isValidFiness, isVersionedUuid } from '../identifiers';
 import { AppConfig, TlsFiles } from './app-config';
 import { ConfigReader, RawEnv } from './config-readers';
 import { readTransportConfig } from './transport-config';
@@ -13,7 +14,6 @@ export class ConfigError extends Error {
 }
 
 const SIMULATION_INSTALL_ID = '00000000-0000-4000-8000-000000000000';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export function readDefaults(): RawEnv {
   // src/config (ts-jest) is two levels below the repository root, dist/src/config (node) three.
@@ -56,7 +56,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
 
   const installId = r.optionalString('CDRI_INSTALL_ID') ?? (cdriEndpoint ? undefined : SIMULATION_INSTALL_ID);
   if (cdriEndpoint) r.check(!!installId, 'CDRI_INSTALL_ID: required when CDRI_ENDPOINT is set (a UUID per installation)');
-  if (installId) r.check(UUID.test(installId), 'CDRI_INSTALL_ID: must be a UUID');
+  if (installId) r.check(isVersionedUuid(installId), 'CDRI_INSTALL_ID: must be a UUID');
 
   const common = {
     timeoutMs: r.int('CDRI_TIMEOUT_MS', 50, 120000),
@@ -162,8 +162,8 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
     faultInjection: r.optionalString('TEST_FAULT_INJECTION') ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const) : undefined,
   };
-  r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be 9 characters (FINESS)');
-  for (const f of config.lots.finess) r.check(/^[0-9]{2}[0-9AB][0-9]{6}$/.test(f), 'CDRI_LOT_FINESS: each entry must be a FINESS (9 characters)');
+  r.check(isValidFiness(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be a valid FINESS (9 characters, check digit)');
+  for (const f of config.lots.finess) r.check(isValidFiness(f), 'CDRI_LOT_FINESS: each entry must be a valid FINESS (9 characters, check digit)');
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return config;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Req, UseGuards } from '@nestjs/common';
 import { GatewayError } from '../common/gateway-error';
 import { KioskGuard } from '../http/kiosk.guard';
+import { ResourceIdPipe } from '../http/pipes';
 import { Reply } from '../http/reply';
 import { Route } from '../http/route-doc';
 import { FLOW_PARTS } from '../platform/tokens';
@@ -31,7 +32,7 @@ export class FhirPlatformController {
     errors: [401, 404, 429],
     fhir: { resource: 'Task', kind: 'read', name: 'read' },
   })
-  async task(@Param('id') id: string): Promise<Reply> {
+  async task(@Param('id', new ResourceIdPipe('Task')) id: string): Promise<Reply> {
     for (const read of this.catalog.taskReaders) {
       const task = await read(id);
       if (task) return Reply.fhir(task);

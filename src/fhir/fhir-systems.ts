@@ -1,15 +1,12 @@
-/** Identifier systems (FR Core) and our own modelled extension URLs. */
-export const NIR_SYSTEMS = {
-  /** INS-NIR, the production identity. */
-  insNir: 'urn:oid:1.2.250.1.213.1.4.8',
-  /** NIA: temporary identifier — not usable for a rights check. */
-  nia: 'urn:oid:1.2.250.1.213.1.4.9',
-  /** INS-NIR test and demo identities (the only ones allowed in fixtures). */
-  testNir: 'urn:oid:1.2.250.1.213.1.4.10',
-  demoNir: 'urn:oid:1.2.250.1.213.1.4.11',
-} as const;
+import { INS_SYSTEMS, RIGHTS_NIR_SYSTEMS } from '../identifiers';
 
-export const NIR_SYSTEM_LIST: string[] = [NIR_SYSTEMS.insNir, NIR_SYSTEMS.testNir, NIR_SYSTEMS.demoNir];
+/**
+ * Identifier systems (FR Core) and our own modelled extension URLs. The INS ones are shared with HL7 and live in
+ * src/identifiers; the names below stay so FHIR code reads in FHIR terms.
+ */
+export const NIR_SYSTEMS = INS_SYSTEMS;
+
+export const NIR_SYSTEM_LIST: readonly string[] = RIGHTS_NIR_SYSTEMS;
 
 export const FINESS_SYSTEM = 'https://finess.esante.gouv.fr';
 

@@ -4,6 +4,7 @@
  *
  * The result holds personal data (NIR, birth date): it may be stored with the message, never logged.
  */
+import { INS_OIDS, isValidFiness } from '../identifiers';
 import { hl7DateToIso } from './hl7-datatypes';
 import { Hl7Message } from './hl7-message';
 
@@ -65,9 +66,6 @@ export interface AdtFacts {
 }
 
 const NIR_TYPE_CODES = new Set(['INS', 'INS-NIR', 'NH']);
-/** OID of the NIA (identifiant d'attente): an INS that is not a NIR. */
-const NIA_OID = '1.2.250.1.213.1.4.9';
-const FINESS_SHAPE = /^(?:\d{2}|2[AB])\d{7}$/;
 
 function nonEmpty(v: string): string | undefined {
   return v === '' || v === '""' ? undefined : v;
@@ -82,7 +80,7 @@ function firstDate(...candidates: string[]): string | undefined {
 }
 
 function finessFrom(...candidates: string[]): string | undefined {
-  return candidates.find((v) => FINESS_SHAPE.test(v));
+  return candidates.find((v) => isValidFiness(v));
 }
 
 function patientIds(msg: Hl7Message): AdtPatientId[] {
@@ -116,7 +114,7 @@ function coverages(msg: Hl7Message): AdtCoverage[] {
 /** Extracts the facts of an ADT message. Expects a message that passed validatePamFr (tolerates gaps anyway). */
 export function extractAdtFacts(msg: Hl7Message): AdtFacts {
   const ids = patientIds(msg);
-  const ins = ids.find((p) => NIR_TYPE_CODES.has(p.typeCode) && p.authorityOid !== NIA_OID);
+  const ins = ids.find((p) => NIR_TYPE_CODES.has(p.typeCode) && p.authorityOid !== INS_OIDS.nia);
   const covs = coverages(msg);
   const insuredNir = covs.find((c) => c.insuredNir !== undefined)?.insuredNir;
   const event = msg.get('MSH', 1, 9, 1, 2);

@@ -21,8 +21,6 @@ import { SftpReturnsSource } from './returns/sftp-returns.source';
 /** The transmission outbox, for the billing flows (FIDES, ROC/DRE-ES, SCOR CP) registered after transport. */
 export const TRANSMISSION_OUTBOX = new ServiceKey<TransmissionOutbox>('transmission-outbox');
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Lot signing + encrypted transport: the seal (ORG SIGN, PKCS#12), the trust store, the insurers' encryption
  * certificates, the configured channels, the spool, the send worker and the returns intake. Off (no routes, no
@@ -89,7 +87,6 @@ export const transportFlow: FlowModule = {
     return {
       http: { controllers: [TransportController], providers: [{ provide: TransmissionOutbox, useValue: outbox }] },
       tasks: async (id) => {
-        if (!UUID.test(id)) return undefined;
         const t = await outbox.get(id);
         return t ? buildTransmissionTask(t) : undefined;
       },

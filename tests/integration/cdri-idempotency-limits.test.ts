@@ -3,7 +3,7 @@
  * the real adapter over real sockets. No upper bound on any duration.
  */
 import { AmoRightsError, AmoRightsErrorCode, AmoRightsQuery } from '../../src/cdri/amo-rights.port';
-import { CdriSoapAdapter, CdriSoapAdapterOptions, parseRetryAfter } from '../../src/cdri/cdri-soap.adapter';
+import { CdriSoapAdapter, CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
 import { buildRightsRequest, CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
@@ -46,7 +46,7 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
   });
   beforeEach(() => {
     sim.reset();
-    sim.configure({ latencyMs: 0, jitterMs: 0, faults: NO_FAULTS, maxConcurrent: undefined, rateLimitPerSecond: undefined });
+    sim.configure({ latencyMs: 0, jitterMs: 0, faults: NO_FAULTS, maxConcurrent: undefined, rateLimitPerSecond: undefined, rateLimitedRetryAfterSeconds: undefined });
   });
 
   it('answers a repeated requestId with the stored answer: one check, every call counted', async () => {
@@ -152,21 +152,13 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
     const scenario = await post(980);
     expect(scenario.status).toBe(429);
     expect(scenario.headers.get('retry-after')).toBe('1');
+    sim.configure({ rateLimitedRetryAfterSeconds: 17 });
+    expect((await post(981)).headers.get('retry-after')).toBe('17');
+    await expect(adapter.checkRights(query(982))).rejects.toMatchObject({ code: 'INSURER_RATE_LIMITED', retryAfterMs: 17_000 });
     sim.configure({ rateLimitPerSecond: 0.5 });
     expect((await post(1)).status).toBe(200);
     const limited = await post(1);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads delta-seconds and HTTP dates, ignores the rest', () => {
-    const now = Date.parse('2025-03-14T08:00:00Z');
-    expect(parseRetryAfter('2', now)).toBe(2000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 08:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Fri, 14 Mar 2025 07:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter(undefined, now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
   });
 });

@@ -106,6 +106,23 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     expect(outcome.issue[0].code).toBe(code);
   });
 
+  it("passes the insurer's own Retry-After on to the kiosk's 503 (not a fixed value of ours)", async () => {
+    // 17 s: a value neither the simulator's default (1) nor the gateway's fallback (5) could produce.
+    fx.simulator.configure({ rateLimitedRetryAfterSeconds: 17 });
+    try {
+      const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit`, {
+        method: 'POST',
+        headers: { 'X-API-Key': TEST_KIOSK_KEY, 'Content-Type': 'application/fhir+json' },
+        body: JSON.stringify(eligibilityRequest(makeTestNir({ order: 982 }))),
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('17');
+      expect(((await res.json()) as Outcome).issue[0].code).toBe('transient');
+    } finally {
+      fx.simulator.configure({ rateLimitedRetryAfterSeconds: undefined });
+    }
+  });
+
   it('turns a SOAP fault injected by the simulator into 502', async () => {
     fx.simulator.configure({ faults: { rate5xx: 0, rateTimeout: 0, rate429: 0, rateFault: 1 } });
     const fault = await failure(submit(eligibilityRequest(makeTestNir({ order: 130 }))));

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../common/gateway-error';
 import { FINESS_SYSTEM, NIR_SYSTEMS, NIR_SYSTEM_LIST } from '../../fhir/fhir-systems';
+import { isIsoDate } from '../../identifiers';
 
 export interface ParsedEligibilityRequest {
   nir: string;
@@ -64,7 +65,7 @@ export function parseEligibilityRequest(body: unknown): ParsedEligibilityRequest
   }
 
   const servicedDate = req.servicedDate ?? asObject(req.servicedPeriod)?.start;
-  if (servicedDate !== undefined && (typeof servicedDate !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(servicedDate))) {
+  if (servicedDate !== undefined && (typeof servicedDate !== 'string' || !isIsoDate(servicedDate.slice(0, 10)))) {
     throw invalid('servicedDate must be a FHIR date (YYYY-MM-DD)', 'CoverageEligibilityRequest.servicedDate');
   }
   const dateOfCare = typeof servicedDate === 'string' ? servicedDate.slice(0, 10) : new Date().toISOString().slice(0, 10);

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { parseEligibilityRequest } from '../fhir/coverage-eligibility-request.parser';
 import { buildEligibilityResponse } from '../fhir/coverage-eligibility-response.builder';
 import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
+import { ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId, newCorrelationId } from '../../observability/correlation';
@@ -55,7 +56,7 @@ export class EligibilityController {
     errors: [401, 404, 429],
     fhir: { resource: 'CoverageEligibilityResponse', kind: 'read', name: 'read' },
   })
-  async read(@Param('id') id: string): Promise<Reply> {
+  async read(@Param('id', new ResourceIdPipe('CoverageEligibilityResponse')) id: string): Promise<Reply> {
     const check = await this.checkRights.findById(id);
     if (!check) throw new GatewayError('NOT_FOUND', `CoverageEligibilityResponse/${id} does not exist`);
     return Reply.fhir(buildEligibilityResponse(check));

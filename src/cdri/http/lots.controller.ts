@@ -5,6 +5,7 @@ import { parseBatchBundle } from '../fhir/batch-request.parser';
 import { buildLotTask } from '../fhir/lot-task.builder';
 import { buildWorklist } from '../fhir/worklist.builder';
 import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
+import { FinessPipe, ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId, newCorrelationId } from '../../observability/correlation';
@@ -13,8 +14,6 @@ import { parseLotCsv } from '../lots/lot-csv.parser';
 import { lotProgress } from '../lots/lot-progress';
 import { Lot, LotStore } from '../lots/lot-store';
 import { LotService } from '../lots/lot.service';
-
-const FINESS = /^[0-9]{2}[0-9AB][0-9]{6}$/;
 
 /**
  * Night lots over HTTP: FHIR $submit-batch (a scheduler's Bundle), the manual trigger and the CSV upload create
@@ -46,9 +45,8 @@ export class LotsController {
 
   @Post('cdri/lots')
   @Route({ summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task', tag: 'Lots', body: 'application/json', status: 202, errors: [400, 401, 409, 422, 429] })
-  async trigger(@Req() req: KioskRequest, @Body() body: { finess?: string } | undefined): Promise<Reply> {
-    const finess = body?.finess ?? this.config.establishmentFiness;
-    if (!FINESS.test(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a FINESS (9 characters)', 'finess');
+  async trigger(@Req() req: KioskRequest, @Body('finess', new FinessPipe()) finessField: string | undefined): Promise<Reply> {
+    const finess = finessField ?? this.config.establishmentFiness;
     return this.accepted(await this.lots.planNight(finess, 'manual', req.kioskId ?? 'unknown', correlationId()));
   }
 
@@ -60,10 +58,9 @@ export class LotsController {
     status: 202,
     errors: [400, 401, 409, 422, 429],
   })
-  async csv(@Req() req: KioskRequest, @Query('finess') finessParam: string | undefined, @Body() body: unknown): Promise<Reply> {
+  async csv(@Req() req: KioskRequest, @Query('finess', new FinessPipe()) finessParam: string | undefined, @Body() body: unknown): Promise<Reply> {
     if (typeof body !== 'string') throw new GatewayError('INVALID_INPUT', 'Send the list as text/csv', 'Content-Type');
     const finess = finessParam ?? this.config.establishmentFiness;
-    if (!FINESS.test(finess)) throw new GatewayError('INVALID_INPUT', 'finess must be a FINESS (9 characters)', 'finess');
     return this.accepted(await this.lots.submitList(finess, 'csv', req.kioskId ?? 'unknown', correlationId(), parseLotCsv(body)));
   }
 
@@ -74,7 +71,7 @@ export class LotsController {
     errors: [401, 404, 429],
     fhir: { resource: 'List', kind: 'read', name: 'read' },
   })
-  async worklist(@Param('id') id: string): Promise<Reply> {
+  async worklist(@Param('id', new ResourceIdPipe('List')) id: string): Promise<Reply> {
     const lot = await this.store.get(id);
     if (!lot) throw new GatewayError('NOT_FOUND', `List/${id} does not exist`);
     return Reply.fhir(buildWorklist(lot, await this.store.changedItems(lot.id)));

@@ -1,14 +1,8 @@
 import { GatewayError } from '../../common/gateway-error';
+import { readCalendarDate } from '../../identifiers';
 import { NewLotItem } from './lot-store';
 
 const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number', 'family_name', 'given_name'] as const;
-
-/** DD/MM/YYYY (French GAP exports) or YYYY-MM-DD → YYYY-MM-DD. */
-function isoDate(v: string): string | undefined {
-  const fr = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(v);
-  if (fr) return `${fr[3]}-${fr[2]}-${fr[1]}`;
-  return /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : undefined;
-}
 
 /**
  * The patient list a GAP exports: a header line naming the columns (nir and date_of_care required; birth_date,
@@ -29,10 +23,10 @@ export function parseLotCsv(text: string): Array<NewLotItem & { field: string }>
     const cells = line.split(sep).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     const get = (name: string) => cells[header.indexOf(name)] || undefined;
     const at = `line ${i + 2}`;
-    const dateOfCare = isoDate(get('date_of_care') ?? '');
+    const dateOfCare = readCalendarDate(get('date_of_care') ?? '');
     if (!dateOfCare) throw new GatewayError('INVALID_INPUT', `${at}: date_of_care must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, date_of_care`);
     const birth = get('birth_date');
-    const birthDate = birth ? isoDate(birth) : undefined;
+    const birthDate = birth ? readCalendarDate(birth) : undefined;
     if (birth && !birthDate) throw new GatewayError('INVALID_INPUT', `${at}: birth_date must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, birth_date`);
     return {
       nir: get('nir') ?? '', dateOfCare, birthDate, ipp: get('ipp'), visitNumber: get('visit_number'),

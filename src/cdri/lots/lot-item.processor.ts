@@ -53,8 +53,8 @@ export function lotItemProcessor(d: LotItemProcessorDeps) {
         d.metrics.insurerCallDuration.observe({ service: 'cdri-lot', outcome: err.code }, Number(process.hrtime.bigint() - started) / 1e9);
         d.metrics.insurerErrors.inc({ service: 'cdri-lot', code: err.code });
         if (err.code === 'INSURER_RATE_LIMITED') {
-          const retryAfterMs = (err as AmoRightsError & { retryAfterMs?: number }).retryAfterMs ?? 1000;
-          await d.worker()?.rateLimit(retryAfterMs);
+          // The insurer's own Retry-After; 1 s when it gave none (the pause is repeated if it is still busy).
+          await d.worker()?.rateLimit(err.retryAfterMs ?? 1000);
           throw Worker.RateLimitError();
         }
         if (err.transient && job.attemptsMade + 1 < d.attempts) throw err;

@@ -1,3 +1,4 @@
+import { isUuid } from '../../identifiers';
 import { Sql } from '../../persistence/sql';
 import { AmoRightsAnswer } from '../amo-rights.port';
 import { RightsChange } from './rights-change';
@@ -121,7 +122,7 @@ export class LotStore {
   }
 
   async get(id: string): Promise<Lot | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     return this.db.one<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE id = $1`, [id]);
   }
 

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../common/gateway-error';
 import { AppLogger } from '../../observability/logger';
-import { validateNir } from '../nir';
+import { isIsoDate, validateNir } from '../../identifiers';
 import { lotWindow } from './lot-dates';
 import { Lot, LotMode, LotStore, LotTrigger, NewLotItem } from './lot-store';
 
@@ -42,7 +42,7 @@ export class LotService {
     for (const it of items) {
       const nir = validateNir(it.nir);
       if (!nir.ok) throw new GatewayError('INVALID_INPUT', `Invalid NIR: ${nir.reason}`, it.field);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(it.dateOfCare) || Number.isNaN(Date.parse(it.dateOfCare))) {
+      if (!isIsoDate(it.dateOfCare)) {
         throw new GatewayError('INVALID_INPUT', 'Date of care must be YYYY-MM-DD', it.field);
       }
     }

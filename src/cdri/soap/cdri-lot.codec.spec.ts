@@ -1,5 +1,5 @@
 import { AmoRightsAnswer, AmoRightsError, LotQuery } from '../amo-rights.port';
-import { computeNirKey } from '../nir';
+import { computeNirKey } from '../../identifiers';
 import {
   buildConsulterLotRequest,
   buildConsulterLotResponse,

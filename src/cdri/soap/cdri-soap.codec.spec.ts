@@ -1,5 +1,5 @@
 import { AmoRightsAnswer, AmoRightsError, AmoRightsQuery } from '../amo-rights.port';
-import { computeNirKey } from '../nir';
+import { computeNirKey } from '../../identifiers';
 import {
   buildFault,
   buildRightsRequest,

@@ -4,6 +4,7 @@
  * Kept apart so the codec file only holds the contract itself.
  */
 import { XMLParser } from 'fast-xml-parser';
+import { isIsoDate } from '../../identifiers';
 
 /** A parsed element: child name → string (leaf), object (element), or array (repeated element). */
 export type CdriXmlNode = Record<string, unknown>;
@@ -51,16 +52,6 @@ export function readText(n: CdriXmlNode, name: string, fail: Fail, required = tr
   // A repeated or nested element where a single value is expected is a contract breach, not data.
   if (typeof value !== 'string') throw fail(`${name} must be a single text element`);
   return value;
-}
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar day written YYYY-MM-DD. */
-export function isIsoDate(value: string): boolean {
-  const m = DATE.exec(value);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
 }
 
 export function readDate(n: CdriXmlNode, name: string, fail: Fail): string;

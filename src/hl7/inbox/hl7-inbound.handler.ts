@@ -1,4 +1,4 @@
-import { validateNir } from '../../cdri/nir';
+import { validateNir } from '../../identifiers';
 import { newCorrelationId, withCorrelation } from '../../observability/correlation';
 import { AppLogger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';

@@ -20,6 +20,7 @@
 import { Message } from 'node-hl7-client';
 import { HL7_2_5 } from 'node-hl7-client/hl7';
 import { AmoRightsAnswer } from '../../cdri/amo-rights.port';
+import { INS_OIDS } from '../../identifiers';
 import { formatHl7Timestamp } from '../hl7-ack';
 
 export type RightsChangeKind = 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT';
@@ -32,8 +33,6 @@ export const RIGHTS_CHANGE_LABELS: Readonly<Record<RightsChangeKind, string>> = 
   UNKNOWN_PATIENT: "Patient inconnu de l'AMO",
 };
 
-/** OID of the INS-NIR (production); tests and demos use 1.2.250.1.213.1.4.10 / .11. */
-export const INS_NIR_OID = '1.2.250.1.213.1.4.8';
 
 export interface RightsChangeA08Input {
   /** Patient's NIR (PID-3, type INS). */
@@ -108,7 +107,7 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
 
   const pid = fill(msg.addSegment('PID'), {
     '1': '1',
-    '3.1': input.nir, '3.4.1': 'ASIP-SANTE-INS-NIR', '3.4.2': input.insOid ?? INS_NIR_OID, '3.4.3': 'ISO', '3.5': 'INS',
+    '3.1': input.nir, '3.4.1': 'ASIP-SANTE-INS-NIR', '3.4.2': input.insOid ?? INS_OIDS.insNir, '3.4.3': 'ISO', '3.5': 'INS',
     '5.1': input.patientName?.family, '5.2': input.patientName?.given, '5.7': input.patientName ? 'L' : undefined,
   });
   if (input.ipp !== undefined && input.ipp !== '') {

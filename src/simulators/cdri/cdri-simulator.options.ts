@@ -43,6 +43,11 @@ export interface CdriSimulatorOptions {
   maxConcurrent?: number;
   /** Requests per second beyond this → 429 with Retry-After (token bucket, burst = rate). */
   rateLimitPerSecond?: number;
+  /**
+   * Retry-After (seconds) of the RATE_LIMITED scenario and of random 429s (default: the scenario table's 1 s). Set an
+   * unusual value to recognise it where it should arrive (kiosk 503, lot worker pause).
+   */
+  rateLimitedRetryAfterSeconds?: number;
   tls?: CdriSimulatorTls;
   /** Lot items the simulated insurer processes per second, all lots together (default 500). */
   lotThroughputPerSecond: number;

@@ -37,7 +37,7 @@ import {
 } from './cdri-simulator.options';
 import { CdriCheckLedger, Outcome } from './cdri-check-ledger';
 import { CdriLotSimulator } from './cdri-lot-simulator';
-import { SimulatedOutcome, simulateRights } from './simulated-patients';
+import { RATE_LIMITED_RETRY_AFTER_SECONDS, SimulatedOutcome, simulateRights } from './simulated-patients';
 
 export * from './cdri-simulator.options';
 
@@ -247,7 +247,7 @@ export class CdriSimulator {
     // Always draw the same number of values so one request's faults do not shift the next one's.
     const [r429, r5xx, rTimeout, rFault, rJitter] = [this.rng(), this.rng(), this.rng(), this.rng(), this.rng()];
     const delayMs = latencyMs + Math.floor(rJitter * jitterMs);
-    if (r429 < faults.rate429) return { outcome: { kind: 'http', status: 429, retryAfterSeconds: 1 }, delayMs };
+    if (r429 < faults.rate429) return { outcome: { kind: 'http', status: 429, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_SECONDS }, delayMs };
     if (r5xx < faults.rate5xx) return { outcome: { kind: 'http', status: 503 }, delayMs };
     if (rTimeout < faults.rateTimeout) return { outcome: 'timeout', delayMs: Math.max(delayMs, this.opts.timeoutDelayMs) };
     if (rFault < faults.rateFault) {
@@ -272,7 +272,9 @@ export class CdriSimulator {
         this.counters.faultsServed++;
         return this.sendXml(res, faultHttpStatus(outcome.code), buildFault(outcome.code, outcome.text));
       case 'http':
-        if (outcome.status === 429) return this.rateLimited(res, outcome.retryAfterSeconds ?? 1);
+        if (outcome.status === 429) {
+          return this.rateLimited(res, this.opts.rateLimitedRetryAfterSeconds ?? outcome.retryAfterSeconds ?? RATE_LIMITED_RETRY_AFTER_SECONDS);
+        }
         if (outcome.status >= 500) this.counters.http5xxServed++;
         return this.sendText(res, outcome.status, 'simulated HTTP error');
     }

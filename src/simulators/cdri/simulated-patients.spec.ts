@@ -1,5 +1,5 @@
 import { AmoRightsQuery } from '../../cdri/amo-rights.port';
-import { validateNir } from '../../cdri/nir';
+import { validateNir } from '../../identifiers';
 import {
   FAMILY_TWINS_BIRTH_DATE,
   SLOW_SCENARIO_DELAY_MS,

@@ -35,9 +35,8 @@
  * insurerReference = SIM-<scenario>-<yyyymmdd of care>: it never carries any part of the NIR.
  */
 import { AmoOrganism, AmoRightsAnswer, AmoRightsQuery } from '../../cdri/amo-rights.port';
-import { computeNirKey, isValidFiness, validateNir } from '../../cdri/nir';
+import { computeNirKey, isIsoDate, isValidFiness, validateNir } from '../../identifiers';
 import { CdriFaultCode } from '../../cdri/soap/cdri-soap.codec';
-import { isIsoDate } from '../../cdri/soap/cdri-soap.xml';
 
 export const SLOW_SCENARIO_DELAY_MS = 30_000;
 
@@ -62,6 +61,9 @@ export function scenarioOf(nir: string): SimulatedScenario {
   for (const [from, to, scenario] of RANGES) if (order >= from && order <= to) return scenario;
   return 'OPEN';
 }
+
+/** Retry-After of the RATE_LIMITED scenario (the simulator's rateLimitedRetryAfterSeconds overrides it). */
+export const RATE_LIMITED_RETRY_AFTER_SECONDS = 1;
 
 export const FAMILY_SPOUSE_BIRTH_DATE = '1984-02-20';
 export const FAMILY_TWINS_BIRTH_DATE = '2016-06-15';
@@ -172,7 +174,7 @@ export function simulateRights(query: AmoRightsQuery): SimulatedOutcome {
     case 'SLOW':
       return { kind: 'answer', answer: open, delayMs: SLOW_SCENARIO_DELAY_MS };
     case 'RATE_LIMITED':
-      return { kind: 'http', status: 429, retryAfterSeconds: 1 };
+      return { kind: 'http', status: 429, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_SECONDS };
     default:
       return { kind: 'answer', answer: open };
   }
