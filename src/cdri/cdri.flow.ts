@@ -5,7 +5,7 @@ import { defineWorker } from '../queue/queue-definition';
 import { startCdriAdapters } from './cdri-adapters';
 import { cdriQueues, LotItemJob } from './cdri.queues';
 import { CheckRightsUseCase } from './check-rights.use-case';
-import { Hl7AdmissionsSubscription } from './hl7-admissions.subscription';
+import { Hl7AdmissionsSubscription } from './hl7/admissions.subscription';
 import { EligibilityController } from './http/eligibility.controller';
 import { LotsController } from './http/lots.controller';
 import { cdriCheckProcessor } from './jobs/cdri-check.processor';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Sql } from '../../persistence/sql';
 import { AppConfig } from '../../config/app-config';
 import { ControlIdGenerator } from '../../hl7/control-id';
-import { buildRightsChangeA08 } from '../../hl7/outbound/adt-a08-builder';
+import { buildRightsChangeA08 } from '../hl7/rights-change-a08.builder';
 import { MllpSender } from '../../hl7/outbound/mllp-sender';
 import { AppLogger } from '../../observability/logger';
 import { Lot, LotStore } from './lot-store';

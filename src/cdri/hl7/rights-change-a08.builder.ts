@@ -19,9 +19,9 @@
  */
 import { Message } from 'node-hl7-client';
 import { HL7_2_5 } from 'node-hl7-client/hl7';
-import { AmoRightsAnswer } from '../../cdri/amo-rights.port';
+import { AmoRightsAnswer } from '../amo-rights.port';
 import { INS_OIDS } from '../../identifiers';
-import { formatHl7Timestamp } from '../hl7-ack';
+import { formatHl7Timestamp } from '../../hl7/hl7-ack';
 
 export type RightsChangeKind = 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT';
 

@@ -1,9 +1,9 @@
-import { GatewayError } from '../common/gateway-error';
-import { AcceptedHl7Message, Hl7Subscription, StoredAdtFacts } from '../hl7/inbox/hl7-subscription';
-import { AppLogger } from '../observability/logger';
-import { Sql } from '../persistence/sql';
-import { validateRightsRequest } from './check-rights.use-case';
-import { PlannedEncounters } from './lots/planned-encounters';
+import { GatewayError } from '../../common/gateway-error';
+import { AcceptedHl7Message, Hl7Subscription, StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
+import { AppLogger } from '../../observability/logger';
+import { Sql } from '../../persistence/sql';
+import { validateRightsRequest } from '../check-rights.use-case';
+import { PlannedEncounters } from '../lots/planned-encounters';
 
 /** Events whose arrival asks the AMO for the patient's rights on the date of care. */
 export const CDRI_TRIGGER_EVENTS = new Set(['A05', 'A01', 'A04']);

@@ -1,8 +1,8 @@
-import { AmoRightsAnswer } from '../../cdri/amo-rights.port';
-import { ControlIdGenerator } from '../control-id';
-import { parseHl7 } from '../hl7-message';
-import { extractAdtFacts, validatePamFr } from '../pam-fr-validation';
-import { buildRightsChangeA08, RightsChangeA08Input } from './adt-a08-builder';
+import { AmoRightsAnswer } from '../amo-rights.port';
+import { ControlIdGenerator } from '../../hl7/control-id';
+import { parseHl7 } from '../../hl7/hl7-message';
+import { extractAdtFacts, validatePamFr } from '../../hl7/pam-fr-validation';
+import { buildRightsChangeA08, RightsChangeA08Input } from './rights-change-a08.builder';
 
 const NIR = '185129999900196';
 const ASSURE_NIR = '260079999900226';
