@@ -75,13 +75,17 @@ export class LotRunner {
       return;
     }
     // Fan-out: one job per pending item, job id = item id so that a relaunch after a crash adds no duplicate.
+    const started = Date.now();
     let after = '00000000-0000-0000-0000-000000000000';
+    let queued = 0;
     for (;;) {
       const ids = await this.store.pendingIds(lot.id, after, ENQUEUE_PAGE);
       if (ids.length === 0) break;
       await this.itemQueue.addBulk(ids.map((id) => ({ name: 'item', data: { itemId: id }, opts: { jobId: id } })));
       after = ids[ids.length - 1];
+      queued += ids.length;
     }
+    this.log.info({ lotId: lot.id, queued, queuingMs: Date.now() - started }, 'CDRi lot items queued');
   }
 
   /**
