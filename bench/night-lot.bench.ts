@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
+import { ProcessSampler } from './support/process-sampler';
 import { GatewayProcess, startGatewayFixture } from '../tests/support/gateway-process';
 import { csvOf, getJson, nirs, output, postCsv, tomorrow } from '../tests/support/lot-helpers';
 
@@ -83,10 +84,15 @@ export async function runNightLotBench(): Promise<object[]> {
     const list = nirs(patients, 100);
     const csv = csvOf(list, tomorrow());
     // The clock starts before the upload: CSV transfer and parsing, item inserts and queuing all count.
+    // The simulator runs in this process: its CPU is this process's; the gateway's is its two processes'.
+    const sampler = new ProcessSampler(undefined, { api: fx.gateway.pid ?? 0, worker: worker.pid ?? 0 }).start();
     const started = Date.now();
     const { task } = await postCsv(fx.gateway.baseUrl, csv);
     const uploadMs = Date.now() - started;
     await waitDone(fx.gateway, task.id, patients);
+    const machine = sampler.stop().machine;
+    const wallS = (Date.now() - started) / 1000;
+    const cpuMsPerCheck = (cores: number | null | undefined) => (cores == null ? null : Math.round(((cores * wallS * 1000) / patients) * 100) / 100);
     const setup = await setupPhases(fx.databaseUrl, task.id, started, uploadMs, fx.gateway.logs.join(''), worker.logs.join(''));
     const seconds = setup.lastAnswerMs / 1000;
     const perSecond = patients / seconds;
@@ -100,6 +106,11 @@ export async function runNightLotBench(): Promise<object[]> {
       setup_ms: setup,
       steady_checks_per_second: setup.steadyPerSecond,
       machine_load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
+      // CPU per check: what the 250/s ceiling needs from the machine (2 cores = 8 ms per check at most, all in).
+      cpu_ms_per_check: {
+        api: cpuMsPerCheck(machine.helpers?.api), worker: cpuMsPerCheck(machine.helpers?.worker), postgres: cpuMsPerCheck(machine.postgresCores),
+        redis: cpuMsPerCheck(machine.redisCores), other_processes_cores: machine.otherCores, machine_busy_cores: machine.busyCores,
+      },
       peak_rss_mb_worker: peakRssMb(worker.pid), peak_rss_mb_api: peakRssMb(fx.gateway.pid), target_ratio: 0.95, target_rss_mb: 512,
     });
 
