@@ -43,6 +43,10 @@ const int = (name: string, dflt: number): number => {
 
 interface AdapterRun {
   adapter: string;
+  adapterInUse: string;
+  cpuMsPerRequest: number;
+  /** Cores other users' processes took during the gateway run. */
+  otherCores: number;
   result: BenchResult;
   overheadMs: { p50: number; p90: number; p99: number; max: number };
 }
@@ -78,7 +82,11 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
       note: 'same run, same simulator process; ratio < 1 means the second adapter adds less overhead. A gateway that does not read HTTP_ADAPTER yet runs Express both times (see each result\'s adapterInUse).',
       overheadMs: { [a.adapter]: a.overheadMs, [b.adapter]: b.overheadMs },
       ratio: { p50: round(b.overheadMs.p50 / a.overheadMs.p50, 3), p99: round(b.overheadMs.p99 / a.overheadMs.p99, 3) },
-      faster: b.overheadMs.p99 < a.overheadMs.p99 ? b.adapter : a.adapter,
+      gatewayCpuMsPerRequest: { [a.adapter]: a.cpuMsPerRequest, [b.adapter]: b.cpuMsPerRequest },
+      // No verdict when both runs served the same adapter, or when other work held most of the machine: then the
+      // difference is noise (seen here: 20-40 s of queueing in both runs at a load average of 16 on 2 cores).
+      faster: a.adapterInUse === b.adapterInUse || a.otherCores > 0.5 || b.otherCores > 0.5 ? null : b.overheadMs.p99 < a.overheadMs.p99 ? b.adapter : a.adapter,
+      otherCores: { [a.adapter]: a.otherCores, [b.adapter]: b.otherCores },
     };
     emit(comparison);
     out.push(comparison);
@@ -164,7 +172,8 @@ async function measureAdapter(
     target: { metric: 'overheadMs.p99', max: TARGET_P99_OVERHEAD_MS, met: overheadMs.p99 <= TARGET_P99_OVERHEAD_MS },
     ...(cpuProfile ? { cpuProfile } : {}),
   };
-  return { adapter, result, overheadMs };
+  const cpuMsPerRequest = cpuMsPer(gatewayCores, measured.gateway.r.achievedRatePerSecond);
+  return { adapter, adapterInUse, cpuMsPerRequest, otherCores: measured.gateway.proc.machine.otherCores ?? NaN, result, overheadMs };
 }
 
 /** What the gateway's boot log says about its HTTP platform (Nest logs the adapter's package when it loads it). */
