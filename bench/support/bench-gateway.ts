@@ -73,7 +73,8 @@ export async function startBenchGateway(queue: 'redis' | 'postgres', env: Record
   };
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
+/** Deletes a run's queue keys (QUEUE_PREFIX:*) from the shared Redis. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();

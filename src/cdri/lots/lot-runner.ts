@@ -10,6 +10,13 @@ export interface LotExecution {
 }
 
 const ENQUEUE_PAGE = 1000;
+/**
+ * The first page is small so that the insurer slots fill at once. Measured (night-lot bench, 20,000 patients, a
+ * loaded machine): a first page of 1,000 jobs put the first answer 3.7 s after the lot started, while queuing the
+ * whole lot took 19 s — queuing runs well ahead of the insurer's 250/s, only its start delays the lot. 200 jobs
+ * cover the worker's job concurrency (1.5 × the insurer cap of 50, plus 4) with room to spare.
+ */
+const FIRST_ENQUEUE_PAGE = 200;
 const PROGRESS_LOG_EVERY_MS = 10000;
 
 /**
@@ -75,13 +82,17 @@ export class LotRunner {
       return;
     }
     // Fan-out: one job per pending item, job id = item id so that a relaunch after a crash adds no duplicate.
+    const started = Date.now();
     let after = '00000000-0000-0000-0000-000000000000';
+    let queued = 0;
     for (;;) {
-      const ids = await this.store.pendingIds(lot.id, after, ENQUEUE_PAGE);
+      const ids = await this.store.pendingIds(lot.id, after, queued === 0 ? FIRST_ENQUEUE_PAGE : ENQUEUE_PAGE);
       if (ids.length === 0) break;
       await this.itemQueue.addBulk(ids.map((id) => ({ name: 'item', data: { itemId: id }, opts: { jobId: id } })));
       after = ids[ids.length - 1];
+      queued += ids.length;
     }
+    this.log.info({ lotId: lot.id, queued, queuingMs: Date.now() - started }, 'CDRi lot items queued');
   }
 
   /**
