@@ -6,12 +6,16 @@ import { CDRI_LOT_ITEM_QUEUE, LotItemJob } from '../cdri/lots/lot-item.processor
 import { LotExchangeRunner } from '../cdri/lots/lot-exchange.runner';
 import { LotRunner } from '../cdri/lots/lot-runner';
 import { LotStore } from '../cdri/lots/lot-store';
+import { PlannedEncounterStore } from '../cdri/lots/planned-encounter.store';
+import { RightsCheckStore } from '../cdri/rights-check.store';
 import { LotService } from '../cdri/lots/lot.service';
 import { AppConfig } from '../config/app-config';
 import { AdtDispatcher } from '../hl7/inbox/adt-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
+import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
+import { OutboundMessageStore } from '../hl7/outbound/outbound-message.store';
 import { Sql } from '../persistence/sql';
 import { EMBEDDED_WARNING } from '../observability/health.controller';
 import { AppLogger } from '../observability/logger';
@@ -47,7 +51,9 @@ export class Gateway {
     try {
       const common = config.cdri.common;
       const sql = new Sql(infra.dataSource);
-      const checkRights = new CheckRightsUseCase(sql, infra.cdri, common.rightsTtlSeconds, metrics, log);
+      const rightsChecks = new RightsCheckStore(sql);
+      const inbox = new InboxMessageStore(sql);
+      const checkRights = new CheckRightsUseCase(rightsChecks, infra.cdri, common.rightsTtlSeconds, metrics, log);
       const checkQueue = infra.queue.queue<CdriCheckJob>(CDRI_CHECK_QUEUE, {
         attempts: common.jobAttempts,
         // Exponential: backoff, 2×, 4×… — an insurer outage of minutes is absorbed without hammering it.
@@ -59,7 +65,7 @@ export class Gateway {
         const queuedAt = Date.now();
         await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
       };
-      const dispatcher = new AdtDispatcher(sql, enqueue, config.establishmentFiness, log);
+      const dispatcher = new AdtDispatcher({ inbox, rightsChecks, plannedEncounters: new PlannedEncounterStore(sql) }, enqueue, config.establishmentFiness, log);
 
       const lotStore = new LotStore(sql);
       const itemQueue = infra.queue.queue<LotItemJob>(CDRI_LOT_ITEM_QUEUE, {
@@ -72,7 +78,7 @@ export class Gateway {
       const exchange = new LotExchangeRunner(sql, lotStore, infra.cdriLot, {
         chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
       }, log, () => stopped);
-      const notifier = new RightsChangeNotifier(sql, lotStore, config, log);
+      const notifier = new RightsChangeNotifier(new OutboundMessageStore(sql), lotStore, config, log);
       const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
       const background = config.role !== 'api';
       const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
@@ -92,7 +98,7 @@ export class Gateway {
 
       // In the api role the worker process's dispatcher polls the outbox; here, wake the local one.
       const wake = background ? () => void dispatcher.drain().catch((err) => log.error({ err }, 'Dispatch failed; will retry')) : () => undefined;
-      const inbound = new Hl7InboundHandler(new InboxWriter(sql), wake, metrics, log, {
+      const inbound = new Hl7InboundHandler(new InboxWriter(inbox), wake, metrics, log, {
         defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
         receivingApplication: config.hl7.receivingApplication,
         receivingFacility: config.hl7.receivingFacility,

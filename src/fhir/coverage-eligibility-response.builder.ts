@@ -1,4 +1,4 @@
-import { RightsCheck } from '../cdri/rights-check.entity';
+import { RightsCheck } from '../cdri/rights-check.store';
 import { EXTENSIONS, FINESS_SYSTEM, NIR_SYSTEMS } from './fhir-systems';
 
 type Json = Record<string, unknown>;
