@@ -6,7 +6,7 @@ import { FileDropChannel } from '../transport/channels/file-drop.channel';
 import { SftpChannel } from '../transport/channels/sftp.channel';
 import { SmtpChannel } from '../transport/channels/smtp.channel';
 import { ReturnsIntake } from '../transport/intake';
-import { TRANSMISSION_SEND_QUEUE, TransmissionOutbox } from '../transport/outbox';
+import { TRANSMISSION_SEND_QUEUE, TransmissionOutbox, TransmissionStore } from '../transport/outbox';
 import { FileDropReturnsSource } from '../transport/returns/file-drop-returns.source';
 import { ReturnsPoller } from '../transport/returns/returns-poller';
 import { ReturnsSource } from '../transport/returns/returns-source';
@@ -54,7 +54,7 @@ export async function buildTransport(cfg: TransportConfig, db: Sql, queue: Queue
   if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
 
   const outbox = new TransmissionOutbox({
-    db, queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
+    store: new TransmissionStore(db), queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
     signature: { padding: cfg.padding },
     encryption: { contentEncryption: cfg.contentEncryption },
     jobAttempts: cfg.jobAttempts, jobBackoffMs: cfg.jobBackoffMs,
