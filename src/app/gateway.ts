@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { CheckRightsUseCase } from '../cdri/check-rights.use-case';
 import { CDRI_CHECK_QUEUE, CdriCheckJob } from '../cdri/jobs/cdri-check.queue';
 import { CDRI_LOT_ITEM_QUEUE, LotItemJob } from '../cdri/lots/lot-item.processor';
+import { LotChunkStore } from '../cdri/lots/lot-chunk.store';
 import { LotExchangeRunner } from '../cdri/lots/lot-exchange.runner';
 import { LotRunner } from '../cdri/lots/lot-runner';
 import { LotStore } from '../cdri/lots/lot-store';
@@ -75,7 +76,7 @@ export class Gateway {
         removeOnFail: { count: 10000 },
       });
       let stopped = false;
-      const exchange = new LotExchangeRunner(sql, lotStore, infra.cdriLot, {
+      const exchange = new LotExchangeRunner(new LotChunkStore(sql), lotStore, infra.cdriLot, {
         chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
       }, log, () => stopped);
       const notifier = new RightsChangeNotifier(new OutboundMessageStore(sql), lotStore, config, log);
