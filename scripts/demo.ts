@@ -5,7 +5,8 @@ import { MllpClient } from '../src/hl7/mllp/mllp-client';
 import { parseHl7 } from '../src/hl7/hl7-message';
 import { createLogger } from '../src/observability/logger';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
-import { RightsCheck } from '../src/cdri/rights-check.entity';
+import { RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.store';
+import { Sql } from '../src/persistence/sql';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
 import { buildA01, buildA04, buildA05, buildA28 } from '../tests/support/hl7-samples';
 
@@ -55,12 +56,12 @@ async function main(): Promise<void> {
     ok = ok && duplicate === 'AA' && bad === 'AE';
 
     console.log('\nAMO rights found by the CDRi checks the admissions queued:');
-    const repo = gateway.infra.dataSource.getRepository(RightsCheck);
+    const checks = new RightsCheckStore(new Sql(gateway.infra.dataSource));
     const deadline = Date.now() + 20000;
     for (const p of patients) {
-      let check: RightsCheck | null = null;
+      let check: RightsCheck | undefined;
       while (Date.now() < deadline) {
-        check = await repo.findOne({ where: { nir: p.nir, source: 'hl7' }, order: { requestedAt: 'DESC' } });
+        check = await checks.latestFor(p.nir, 'hl7');
         if (check && check.state !== 'pending') break;
         await new Promise((r) => setTimeout(r, 50));
       }

@@ -3,6 +3,7 @@ import { INestApplication } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
+import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
 import { declaredRoutes } from '../http/route-doc';
@@ -75,7 +76,8 @@ export class Gateway {
       assertUniqueQueues(built);
 
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
-      const dispatcher = new InboxDispatcher(db, subscriptions, log);
+      const inbox = new InboxMessageStore(db);
+      const dispatcher = new InboxDispatcher(inbox, subscriptions, log);
       const hl7Outbox: PeriodicTask = { name: 'hl7-outbox-drain', intervalMs: HL7_OUTBOX_POLL_MS, run: () => dispatcher.drain(), stop: async () => void (await dispatcher.drain()) };
       const periodic = new PeriodicRunner(log);
       if (background) stops.unshift(...(await startBackground(built, infra, periodic, hl7Outbox, log)));
@@ -100,7 +102,7 @@ export class Gateway {
 
       // In the api role the worker processes poll the outbox; here, wake the local drain.
       const wake = background ? () => periodic.wake(hl7Outbox) : () => undefined;
-      const inbound = new Hl7InboundHandler(new InboxWriter(db), wantedByAny(subscriptions), wake, metrics, log, {
+      const inbound = new Hl7InboundHandler(new InboxWriter(inbox), wantedByAny(subscriptions), wake, metrics, log, {
         defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
         receivingApplication: config.hl7.receivingApplication,
         receivingFacility: config.hl7.receivingFacility,

@@ -4,7 +4,11 @@ import { BackendWorker, queueOf } from '../queue/queue-backend';
 import { defineWorker } from '../queue/queue-definition';
 import { startCdriAdapters } from './cdri-adapters';
 import { cdriQueues, LotItemJob } from './cdri.queues';
+import { OutboundMessageStore } from '../hl7/outbound/outbound-message.store';
 import { CheckRightsUseCase } from './check-rights.use-case';
+import { LotChunkStore } from './lots/lot-chunk.store';
+import { PlannedEncounterStore } from './lots/planned-encounter.store';
+import { RightsCheckStore } from './rights-check.store';
 import { Hl7AdmissionsSubscription } from './hl7/admissions.subscription';
 import { EligibilityController } from './http/eligibility.controller';
 import { LotsController } from './http/lots.controller';
@@ -36,9 +40,10 @@ export const cdriFlow: FlowModule = {
     const checkQueue = queueOf(queue, queues.check);
     const itemQueue = queueOf(queue, queues.lotItem);
 
-    const checkRights = new CheckRightsUseCase(db, adapters.rights, common.rightsTtlSeconds, metrics, log);
+    const rightsChecks = new RightsCheckStore(db);
+    const checkRights = new CheckRightsUseCase(rightsChecks, adapters.rights, common.rightsTtlSeconds, metrics, log);
     const admissions = new Hl7AdmissionsSubscription(
-      db,
+      { rightsChecks, plannedEncounters: new PlannedEncounterStore(db) },
       async (checks) => {
         const queuedAt = Date.now();
         await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
@@ -49,10 +54,10 @@ export const cdriFlow: FlowModule = {
 
     const lotStore = new LotStore(db);
     let stopped = false;
-    const exchange = new LotExchangeRunner(db, lotStore, adapters.lot, {
+    const exchange = new LotExchangeRunner(new LotChunkStore(db), lotStore, adapters.lot, {
       chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
     }, log, () => stopped);
-    const notifier = new RightsChangeNotifier(db, lotStore, config, log);
+    const notifier = new RightsChangeNotifier(new OutboundMessageStore(db), lotStore, config, log);
     const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
     // In the api role the worker processes' runners find new lots on their next tick.
     const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);

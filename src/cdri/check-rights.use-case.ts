@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../common/gateway-error';
 import { Metrics } from '../observability/metrics';
 import { AppLogger } from '../observability/logger';
-import { Sql } from '../persistence/sql';
 import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway } from './amo-rights.port';
 import { isIsoDate, isUuid, validateNir } from '../identifiers';
-import { RightsCheck, RightsCheckSource } from './rights-check.entity';
+import { RightsCheck, RightsCheckSource, RightsCheckStorePort } from './rights-check.store';
 import { toGatewayError } from './rights-error-mapping';
 
 export interface RightsRequest {
@@ -21,11 +20,6 @@ export interface RightsRequest {
   idempotencyKey?: string;
   correlationId: string;
 }
-
-const COLUMNS = `id, source, requested_by AS "requestedBy", idempotency_key AS "idempotencyKey", correlation_id AS "correlationId",
-  nir, assure_nir AS "assureNir", to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", to_char(date_of_care, 'YYYY-MM-DD') AS "dateOfCare",
-  finess, state, rights_status AS "rightsStatus", answer, error_code AS "errorCode", error_message AS "errorMessage", attempts,
-  requested_at AS "requestedAt", answered_at AS "answeredAt", expires_at AS "expiresAt"`;
 
 /** Validates a rights question before anything is stored or sent; errors name the field, never the value. */
 export function validateRightsRequest(req: Pick<RightsRequest, 'nir' | 'nirField' | 'assureNir' | 'dateOfCare' | 'birthDate'>): void {
@@ -45,11 +39,11 @@ export function validateRightsRequest(req: Pick<RightsRequest, 'nir' | 'nirField
 
 /**
  * The one use case behind every unit AMO rights question: the kiosk ($submit, synchronous) and the HL7 admission
- * flow (a pending check stored by the dispatcher, answered by a queued job). Raw SQL: this is the kiosk's hot path.
+ * flow (a pending check stored by the dispatcher, answered by a queued job).
  */
 export class CheckRightsUseCase {
   constructor(
-    private readonly db: Sql,
+    private readonly checks: RightsCheckStorePort,
     private readonly gateway: AmoRightsGateway,
     private readonly ttlSeconds: number,
     private readonly metrics: Metrics,
@@ -64,7 +58,7 @@ export class CheckRightsUseCase {
   async checkNow(req: RightsRequest): Promise<RightsCheck> {
     validateRightsRequest(req);
     if (req.idempotencyKey) {
-      const existing = await this.db.one<RightsCheck>(`SELECT ${COLUMNS} FROM rights_check WHERE idempotency_key = $1`, [req.idempotencyKey]);
+      const existing = await this.checks.findByIdempotencyKey(req.idempotencyKey);
       if (existing) return existing;
     }
     const id = randomUUID();
@@ -78,19 +72,16 @@ export class CheckRightsUseCase {
       failure = { error: err, mapped: toGatewayError(err) };
     }
     const answeredAt = answer ? new Date() : null;
-    const stored = await this.db.one<RightsCheck>(
-      `INSERT INTO rights_check (id, source, requested_by, idempotency_key, correlation_id, nir, assure_nir, birth_date, date_of_care,
-         finess, state, rights_status, answer, error_code, error_message, attempts, requested_at, answered_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [id, req.source, req.requestedBy, req.idempotencyKey ?? null, req.correlationId, req.nir, req.assureNir ?? null, req.birthDate ?? null,
-        req.dateOfCare, req.finess, answer ? 'answered' : 'failed', answer?.status ?? null, answer ? JSON.stringify(answer) : null,
-        failure?.error.code ?? null, failure?.mapped.message ?? null, requestedAt, answeredAt,
-        answeredAt ? new Date(answeredAt.getTime() + this.ttlSeconds * 1000) : null],
-    );
+    const stored = await this.checks.insertCompleted({
+      id, source: req.source, requestedBy: req.requestedBy, idempotencyKey: req.idempotencyKey ?? null, correlationId: req.correlationId,
+      nir: req.nir, assureNir: req.assureNir ?? null, birthDate: req.birthDate ?? null, dateOfCare: req.dateOfCare, finess: req.finess,
+      state: answer ? 'answered' : 'failed', rightsStatus: answer?.status ?? null, answer: answer ?? null,
+      errorCode: failure?.error.code ?? null, errorMessage: failure?.mapped.message ?? null, requestedAt, answeredAt,
+      expiresAt: answeredAt ? new Date(answeredAt.getTime() + this.ttlSeconds * 1000) : null,
+    });
     if (failure) throw failure.mapped;
     // A concurrent request with the same identifier stored first: answer with its check.
-    return stored ?? (await this.db.one<RightsCheck>(`SELECT ${COLUMNS} FROM rights_check WHERE idempotency_key = $1`, [req.idempotencyKey]))!;
+    return stored ?? (await this.checks.findByIdempotencyKey(req.idempotencyKey!))!;
   }
 
   /** Queued path: answers a stored pending check. `final` = last attempt: record the failure. */
@@ -99,30 +90,20 @@ export class CheckRightsUseCase {
       const answer = await this.ask({ ...check, assureNir: check.assureNir ?? undefined, birthDate: check.birthDate ?? undefined });
       const answeredAt = new Date();
       const expiresAt = new Date(answeredAt.getTime() + this.ttlSeconds * 1000);
-      await this.db.exec(
-        `UPDATE rights_check SET state = 'answered', rights_status = $2, answer = $3, answered_at = $4, expires_at = $5,
-                error_code = NULL, error_message = NULL, attempts = attempts + 1
-          WHERE id = $1 AND state = 'pending'`,
-        [check.id, answer.status, JSON.stringify(answer), answeredAt, expiresAt],
-      );
+      await this.checks.recordAnswer(check.id, answer, answeredAt, expiresAt);
       return { ...check, state: 'answered', rightsStatus: answer.status, answer, answeredAt, expiresAt, attempts: check.attempts + 1 };
     } catch (err) {
       if (!(err instanceof AmoRightsError)) throw err;
       const mapped = toGatewayError(err);
       const final = opts.final || !err.transient;
-      await this.db.exec(
-        final
-          ? `UPDATE rights_check SET state = 'failed', error_code = $2, error_message = $3, attempts = attempts + 1 WHERE id = $1 AND state = 'pending'`
-          : `UPDATE rights_check SET error_code = $2, error_message = $3, attempts = attempts + 1 WHERE id = $1 AND state = 'pending'`,
-        [check.id, err.code, mapped.message],
-      );
+      await this.checks.recordFailure(check.id, err.code, mapped.message, final);
       throw mapped;
     }
   }
 
   async findById(id: string): Promise<RightsCheck | undefined> {
     if (!isUuid(id)) return undefined;
-    return this.db.one<RightsCheck>(`SELECT ${COLUMNS} FROM rights_check WHERE id = $1`, [id]);
+    return this.checks.findById(id);
   }
 
   /** One insurer call, measured and logged (ids and outcome only). The check id is the insurer's request id. */

@@ -1,10 +1,14 @@
+/**
+ * TypeORM here runs migrations and owns the pg pool, nothing else: there are no entities. Every table has one store
+ * (`*.store.ts`, beside its flow) holding its named SQL and returning plain row interfaces, with columns aliased to
+ * camelCase in the SQL itself. The decorated entities we had were never read through TypeORM (no repository, no
+ * query builder: the hot paths send raw SQL to the pool, see sql.ts), only two tables of nine had one, and their
+ * metadata could drift from the migrations unnoticed; the migrations are the schema's one description.
+ */
 import { DataSource } from 'typeorm';
-import { InboxMessage } from '../hl7/inbox/inbox-message.entity';
-import { RightsCheck } from '../cdri/rights-check.entity';
 import type { MigrationInterface } from 'typeorm';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 
-export const ENTITIES = [InboxMessage, RightsCheck];
 /** The shared tables (HL7 inbox, rights checks); each flow brings its own migrations (FlowModule.migrations). */
 export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000];
 
@@ -16,7 +20,7 @@ export function createDataSource(url: string, poolSize: number, migrations: Read
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [],
     migrations: [...migrations],
     migrationsRun: false,
     synchronize: false,

@@ -12,7 +12,7 @@ import { certificateProbe, WatchedCertificate } from './certificate-probe';
 import { TransportController } from './http/transport.controller';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
-import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, TransmissionSendJob } from './outbox';
+import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, TransmissionSendJob, TransmissionStore } from './outbox';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
 import { ReturnsSource } from './returns/returns-source';
@@ -56,7 +56,7 @@ export const transportFlow: FlowModule = {
     if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
 
     const outbox = new TransmissionOutbox({
-      db, queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
+      store: new TransmissionStore(db), queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
       signature: { padding: cfg.padding },
       encryption: { contentEncryption: cfg.contentEncryption },
       jobAttempts: cfg.jobAttempts, jobBackoffMs: cfg.jobBackoffMs,

@@ -23,7 +23,7 @@ import { decryptCms } from '../../src/transport/cms/cms-decryptor';
 import { OutboxError } from '../../src/transport/outbox/outbox-error';
 import { PrepareTransmissionInput, TRANSMISSION_SEND_QUEUE, TransmissionOutbox } from '../../src/transport/outbox/transmission-outbox';
 import { buildTransmissionTask } from '../../src/transport/outbox/transmission-task.builder';
-import { Transmission } from '../../src/transport/outbox/transmission-store';
+import { Transmission } from '../../src/transport/outbox/transmission.store';
 import { getTestPki } from '../support/test-pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/test-database';
 import { openTestOutbox, TestOutbox, TestOutboxConfig } from '../support/outbox-child';

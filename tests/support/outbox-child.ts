@@ -17,6 +17,7 @@ import { SftpChannel } from '../../src/transport/channels/sftp.channel';
 import { SmtpChannel } from '../../src/transport/channels/smtp.channel';
 import { TransmissionChannel } from '../../src/transport/channels/transmission-channel';
 import { TransmissionOutbox, TransmissionOutboxOptions } from '../../src/transport/outbox/transmission-outbox';
+import { TransmissionStore } from '../../src/transport/outbox/transmission.store';
 
 export interface TestOutboxConfig {
   databaseUrl: string;
@@ -54,7 +55,7 @@ export async function openTestOutbox(
   if (cfg.smtp) channels.smtp = new SmtpChannel({ ...cfg.smtp, security: 'insecure-plaintext' });
   if (cfg.sftp) channels.sftp = new SftpChannel(cfg.sftp);
   const outbox = new TransmissionOutbox({
-    db: sql,
+    store: new TransmissionStore(sql),
     queue,
     channels,
     seal: await loadPkcs12File(cfg.sealP12Path, cfg.p12Password),

@@ -1,5 +1,5 @@
-import { RightsCheck } from '../rights-check.entity';
 import { EXTENSIONS, FINESS_SYSTEM, NIR_SYSTEMS } from '../../fhir/fhir-systems';
+import { RightsCheck } from '../rights-check.store';
 
 type Json = Record<string, unknown>;
 

@@ -1,8 +1,8 @@
-import { Sql } from '../../persistence/sql';
 import { AppLogger } from '../../observability/logger';
 import { AmoRightsLotGateway, LotItemResult } from '../amo-rights.port';
 import { LotExecution } from './lot-runner';
-import { Lot, LotItem, LotStore } from './lot-store';
+import { LotChunkStore } from './lot-chunk.store';
+import { Lot, LotStore } from './lot-store';
 import { classifyChange } from './rights-change';
 
 export interface LotExchangeSettings {
@@ -24,7 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class LotExchangeRunner implements LotExecution {
   constructor(
-    private readonly db: Sql,
+    private readonly chunks: LotChunkStore,
     private readonly store: LotStore,
     private readonly gateway: AmoRightsLotGateway,
     private readonly settings: LotExchangeSettings,
@@ -34,57 +34,28 @@ export class LotExchangeRunner implements LotExecution {
 
   async runExchange(lot: Lot): Promise<void> {
     while (!this.stopped()) {
-      const open = await this.db.rows<{ chunk_no: number; ticket: string | null; cursor: number; state: string }>(
-        `SELECT chunk_no, ticket, cursor, state FROM cdri_lot_chunk WHERE lot_id = $1 AND state <> 'done' ORDER BY chunk_no`,
-        [lot.id],
-      );
-      for (const c of open) await this.runChunk(lot, c.chunk_no, c.ticket, c.cursor);
-      await this.db.exec(
-        `UPDATE cdri_lot_item SET state = CASE WHEN attempts >= $2 THEN 'failed' ELSE state END,
-                chunk_no = CASE WHEN attempts >= $2 THEN chunk_no ELSE NULL END, updated_at = now()
-          WHERE lot_id = $1 AND state = 'pending' AND chunk_no IS NOT NULL`,
-        [lot.id, this.settings.maxAttempts],
-      );
-      if (!(await this.newChunks(lot))) return;
+      const open = await this.chunks.openChunks(lot.id);
+      for (const c of open) await this.runChunk(lot, c.chunkNo, c.ticket, c.cursor);
+      await this.chunks.releaseUnanswered(lot.id, this.settings.maxAttempts);
+      if ((await this.chunks.assignNewChunks(lot.id, this.settings.chunkSize)) === 0) return;
     }
-  }
-
-  /** Puts unassigned pending items into new chunks; false when there is nothing left to send. */
-  private async newChunks(lot: Lot): Promise<boolean> {
-    const rows = await this.db.rows<{ n: number }>(
-      `WITH base AS (SELECT COALESCE(max(chunk_no), -1) + 1 AS next FROM cdri_lot_chunk WHERE lot_id = $1),
-            numbered AS (SELECT id, (row_number() OVER (ORDER BY id) - 1) / $2 AS k FROM cdri_lot_item
-                          WHERE lot_id = $1 AND state = 'pending' AND chunk_no IS NULL),
-            assigned AS (UPDATE cdri_lot_item i SET chunk_no = base.next + n.k FROM numbered n, base WHERE i.id = n.id RETURNING i.chunk_no),
-            chunks AS (INSERT INTO cdri_lot_chunk (lot_id, chunk_no, state) SELECT DISTINCT $1::uuid, chunk_no, 'submitting' FROM assigned RETURNING 1)
-       SELECT count(*)::int AS n FROM chunks`,
-      [lot.id, this.settings.chunkSize],
-    );
-    return rows[0].n > 0;
   }
 
   private async runChunk(lot: Lot, chunkNo: number, ticket: string | null, cursor: number): Promise<void> {
     if (!ticket) {
-      const items = await this.db.rows<LotItem>(
-        `SELECT id, nir, to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", to_char(date_of_care, 'YYYY-MM-DD') AS "dateOfCare"
-           FROM cdri_lot_item WHERE lot_id = $1 AND chunk_no = $2 AND state = 'pending' ORDER BY id`,
-        [lot.id, chunkNo],
-      );
+      const items = await this.chunks.pendingItems(lot.id, chunkNo);
       const queries = items.map((i) => ({
         requestId: i.id, nir: i.nir, birthDate: i.birthDate ?? undefined, dateOfCare: i.dateOfCare, finess: lot.finess, correlationId: lot.correlationId,
       }));
       ({ ticket } = await this.gateway.submitLot(`${lot.id}:${chunkNo}`, lot.finess, queries));
-      await this.db.exec(`UPDATE cdri_lot_chunk SET ticket = $3, state = 'polling' WHERE lot_id = $1 AND chunk_no = $2`, [lot.id, chunkNo, ticket]);
+      await this.chunks.submitted(lot.id, chunkNo, ticket);
       this.log.info({ lotId: lot.id, chunkNo, items: queries.length }, 'CDRi sub-lot submitted');
     }
     while (!this.stopped()) {
       const status = await this.gateway.pollLot(ticket, cursor);
       for (const r of status.results) await this.apply(lot, r);
       cursor = status.cursor;
-      await this.db.exec(
-        `UPDATE cdri_lot_chunk SET cursor = $3, state = $4 WHERE lot_id = $1 AND chunk_no = $2`,
-        [lot.id, chunkNo, cursor, status.state === 'done' ? 'done' : 'polling'],
-      );
+      await this.chunks.polled(lot.id, chunkNo, cursor, status.state === 'done' ? 'done' : 'polling');
       if (status.state === 'done') return;
       await sleep(this.settings.pollIntervalMs);
     }
@@ -97,7 +68,7 @@ export class LotExchangeRunner implements LotExecution {
       const previous = await this.store.previousAnswer(item.nir, item.lotStartedAt);
       await this.store.answered(item, r.answer, classifyChange(previous?.answer, r.answer), previous?.id, this.settings.ttlSeconds);
     } else if (TRANSIENT.has(r.code)) {
-      await this.db.exec(`UPDATE cdri_lot_item SET attempts = attempts + 1, error_code = $2 WHERE id = $1 AND state = 'pending'`, [item.id, r.code]);
+      await this.chunks.itemRetryable(item.id, r.code);
     } else {
       await this.store.failed(item.id, r.code);
     }

@@ -1,6 +1,7 @@
 import { isUuid } from '../../identifiers';
 import { Sql } from '../../persistence/sql';
 import { AmoRightsAnswer } from '../amo-rights.port';
+import { INSERT_LOT_ITEM_CHECK, RightsCheckStore } from '../rights-check.store';
 import { RightsChange } from './rights-change';
 
 export type LotMode = 'unit-fanout' | 'lot-exchange';
@@ -71,7 +72,11 @@ const ITEM_COLUMNS = itemColumns('cdri_lot_item');
 
 /** SQL of the night lots. Every state change is one guarded statement, so a replay after a crash is harmless. */
 export class LotStore {
-  constructor(private readonly db: Sql) {}
+  private readonly rightsChecks: RightsCheckStore;
+
+  constructor(private readonly db: Sql) {
+    this.rightsChecks = new RightsCheckStore(db);
+  }
 
   /**
    * Tonight's lot of an establishment with everyone who has a planned, not cancelled encounter in [from, to] (one
@@ -201,25 +206,18 @@ export class LotStore {
 
   /** The last answer known before `before` (any source), to compare tonight's answer with. */
   async previousAnswer(nir: string, before: Date): Promise<{ id: string; answer: AmoRightsAnswer } | undefined> {
-    return this.db.one<{ id: string; answer: AmoRightsAnswer }>(
-      `SELECT id, answer FROM rights_check WHERE nir = $1 AND state = 'answered' AND answered_at < $2 ORDER BY answered_at DESC LIMIT 1`,
-      [nir, before],
-    );
+    return this.rightsChecks.latestAnsweredBefore(nir, before);
   }
 
   /**
-   * Records an item's answer: a rights_check row (the history every later comparison reads) and the item, in one
-   * statement. Guarded on the item being pending, so a replayed result after a crash changes nothing.
+   * Records an item's answer: a rights_check row (the history every later comparison reads; its SQL is
+   * rights-check.store.ts's) and the item, in one statement. Guarded on the item being pending, so a replayed result
+   * after a crash changes nothing.
    */
   async answered(item: LotItem & { finess: string; correlationId: string }, answer: AmoRightsAnswer, change: RightsChange, previousId: string | undefined, ttlSeconds: number): Promise<boolean> {
     const rows = await this.db.rows(
       `WITH pending AS (SELECT id FROM cdri_lot_item WHERE id = $1 AND state = 'pending' FOR UPDATE),
-            rc AS (INSERT INTO rights_check (source, requested_by, idempotency_key, correlation_id, nir, birth_date, date_of_care,
-                     finess, state, rights_status, answer, attempts, requested_at, answered_at, expires_at)
-                   SELECT 'batch', 'lot:' || $2, 'lot-item:' || $1, $3, $4, $5::date, $6::date, $7, 'answered', $8, $9::jsonb, 1,
-                          now(), now(), now() + ($10 || ' seconds')::interval
-                     FROM pending
-                   ON CONFLICT (idempotency_key) DO NOTHING RETURNING id)
+            rc AS (${INSERT_LOT_ITEM_CHECK})
        UPDATE cdri_lot_item SET state = 'done', rights_status = $8, answer = $9::jsonb, change = $11, previous_check_id = $12,
               rights_check_id = (SELECT id FROM rc), attempts = attempts + 1, updated_at = now()
         WHERE id IN (SELECT id FROM pending) RETURNING id`,

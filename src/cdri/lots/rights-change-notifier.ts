@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Sql } from '../../persistence/sql';
 import { AppConfig } from '../../config/app-config';
 import { ControlIdGenerator } from '../../hl7/control-id';
 import { buildRightsChangeA08 } from '../hl7/rights-change-a08.builder';
 import { MllpSender } from '../../hl7/outbound/mllp-sender';
+import { OutboundMessageStore } from '../../hl7/outbound/outbound-message.store';
 import { AppLogger } from '../../observability/logger';
 import { Lot, LotStore } from './lot-store';
 
@@ -24,7 +24,7 @@ export class RightsChangeNotifier {
   private stopped = false;
 
   constructor(
-    private readonly db: Sql,
+    private readonly outbound: OutboundMessageStore,
     private readonly store: LotStore,
     private readonly config: AppConfig,
     private readonly log: AppLogger,
@@ -54,11 +54,7 @@ export class RightsChangeNotifier {
         receivingApp: 'GAP',
         receivingFacility: lot.finess,
       });
-      await this.db.exec(
-        `INSERT INTO outbound_message (kind, ref_id, control_id, payload, state) VALUES ('rights-change', $1, $2, $3, 'pending')
-         ON CONFLICT (kind, ref_id) DO NOTHING`,
-        [item.id, controlId, payload],
-      );
+      await this.outbound.queueRightsChange(item.id, controlId, payload);
     }
     if (items.length) this.log.info({ lotId: lot.id, messages: items.length }, 'Rights-change A08 messages queued for the GAP');
   }
@@ -100,18 +96,13 @@ export class RightsChangeNotifier {
   /** Sends pending messages in creation order, one at a time. */
   private async drain(): Promise<void> {
     while (!this.stopped) {
-      const rows = await this.db.rows<{ id: string; payload: Buffer }>(
-        `SELECT id, payload FROM outbound_message WHERE state = 'pending' ORDER BY created_at, id LIMIT 100`,
-      );
+      const rows = await this.outbound.nextPending();
       if (rows.length === 0) return;
       for (const row of rows) {
         if (this.stopped) return;
-        await this.db.exec(`UPDATE outbound_message SET attempts = attempts + 1 WHERE id = $1`, [row.id]);
+        await this.outbound.countAttempt(row.id);
         const result = await this.sender!.send(row.payload);
-        await this.db.exec(
-          `UPDATE outbound_message SET state = $2, ack_code = $3, detail = $4, sent_at = now() WHERE id = $1 AND state = 'pending'`,
-          [row.id, result.outcome === 'delivered' ? 'delivered' : 'refused', result.ackCode, result.detail ?? null],
-        );
+        await this.outbound.recordOutcome(row.id, { state: result.outcome, ackCode: result.ackCode, detail: result.detail ?? null });
         if (result.outcome === 'refused') this.log.warn({ outboundId: row.id, ackCode: result.ackCode }, 'GAP refused a rights-change A08');
       }
     }

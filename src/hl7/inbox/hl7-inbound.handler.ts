@@ -7,7 +7,8 @@ import { AckCode, buildAck, buildNakFromRaw, Hl7Issue } from '../hl7-ack';
 import { Hl7Message, Hl7ParseError, parseHl7 } from '../hl7-message';
 import { extractAdtFacts, validatePamFr } from '../pam-fr-validation';
 import { StoredAdtFacts } from './hl7-subscription';
-import { InboxRecord, InboxWriter } from './inbox-writer';
+import { InboxRecord } from './inbox-message.store';
+import { InboxWriter } from './inbox-writer';
 
 export interface Hl7InboundOptions {
   defaultCharset: string;

@@ -1,14 +1,8 @@
 import { AppLogger } from '../../observability/logger';
-import { Sql } from '../../persistence/sql';
 import { AcceptedHl7Message, Hl7Subscription, StoredAdtFacts } from './hl7-subscription';
+import { InboxMessageStorePort } from './inbox-message.store';
 
 const BATCH = 500;
-
-interface Row {
-  id: string;
-  facts: StoredAdtFacts | null;
-  correlation_id: string;
-}
 
 /**
  * The HL7 outbox, drained in batches off the ACK path: each accepted message that some flow wants is handed to
@@ -20,7 +14,7 @@ export class InboxDispatcher {
   private draining?: Promise<number>;
 
   constructor(
-    private readonly db: Sql,
+    private readonly inbox: Pick<InboxMessageStorePort, 'undispatched' | 'markDispatched'>,
     private readonly subscriptions: readonly Hl7Subscription[],
     private readonly log: AppLogger,
   ) {}
@@ -34,18 +28,14 @@ export class InboxDispatcher {
   private async drainAll(): Promise<number> {
     let total = 0;
     for (;;) {
-      const rows = await this.db.rows<Row>(
-        `SELECT id, facts, correlation_id FROM inbox_message WHERE status = 'accepted' AND dispatched_at IS NULL
-          ORDER BY received_at LIMIT $1`,
-        [BATCH],
-      );
+      const rows = await this.inbox.undispatched(BATCH);
       if (rows.length === 0) return total;
-      const batch: AcceptedHl7Message[] = rows.map((r) => ({ id: r.id, facts: r.facts ?? { event: 'unknown' }, correlationId: r.correlation_id }));
+      const batch: AcceptedHl7Message[] = rows.map((r) => ({ id: r.id, facts: (r.facts as StoredAdtFacts | null) ?? { event: 'unknown' }, correlationId: r.correlationId }));
       for (const s of this.subscriptions) {
         const wanted = batch.filter((m) => s.wants(m.facts));
         if (wanted.length) await s.handle(wanted);
       }
-      await this.db.exec(`UPDATE inbox_message SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      await this.inbox.markDispatched(rows.map((r) => r.id));
       this.log.debug({ messages: rows.length }, 'HL7 outbox batch dispatched');
       total += rows.length;
     }

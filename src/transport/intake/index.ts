@@ -9,6 +9,6 @@ export {
   type RouteStatus,
   type SignatureStatus,
   type UnwrapRecord,
-} from './inbound-return-store';
+} from './inbound-return.store';
 export { cmsContentType, unwrapReturn, type UnwrapOptions, type UnwrappedReturn } from './return-unwrapper';
 export { ReturnsIntake, type IntakeEvent, type ReturnFlowHandler, type ReturnsIntakeOptions } from './returns-intake';

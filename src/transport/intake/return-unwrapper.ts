@@ -13,7 +13,7 @@ import { verifyCms } from '../../signing/cms-verifier';
 import { Tag, decodeOid, readTlv, tlvContent } from '../../signing/der-codec';
 import { KeyProvider } from '../../signing/key-provider';
 import { decryptCms } from '../cms/cms-decryptor';
-import { SignatureStatus } from './inbound-return-store';
+import { SignatureStatus } from './inbound-return.store';
 
 export interface UnwrapOptions {
   readonly keyProviders: KeyProvider | readonly KeyProvider[];

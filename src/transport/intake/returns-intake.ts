@@ -16,7 +16,7 @@ import { CertificateChecker } from '../../signing/certificate-checker';
 import { KeyProvider } from '../../signing/key-provider';
 import { Sql } from '../../persistence/sql';
 import { ReceivedReturnFile, ReturnsHandler } from '../returns/returns-source';
-import { InboundReturn, InboundReturnStore, RouteStatus } from './inbound-return-store';
+import { InboundReturn, InboundReturnStore, RouteStatus } from './inbound-return.store';
 import { unwrapReturn } from './return-unwrapper';
 
 /** Consumes the returns of one flow (e.g. 'b2' reads ARL / RSP). Must be idempotent per return id. */

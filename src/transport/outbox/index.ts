@@ -8,10 +8,11 @@ export { idempotencyKeyOf, isSafeToken, safeToken } from './transmission-naming'
 export {
   TRANSMISSION_STATES,
   TransmissionStore,
+  type TransmissionStorePort,
   type NewTransmission,
   type Transmission,
   type TransmissionState,
-} from './transmission-store';
+} from './transmission.store';
 export {
   LOT_CONTENT_TYPE,
   TRANSMISSION_SEND_QUEUE,

@@ -14,14 +14,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DefaultJobOptions, UnrecoverableError } from 'bullmq';
-import { Sql } from '../../persistence/sql';
 import { JobProcessor, QueueBackend } from '../../queue/queue-backend';
 import { ChannelError, ChannelName, SendReceipt, TransmissionChannel } from '../channels/transmission-channel';
 import { LotSealer, LotSealerOptions } from './lot-sealer';
 import { OutboxError } from './outbox-error';
 import { discardSpoolFile, digestFile } from './spool-file';
 import { idempotencyKeyOf, isSafeToken, safeToken } from './transmission-naming';
-import { Transmission, TransmissionState, TransmissionStore } from './transmission-store';
+import { Transmission, TransmissionState, TransmissionStorePort } from './transmission.store';
 
 export const TRANSMISSION_SEND_QUEUE = 'transmission-send';
 export const LOT_CONTENT_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
@@ -54,7 +53,8 @@ export interface OutboxEvent {
 }
 
 export interface TransmissionOutboxOptions extends LotSealerOptions {
-  db: Sql;
+  /** `new TransmissionStore(sql)` in production. */
+  store: TransmissionStorePort;
   queue: QueueBackend;
   channels: Partial<Record<ChannelName, TransmissionChannel>>;
   /** Directory of the spool files (`<id>.p7m`); must exist, on local storage, kept until the lots are acknowledged. */
@@ -80,13 +80,13 @@ export interface SendJobResult {
 }
 
 export class TransmissionOutbox {
-  private readonly store: TransmissionStore;
+  private readonly store: TransmissionStorePort;
   private readonly sealer: LotSealer;
   private readonly now: () => Date;
   private readonly jobOptions: DefaultJobOptions;
 
   constructor(private readonly opts: TransmissionOutboxOptions) {
-    this.store = new TransmissionStore(opts.db);
+    this.store = opts.store;
     this.sealer = new LotSealer(opts);
     this.now = opts.now ?? (() => new Date());
     this.jobOptions = {

@@ -1,5 +1,5 @@
 import { buildTransmissionTask } from './transmission-task.builder';
-import { Transmission } from './transmission-store';
+import { Transmission } from './transmission.store';
 
 const base: Transmission = {
   id: '6f1c2d9e-0000-4000-8000-000000000001', flow: 'b2', lotRef: 'LOT-1', recipientId: 'cpam-75', channel: 'smtp',

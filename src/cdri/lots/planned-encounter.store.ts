@@ -1,4 +1,4 @@
-import { Sql } from '../../persistence/sql';
+import type { Sql } from '../../persistence/sql';
 
 export interface PlannedEncounter {
   finess: string;
@@ -18,7 +18,14 @@ export interface PlannedEncounter {
  * record or move an encounter (keyed by FINESS and visit number, so a corrected A05 replaces the first one);
  * A38 cancels it.
  */
-export class PlannedEncounters {
+export interface PlannedEncounterStorePort {
+  record(e: PlannedEncounter): Promise<void>;
+  /** False when there was no planned encounter left to cancel. */
+  cancel(finess: string, visitNumber: string): Promise<boolean>;
+}
+
+/** SQL of `planned_encounter` (read in bulk by LotStore.addPlannedItems, which copies it into a lot). */
+export class PlannedEncounterStore implements PlannedEncounterStorePort {
   constructor(private readonly db: Sql) {}
 
   async record(e: PlannedEncounter): Promise<void> {

@@ -2,7 +2,7 @@
  * SQL of the returns intake. The raw file is inserted on its own, first, so that it is durable before anything can
  * go wrong with decrypting, verifying or routing it; every later step updates that row.
  */
-import { Sql } from '../../persistence/sql';
+import type { Sql } from '../../persistence/sql';
 
 export type SignatureStatus = 'none' | 'valid' | 'invalid';
 export type RouteStatus = 'consumed' | 'unconsumed' | 'not-routed' | 'handler-failed';

@@ -2,8 +2,8 @@
  * SQL of the transmission outbox. Every state change is one statement (CTEs when two tables move together), so it
  * commits atomically and a replay after a crash finds a consistent row. Timestamps come from the database clock.
  */
-import { Sql } from '../../persistence/sql';
-import { ChannelName } from '../channels/transmission-channel';
+import type { Sql } from '../../persistence/sql';
+import type { ChannelName } from '../channels/transmission-channel';
 
 export type TransmissionState = 'queued' | 'sending' | 'sent' | 'failed' | 'acknowledged';
 export const TRANSMISSION_STATES: readonly TransmissionState[] = ['queued', 'sending', 'sent', 'failed', 'acknowledged'];
@@ -56,7 +56,32 @@ const COLUMNS = `id, flow, lot_ref AS "lotRef", recipient_id AS "recipientId", c
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTERRUPTED = 'interrupted: no outcome was recorded (the process stopped during the attempt)';
 
-export class TransmissionStore {
+/** The transmission outbox's view of its tables; the unit tier runs the outbox on an in-memory copy. */
+export interface TransmissionStorePort {
+  /** Inserts a queued transmission; undefined when its idempotency key already exists. */
+  insert(t: NewTransmission): Promise<Transmission | undefined>;
+  get(id: string): Promise<Transmission | undefined>;
+  byKey(idempotencyKey: string): Promise<Transmission | undefined>;
+  /**
+   * Commits a new attempt and moves queued/sending → sending, closing attempts left open (→ possible duplicate).
+   * Undefined when the transmission is not sendable.
+   */
+  beginAttempt(id: string, attemptId: string): Promise<AttemptStart | undefined>;
+  /** → sent (an acknowledged row stays acknowledged). */
+  attemptSucceeded(id: string, attemptId: string, alreadyDelivered: boolean, remoteId: string): Promise<Transmission | undefined>;
+  /** → `next` from queued/sending; `uncertain` makes it a possible duplicate. */
+  attemptFailed(id: string, attemptId: string, error: string, next: 'queued' | 'failed', uncertain: boolean): Promise<void>;
+  /** queued/sending → failed without an attempt. */
+  fail(id: string, error: string): Promise<void>;
+  /** failed → queued; false when the row was not failed. */
+  requeueFailed(id: string): Promise<boolean>;
+  /** sending/sent → acknowledged; undefined when not acknowledgeable. */
+  acknowledge(id: string): Promise<Transmission | undefined>;
+  pendingIds(limit: number): Promise<string[]>;
+  counts(): Promise<Record<TransmissionState, number>>;
+}
+
+export class TransmissionStore implements TransmissionStorePort {
   constructor(private readonly db: Sql) {}
 
   /** Inserts a queued transmission; undefined when its idempotency key already exists. */

@@ -1,0 +1,97 @@
+import type { Sql } from '../../persistence/sql';
+
+export type InboxStatus = 'accepted' | 'rejected';
+
+/**
+ * An inbound HL7 message as stored (`inbox_message`), raw bytes and ACK included, before any ACK leaves.
+ * Accepted messages are unique on (sending application, sending facility, MSH-10): a repeat gets the stored ACK.
+ * Rejected ones (AE/AR) are kept for audit but not deduplicated, so a corrected resend under the same MSH-10 is
+ * processed (the unique index is partial, see the foundation migration).
+ */
+export interface InboxRecord {
+  sendingApplication: string | null;
+  sendingFacility: string | null;
+  controlId: string | null;
+  messageType: string | null;
+  event: string | null;
+  raw: Buffer;
+  charset: string;
+  status: InboxStatus;
+  ackCode: string;
+  ack: Buffer;
+  correlationId: string;
+  /** Facts the follow-up work needs (event, patient ids, date of care…), so it never re-parses. */
+  facts: Record<string, unknown> | null;
+  /** False when follow-up work must still be dispatched (outbox): dispatched_at stays NULL. */
+  dispatched: boolean;
+}
+
+/** An accepted message whose follow-up work is still to be done (the HL7 outbox). */
+export interface UndispatchedMessage {
+  id: string;
+  facts: Record<string, unknown> | null;
+  correlationId: string;
+}
+
+export interface InboxMessageStorePort {
+  /**
+   * One multi-row INSERT, committed when it resolves; returns the ids actually inserted. A row conflicting with an
+   * accepted message (or with an earlier row of the same batch) is skipped, not an error.
+   */
+  insertBatch(rows: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>>;
+  /** The accepted message a skipped insert collided with: its id and the ACK it got. */
+  findAccepted(sendingApplication: string | null, sendingFacility: string | null, controlId: string | null): Promise<{ id: string; ack: Buffer } | undefined>;
+  /** Accepted messages not yet dispatched, oldest first. */
+  undispatched(limit: number): Promise<UndispatchedMessage[]>;
+  markDispatched(ids: string[]): Promise<void>;
+}
+
+const COLUMNS = 14;
+
+/** SQL of `inbox_message`: the ingest hot path (group commit) and the HL7 outbox. */
+export class InboxMessageStore implements InboxMessageStorePort {
+  constructor(private readonly db: Sql) {}
+
+  async insertBatch(batch: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>> {
+    const params: unknown[] = [];
+    const now = new Date();
+    const tuples = batch.map((p, i) => {
+      const r = p.record;
+      params.push(p.id, r.sendingApplication, r.sendingFacility, r.controlId, r.messageType, r.event, r.raw, r.charset,
+        r.status, r.ackCode, r.ack, r.correlationId, r.facts === null ? null : JSON.stringify(r.facts), r.dispatched ? now : null);
+      const base = i * COLUMNS;
+      return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
+    });
+    // ON CONFLICT DO NOTHING without a target also covers repeats inside this very batch: the first one wins.
+    const inserted = await this.db.rows<{ id: string }>(
+      `INSERT INTO inbox_message (id, sending_application, sending_facility, control_id, message_type, event, raw,
+         charset, status, ack_code, ack, correlation_id, facts, dispatched_at)
+       VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING RETURNING id`,
+      params,
+    );
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  async findAccepted(sendingApplication: string | null, sendingFacility: string | null, controlId: string | null): Promise<{ id: string; ack: Buffer } | undefined> {
+    const rows = await this.db.rows<{ id: string; ack: Buffer }>(
+      `SELECT id, ack FROM inbox_message
+        WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2
+          AND control_id = $3`,
+      [sendingApplication ?? '', sendingFacility ?? '', controlId],
+    );
+    return rows[0];
+  }
+
+  async undispatched(limit: number): Promise<UndispatchedMessage[]> {
+    const rows = await this.db.rows<{ id: string; facts: Record<string, unknown> | null; correlation_id: string }>(
+      `SELECT id, facts, correlation_id FROM inbox_message WHERE status = 'accepted' AND dispatched_at IS NULL
+          ORDER BY received_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, facts: r.facts, correlationId: r.correlation_id }));
+  }
+
+  async markDispatched(ids: string[]): Promise<void> {
+    await this.db.exec(`UPDATE inbox_message SET dispatched_at = now() WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+}
