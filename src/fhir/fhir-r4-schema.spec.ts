@@ -37,6 +37,9 @@ describe('FHIR R4 schema check (tests/support/fhir-schema)', () => {
       expect.arrayContaining(['/: unknown element "valueString"', expect.stringMatching(/^\/meta\/lastUpdated: must match pattern/), expect.stringMatching(/^\/input\/0\/valueCode: must match pattern/)]),
     );
     expect(fhirProblems({ resourceType: 'Tsak' })).toEqual(['/resourceType: not an R4 resource type ("Tsak")']);
+    // The schema's package adds its own server's types; they are not FHIR R4.
+    expect(fhirProblems({ resourceType: 'Project' })).toEqual(['/resourceType: not an R4 resource type ("Project")']);
+    expect(fhirProblems({ resourceType: 'Task', status: 'requested', intent: 'order', meta: { project: 'x' } })).toEqual(['/meta: unknown element "project"']);
   });
 
   it('validates contained resources and Bundle entries through the schema', () => {

