@@ -4,6 +4,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { FHIR_INTERACTIONS } from '../../src/fhir/capability-statement';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
+import { expectValidFhir } from '../support/fhir-schema';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { buildA01, buildA05, buildA28, SAMPLE_BIRTH_DATE, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_INSURED_NIR } from '../support/hl7-samples';
 import { waitFor } from '../support/wait-for';
@@ -98,6 +99,7 @@ describe('operating the gateway', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-correlation-id')).toBe('kiosk-corr-123456');
+    expectValidFhir(await res.json());
     await waitFor('the log line', async () => fx.gateway.logs.join('').includes('kiosk-corr-123456'));
     const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes('kiosk-corr-123456'))!;
     expect(JSON.parse(line)).toMatchObject({ correlationId: 'kiosk-corr-123456', msg: 'AMO rights answered' });
@@ -112,6 +114,14 @@ describe('operating the gateway', () => {
     expect(mapped.length).toBeGreaterThan(5);
     expect(documented).toEqual(mapped);
     for (const i of FHIR_INTERACTIONS) expect(mapped).toContain(`${i.method} ${i.path.replace(/:(\w+)/g, '{$1}')}`);
+    // And the CapabilityStatement actually served lists exactly the /fhir routes mapped, as valid FHIR R4.
+    const cs = (await (await get('/fhir/metadata')).json()) as any;
+    expectValidFhir(cs);
+    const listed = cs.rest[0].resource.flatMap((r: any) => [
+      ...(r.interaction ?? []).map(() => `GET /fhir/${r.type}/{id}`),
+      ...(r.operation ?? []).map((o: any) => `POST /fhir/${r.type}/$${o.name}`),
+    ]);
+    expect([...listed, 'GET /fhir/metadata'].sort()).toEqual(mapped.filter((m) => m.includes(' /fhir/')));
   });
 
   it('reports the insurer down as degraded (not down) and stops gracefully on SIGTERM', async () => {

@@ -93,6 +93,14 @@ function validatorFor(resourceType: string): ValidateFunction {
   return v;
 }
 
+/**
+ * Compiles the validators of the resource types the gateway emits now, so that the first check does not pause a
+ * test for seconds at a moment that matters (polling a lot that must be seen in progress, killing a worker mid-lot).
+ */
+export function prepareFhirSchema(): void {
+  for (const type of ['Task', 'List', 'CoverageEligibilityResponse', 'OperationOutcome', 'CapabilityStatement', 'Bundle']) validatorFor(type);
+}
+
 /** Paths of the values FHIR JSON forbids whatever the element: "", null, {} and []. */
 export function emptyValuePaths(value: unknown, path = ''): string[] {
   if (value === '' || value === null) return [`${path || '/'} is ${JSON.stringify(value)}`];
