@@ -1,7 +1,7 @@
 import { Client } from 'fhir-kit-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
-import { expectValidFhir } from '../support/fhir-schema';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 
 type Outcome = { resourceType: string; issue: Array<{ code: string; diagnostics: string; expression?: string[] }> };
@@ -27,6 +27,9 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     client.operation({ name: '$submit', resourceType: 'CoverageEligibilityRequest', input: input as never });
 
   beforeAll(async () => {
+    // Compiled first: the seconds it takes would otherwise block the event loop mid-test, long enough for the
+    // gateway to close an idle keep-alive socket that fetch then reuses ("other side closed").
+    prepareFhirSchema();
     fx = await startGatewayFixture({ queue: 'redis', env: { CDRI_TIMEOUT_MS: '1500', KIOSK_RATE_LIMIT_PER_MINUTE: '60', KIOSK_RATE_LIMIT_BURST: '60' } });
     fhir = new Client({ baseUrl: `${fx.gateway.baseUrl}/fhir`, customHeaders: { 'X-API-Key': TEST_KIOSK_KEY } });
   });

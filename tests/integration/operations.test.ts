@@ -4,7 +4,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { FHIR_INTERACTIONS } from '../../src/fhir/capability-statement';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
-import { expectValidFhir } from '../support/fhir-schema';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { buildA01, buildA05, buildA28, SAMPLE_BIRTH_DATE, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_INSURED_NIR } from '../support/hl7-samples';
 import { waitFor } from '../support/wait-for';
@@ -16,6 +16,9 @@ describe('operating the gateway', () => {
   const nirs: string[] = [];
 
   beforeAll(async () => {
+    // Compiled first: the seconds it takes would otherwise block the event loop mid-test, long enough for the
+    // gateway to close an idle keep-alive socket that fetch then reuses ("other side closed").
+    prepareFhirSchema();
     fx = await startGatewayFixture({ queue: 'redis' });
   });
 
