@@ -27,13 +27,14 @@ export function capabilityStatement(version: string, baseUrl: string, routes: re
           cors: false,
           description: 'Kiosks authenticate with an API key (Authorization: Bearer) or a client certificate (mutual TLS); requests are rate-limited per kiosk.',
         },
-        resource: [...byResource].map(([type, list]) => ({
-          type,
-          interaction: list.filter((i) => i.kind === 'read').map((i) => ({ code: 'read', documentation: i.documentation })),
-          operation: list
+        resource: [...byResource].map(([type, list]) => {
+          const interaction = list.filter((i) => i.kind === 'read').map((i) => ({ code: 'read', documentation: i.documentation }));
+          const operation = list
             .filter((i) => i.kind === 'operation')
-            .map((i) => ({ name: i.name, definition: `${baseUrl}/OperationDefinition/${type}-${i.name}`, documentation: i.documentation })),
-        })),
+            .map((i) => ({ name: i.name, definition: `${baseUrl}/OperationDefinition/${type}-${i.name}`, documentation: i.documentation }));
+          // FHIR JSON forbids empty arrays: a resource with no read (or no operation) leaves the element out.
+          return { type, ...(interaction.length ? { interaction } : {}), ...(operation.length ? { operation } : {}) };
+        }),
       },
     ],
   };

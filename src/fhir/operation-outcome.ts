@@ -48,7 +48,8 @@ export function operationOutcome(
 ): OperationOutcome {
   return {
     resourceType: 'OperationOutcome',
-    issue: [{ severity, code, diagnostics, ...(expression ? { expression: [expression] } : {}) }],
+    // FHIR forbids empty strings: an error without a message gets no diagnostics rather than "".
+    issue: [{ severity, code, ...(diagnostics ? { diagnostics } : {}), ...(expression ? { expression: [expression] } : {}) }],
   };
 }
 

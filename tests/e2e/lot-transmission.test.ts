@@ -8,7 +8,8 @@ import { SftpTestServer } from '../../src/simulators/transport/sftp-test-server'
 import { SmtpTestServer } from '../../src/simulators/transport/smtp-test-server';
 import { decryptCms, encryptCms } from '../../src/transport/cms';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
-import { getJson } from '../support/lot-helpers';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
+import { getFhir, output } from '../support/lot-helpers';
 import { getTestPki } from '../support/test-pki';
 import { waitFor } from '../support/wait-for';
 
@@ -27,6 +28,7 @@ describe('lot transmission through the gateway', () => {
   let db: Client;
 
   beforeAll(async () => {
+    prepareFhirSchema(); // compiled now, not during the first poll of a lot being sent
     const recipientFile = join(dir, 'cpam-75.pem');
     writeFileSync(recipientFile, pki.recipient.certPem + pki.recipient.chainPem);
     for (const d of ['spool', 'returns', 'drop']) mkdirSync(join(dir, d));
@@ -76,7 +78,7 @@ describe('lot transmission through the gateway', () => {
 
   const sent = (id: string) =>
     waitFor('the lot to be sent', async () => {
-      const task = await getJson(fx.gateway.baseUrl, `/fhir/Task/${id}`);
+      const task = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${id}`);
       return task.businessStatus?.text?.startsWith('sent') ? task : undefined;
     }, 30000, 100);
 
@@ -86,6 +88,7 @@ describe('lot transmission through the gateway', () => {
     expect(res.status).toBe(202);
     const task = (await res.json()) as any;
     expect(res.headers.get('location')).toBe(`/fhir/Task/${task.id}`);
+    expectValidFhir(task);
     await sent(task.id);
     const [mail] = await smtp.waitForMessages(1);
     expect((await openAsInsurer(mail.parsed.attachments[0].content)).equals(lot)).toBe(true);
@@ -98,6 +101,9 @@ describe('lot transmission through the gateway', () => {
     const first = (await (await submit(lot, q)).json()) as any;
     const again = (await (await submit(lot, q)).json()) as any;
     expect(again.id).toBe(first.id);
+    // No address for SFTP: the Task once carried recipient valueString "" (issue 7).
+    expectValidFhir(first);
+    expectValidFhir(again);
     await sent(first.id);
     const files = readdirSync(join(sftp.root, 'inbox')).filter((f) => f.endsWith('B2_LOT-E2E-2.p7m'));
     expect(files).toHaveLength(1);
@@ -108,7 +114,9 @@ describe('lot transmission through the gateway', () => {
   it('refuses an unknown recipient with an OperationOutcome before sealing anything', async () => {
     const res = await submit(Buffer.from('x'), { flow: 'b2', lotRef: 'LOT-E2E-3', recipient: 'nobody', channel: 'smtp', address: 'x@y.test', fileName: 'B2_LOT-E2E-3.p7m' });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as any).resourceType).toBe('OperationOutcome');
+    const outcome = (await res.json()) as any;
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expectValidFhir(outcome);
   });
 
   it('takes in the insurer return: stored, decrypted, signature verified, linked to its lot', async () => {
@@ -128,6 +136,8 @@ describe('lot transmission through the gateway', () => {
     expect(row.signature).toBe('valid');
     expect(Buffer.from(row.content).toString()).toBe('ARL POSITIF LOT-E2E-1');
     expect(row.transmission_id).toBeTruthy();
+    const task = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${row.transmission_id}`);
+    expect(output(task, 'returnReceivedAt')).toBeDefined();
   });
 
   it('reports the certificates in /health and /metrics, and no lot content or key in the logs', async () => {

@@ -1,14 +1,18 @@
 import { GatewayFixture, GatewayProcess, startGatewayFixture } from '../support/gateway-process';
-import { csvOf, getJson, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
+import { prepareFhirSchema } from '../support/fhir-schema';
+import { csvOf, getFhir, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 import { restartRedis } from '../support/redis-restart';
 
 const LOT_ENV = { CDRI_LOT_CRON: '', CDRI_LOT_CONCURRENCY: '20', CDRI_LOT_RATE_PER_SECOND: '5000', CDRI_LOT_BACKOFF_MS: '50', LOG_LEVEL: 'info' };
 
+// Every Task read is checked against the FHIR R4 schema; compiled before any lot runs.
+beforeAll(() => prepareFhirSchema());
+
 /** Runs until the lot has made some progress, returns its done count. */
 async function progressed(baseUrl: string, id: string, atLeast: number): Promise<number> {
   return waitFor('lot progress', async () => {
-    const t = await getJson(baseUrl, `/fhir/Task/${id}`);
+    const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
     const done = output(t, 'done').valueInteger as number;
     return done >= atLeast ? done : undefined;
   }, 60000, 50);

@@ -8,7 +8,8 @@ import { eligibilityRequest } from '../support/fhir-requests';
 import { FakeGap } from '../support/fake-gap';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { buildA05, buildA38, SAMPLE_SITE_FINESS } from '../support/hl7-samples';
-import { csvOf, getJson, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
+import { csvOf, getFhir, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 
 const hl7Date = (iso: string) => `${iso.replace(/-/g, '')}080000`;
@@ -19,6 +20,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
   let db: Client;
 
   beforeAll(async () => {
+    prepareFhirSchema(); // before any lot runs: the first check would otherwise pause a poll for seconds
     gap = await new FakeGap().start();
     fx = await startGatewayFixture({
       queue: 'redis',
@@ -66,7 +68,9 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
       method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY }, body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
     });
     expect(res.status).toBe(202);
-    const task = await waitForTask(fx.gateway.baseUrl, ((await res.json()) as any).id, 'completed');
+    const accepted = (await res.json()) as any;
+    expectValidFhir(accepted);
+    const task = await waitForTask(fx.gateway.baseUrl, accepted.id, 'completed');
     expect(output(task, 'total').valueInteger).toBe(3);
     const items = await db.query(`SELECT nir FROM cdri_lot_item WHERE lot_id = $1`, [task.id]);
     expect(items.rows.map((r) => r.nir).sort()).toEqual([...expected].sort());
@@ -77,9 +81,10 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const { status, task } = await postCsv(fx.gateway.baseUrl, csvOf([...list, list[0], list[1]], tomorrow()));
     expect(status).toBe(202);
     expect(output(task, 'total').valueInteger).toBe(3000); // the two repeats are checked once
+    expectValidFhir(task);
     const seen = new Set<string>();
     const done = await waitFor('the lot', async () => {
-      const t = await getJson(fx.gateway.baseUrl, `/fhir/Task/${task.id}`);
+      const t = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${task.id}`);
       seen.add(t.status);
       return t.status === 'completed' ? t : undefined;
     }, 180000, 100);
@@ -96,7 +101,9 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const ald = nirs(20, 460);
     const first = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow(), true));
     await waitForTask(fx.gateway.baseUrl, first.task.id, 'completed');
-    expect((await getJson(fx.gateway.baseUrl, `/fhir/List/${first.task.id}`)).entry).toEqual([]);
+    const nothing = await getFhir(fx.gateway.baseUrl, `/fhir/List/${first.task.id}`);
+    expect(nothing.entry).toBeUndefined();
+    expect(nothing.emptyReason.coding[0].code).toBe('nilknown');
 
     const base = (nir: string): AmoRightsAnswer => ({
       status: 'OPEN', organism: { grandRegime: '01', caisse: '751', centre: '0001', codeGestion: '10' }, periods: [{ start: '2025-01-01' }],
@@ -117,7 +124,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const second = await postCsv(fx.gateway.baseUrl, csvOf([...open, ...ald], tomorrow(), true));
     const task = await waitForTask(fx.gateway.baseUrl, second.task.id, 'completed');
     expect(output(task, 'changed').valueInteger).toBe(changed.size);
-    const list = await getJson(fx.gateway.baseUrl, `/fhir/List/${second.task.id}`);
+    const list = await getFhir(fx.gateway.baseUrl, `/fhir/List/${second.task.id}`);
     const got = new Map<string, string>(list.entry.map((e: any) => [e.item.identifier.value, e.flag.coding[0].code]));
     expect(got).toEqual(changed);
 
@@ -158,6 +165,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const task = (await res.json()) as any;
     expect(res.headers.get('location')).toBe(`/fhir/Task/${task.id}`);
     expect(task.resourceType).toBe('Task');
+    expectValidFhir(task);
     const done = await waitForTask(fx.gateway.baseUrl, task.id, 'completed');
     expect(output(done, 'total').valueInteger).toBe(5);
   });
@@ -166,11 +174,14 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const bad = await postCsv(fx.gateway.baseUrl, `nir;date_of_care\n${makeTestNir({ order: 240 })};${tomorrow()}\n123;${tomorrow()}`);
     expect(bad.status).toBe(400);
     expect(bad.task.issue[0].expression).toEqual(['line 3, nir']);
+    expectValidFhir(bad.task);
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
       method: 'POST', headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
       body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: eligibilityRequest(makeTestNir({ order: 241 })) }, { resource: { resourceType: 'Patient' } }] }),
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).issue[0].expression[0]).toMatch(/^Bundle\.entry\[1\]/);
+    const outcome = (await res.json()) as any;
+    expect(outcome.issue[0].expression[0]).toMatch(/^Bundle\.entry\[1\]/);
+    expectValidFhir(outcome);
   });
 });

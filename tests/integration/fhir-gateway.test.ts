@@ -1,11 +1,12 @@
 import { Client } from 'fhir-kit-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 
 type Outcome = { resourceType: string; issue: Array<{ code: string; diagnostics: string; expression?: string[] }> };
 
-/** Runs a FHIR call that must fail; returns its HTTP status and OperationOutcome. */
+/** Runs a FHIR call that must fail; returns its HTTP status and OperationOutcome (checked against the R4 schema). */
 async function failure(call: Promise<unknown>): Promise<{ status: number; outcome: Outcome }> {
   try {
     await call;
@@ -13,6 +14,7 @@ async function failure(call: Promise<unknown>): Promise<{ status: number; outcom
     const response = (err as { response?: { status: number; data: unknown } }).response;
     if (!response) throw err;
     const data = typeof response.data === 'string' ? JSON.parse(response.data) : response.data;
+    expectValidFhir(data);
     return { status: response.status, outcome: data as Outcome };
   }
   throw new Error('the call succeeded but should have failed');
@@ -25,6 +27,9 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     client.operation({ name: '$submit', resourceType: 'CoverageEligibilityRequest', input: input as never });
 
   beforeAll(async () => {
+    // Compiled first: the seconds it takes would otherwise block the event loop mid-test, long enough for the
+    // gateway to close an idle keep-alive socket that fetch then reuses ("other side closed").
+    prepareFhirSchema();
     fx = await startGatewayFixture({ queue: 'redis', env: { CDRI_TIMEOUT_MS: '1500', KIOSK_RATE_LIMIT_PER_MINUTE: '60', KIOSK_RATE_LIMIT_BURST: '60' } });
     fhir = new Client({ baseUrl: `${fx.gateway.baseUrl}/fhir`, customHeaders: { 'X-API-Key': TEST_KIOSK_KEY } });
   });
@@ -37,6 +42,7 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     const cs = (await fhir.capabilityStatement()) as any;
     expect(cs.resourceType).toBe('CapabilityStatement');
     expect(cs.fhirVersion).toBe('4.0.1');
+    expectValidFhir(cs);
     const types = cs.rest[0].resource.map((r: any) => r.type);
     expect(types).toEqual(expect.arrayContaining(['CoverageEligibilityRequest', 'CoverageEligibilityResponse']));
   });
@@ -45,12 +51,14 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     const nir = makeTestNir({ order: 450 });
     const res = (await submit(eligibilityRequest(nir))) as any;
     expect(res.resourceType).toBe('CoverageEligibilityResponse');
+    expectValidFhir(res);
     expect(res.outcome).toBe('complete');
     expect(res.insurance[0].inforce).toBe(true);
     const exo = res.insurance[0].extension.find((e: any) => e.url.endsWith('exoneration-ticket-moderateur'));
     expect(exo.valueCoding.display).toContain('ALD');
     const read = (await fhir.read({ resourceType: 'CoverageEligibilityResponse', id: res.id })) as any;
     expect(read.id).toBe(res.id);
+    expectValidFhir(read);
     expect(read.extension.find((e: any) => e.url.endsWith('rights-answer-expires')).valueDateTime > read.created).toBe(true);
   });
 
@@ -59,6 +67,8 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     expect(closed.insurance[0].inforce).toBe(false);
     const unknown = (await submit(eligibilityRequest(makeTestNir({ order: 901 })))) as any;
     expect(unknown.error[0].code.text).toContain('unknown');
+    expectValidFhir(closed);
+    expectValidFhir(unknown);
   });
 
   it('asks the insurer once for a repeated request identifier', async () => {
@@ -66,6 +76,7 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     const a = (await submit(eligibilityRequest(nir, { identifier: 'urn:uuid:7d3c1d2e-0000-4000-8000-000000000001' }))) as any;
     const b = (await submit(eligibilityRequest(nir, { identifier: 'urn:uuid:7d3c1d2e-0000-4000-8000-000000000001' }))) as any;
     expect(b.id).toBe(a.id);
+    expectValidFhir(b);
     expect(fx.simulator.callsFor(nir)).toBe(1);
   });
 
@@ -148,6 +159,10 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     const limited = results.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await limited[0].json()) as Outcome).issue[0].code).toBe('throttled');
+    const throttled = (await limited[0].json()) as Outcome;
+    expect(throttled.issue[0].code).toBe('throttled');
+    expectValidFhir(throttled);
+    const notFound = results.find((r) => r.status === 404);
+    if (notFound) expectValidFhir(await notFound.json());
   });
 });

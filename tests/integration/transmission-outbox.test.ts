@@ -24,6 +24,7 @@ import { OutboxError } from '../../src/transport/outbox/outbox-error';
 import { PrepareTransmissionInput, TRANSMISSION_SEND_QUEUE, TransmissionOutbox } from '../../src/transport/outbox/transmission-outbox';
 import { buildTransmissionTask } from '../../src/transport/outbox/transmission-task.builder';
 import { Transmission } from '../../src/transport/outbox/transmission.store';
+import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { getTestPki } from '../support/test-pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/test-database';
 import { openTestOutbox, TestOutbox, TestOutboxConfig } from '../support/outbox-child';
@@ -75,6 +76,7 @@ describe('TransmissionOutbox', () => {
   }
 
   beforeAll(async () => {
+    prepareFhirSchema(); // seconds of compiling, done before any exchange is timed out by it
     db = await createTestDatabase();
     migrated = createDataSource(db.url, 2, MIGRATIONS);
     await migrated.initialize();
@@ -135,6 +137,7 @@ describe('TransmissionOutbox', () => {
 
       const task = buildTransmissionTask(sent);
       expect(task).toMatchObject({ resourceType: 'Task', status: 'in-progress', businessStatus: { text: 'sent, awaiting acknowledgement' } });
+      expectValidFhir(task);
       expect(await main.outbox.counts()).toMatchObject({ sent: 1 });
     } finally {
       rmSync(lotPath, { force: true });
@@ -182,6 +185,7 @@ describe('TransmissionOutbox', () => {
     expect(failed.attempts).toBe(1);
     expect(failed.lastError).toMatch(/^REJECTED: .*554/);
     expect(buildTransmissionTask(failed)).toMatchObject({ status: 'failed', statusReason: { text: failed.lastError } });
+    expectValidFhir(buildTransmissionTask(failed));
   });
 
   describe('a crash between "sent" and "recorded as sent"', () => {
@@ -222,9 +226,9 @@ describe('TransmissionOutbox', () => {
       const files = readdirSync(join(sftp.root, 'inbox')).filter((f) => f.startsWith(transmission.idempotencyKey) && !f.endsWith('.meta.json'));
       expect(files).toEqual([`${transmission.idempotencyKey}__${transmission.fileName}`]);
       expect((await openAsInsurer(readFileSync(sftpFinal(transmission)))).equals(lot)).toBe(true);
-      expect(buildTransmissionTask(await row(crash, transmission.id))).toMatchObject({
-        businessStatus: { text: 'sent, awaiting acknowledgement (possible duplicate at the receiver)' },
-      });
+      const task = buildTransmissionTask(await row(crash, transmission.id));
+      expect(task).toMatchObject({ businessStatus: { text: 'sent, awaiting acknowledgement (possible duplicate at the receiver)' } });
+      expectValidFhir(task); // an SFTP row: no address, so no recipient input
     });
 
     it('SMTP: the re-run sends again under the same idempotency key, flagged possible_duplicate', async () => {

@@ -1,4 +1,5 @@
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
+import { expectValidFhir } from './fhir-schema';
 import { TEST_KIOSK_KEY } from './gateway-process';
 import { waitFor } from './wait-for';
 
@@ -27,11 +28,18 @@ export async function getJson(baseUrl: string, path: string): Promise<any> {
   return res.json();
 }
 
+/** A FHIR resource read from the gateway, checked against the R4 schema (tests only: the benchmarks use getJson). */
+export async function getFhir(baseUrl: string, path: string): Promise<any> {
+  const resource = await getJson(baseUrl, path);
+  expectValidFhir(resource);
+  return resource;
+}
+
 export const output = (task: any, name: string) => task.output.find((o: any) => o.type.text === name);
 
 export async function waitForTask(baseUrl: string, id: string, status: string, timeoutMs = 120000): Promise<any> {
   return waitFor(`Task/${id} ${status}`, async () => {
-    const t = await getJson(baseUrl, `/fhir/Task/${id}`);
+    const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
     return t.status === status ? t : undefined;
   }, timeoutMs, 200);
 }

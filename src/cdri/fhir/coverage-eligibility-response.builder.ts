@@ -58,7 +58,7 @@ export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now
     }
   }
   if (check.state === 'failed') {
-    response.error = [{ code: { text: `${check.errorCode}: ${check.errorMessage ?? ''}` } }];
+    response.error = [{ code: { text: `${check.errorCode}${check.errorMessage ? `: ${check.errorMessage}` : ''}` } }];
   }
   return response;
 }

@@ -1,3 +1,4 @@
+import { expectValidFhir } from '../../../tests/support/fhir-schema';
 import { buildTransmissionTask } from './transmission-task.builder';
 import { Transmission } from './transmission.store';
 
@@ -22,6 +23,7 @@ describe('buildTransmissionTask', () => {
   ] as const)('%s after %i attempt(s) → %s', (state, attempts, status, business) => {
     const task = buildTransmissionTask({ ...base, state, attempts });
     expect(task).toMatchObject({ status, businessStatus: { text: business } });
+    expectValidFhir(task);
   });
 
   it('reports attempts, duplicates, remote id and digest; the last event is lastUpdated', () => {
@@ -33,5 +35,28 @@ describe('buildTransmissionTask', () => {
     expect(output(task, 'bytes')).toMatchObject({ valueInteger: 1234 });
     expect(task.meta).toEqual({ lastUpdated: sentAt.toISOString() });
     expect((task.businessStatus as { text: string }).text).toContain('possible duplicate');
+    expectValidFhir(task);
+  });
+
+  it('is valid FHIR R4 at every step of a lot that failed once, was retried, sent and acknowledged, then returned', () => {
+    const t0 = base.createdAt.getTime();
+    const at = (minutes: number) => new Date(t0 + minutes * 60000);
+    const steps: Partial<Transmission>[] = [
+      { state: 'queued', attempts: 1, lastError: 'SMTP 451 try again later' },
+      { state: 'sending', attempts: 2, lastError: 'SMTP 451 try again later' },
+      { state: 'sent', attempts: 2, remoteId: '<a@passerelle>', sentAt: at(5) },
+      { state: 'acknowledged', attempts: 2, remoteId: '<a@passerelle>', sentAt: at(5), acknowledgedAt: at(20) },
+      { state: 'acknowledged', attempts: 2, remoteId: '<a@passerelle>', sentAt: at(5), acknowledgedAt: at(20), returnReceivedAt: at(60) },
+      { state: 'failed', attempts: 3, lastError: 'SMTP 554 rejected' },
+      { state: 'sent', attempts: 1, possibleDuplicate: true, alreadyDelivered: true, sentAt: at(5) },
+    ];
+    for (const step of steps) expectValidFhir(buildTransmissionTask({ ...base, ...step }));
+  });
+
+  it('leaves out the recipient address of a file channel instead of sending an empty string', () => {
+    const task = buildTransmissionTask({ ...base, channel: 'file-drop', recipient: '' });
+    expect(JSON.stringify(task)).not.toContain('""');
+    expect((task.input as Array<{ type: { text: string } }>).map((i) => i.type.text)).toEqual(['flow', 'lotRef', 'recipientId', 'channel', 'fileName']);
+    expectValidFhir(task);
   });
 });

@@ -58,7 +58,8 @@ export function buildTransmissionTask(t: Transmission): Record<string, unknown> 
       param('lotRef', { valueString: t.lotRef }),
       param('recipientId', { valueString: t.recipientId }),
       param('channel', { valueCode: t.channel }),
-      param('recipient', { valueString: t.recipient }),
+      // File channels have no address (stored as ""); FHIR forbids empty strings, so an absent recipient is left out.
+      ...(t.recipient ? [param('recipient', { valueString: t.recipient })] : []),
       param('fileName', { valueString: t.fileName }),
     ],
     output: [
