@@ -64,6 +64,7 @@ export async function placeServer(
     placed.dataDir = path.join(stateDir, 'pg', `${path.basename(dataDir)}-${id}`);
     log(`OS user 'postgres' cannot reach ${dataDir}; the embedded cluster lives in ${placed.dataDir}`);
   }
+  await fs.mkdir(path.dirname(placed.dataDir), { recursive: true, mode: 0o755 }); // traversable by 'postgres'
   await fs.mkdir(placed.dataDir, { recursive: true, mode: 0o700 });
   await fs.chown(placed.dataDir, runAs.uid, runAs.gid);
   return placed;

