@@ -94,7 +94,7 @@ function expectCleanStop(run: Run, code: number | null): void {
   const output = `${run.lines.join('\n')}\n${run.stderr.join('')}`;
   expect([0, 130]).toContain(code);
   expect(output).not.toMatch(/Unhandled|57P01|terminating connection|"stack"|^\s+at /m);
-  expect(messages(run).at(-1)).toBe('Stopped');
+  expect(messages(run).at(-1)).toMatch(/^(Passerelle )?[Ss]topped$/);
   expect(postmastersOn(pgPort)).toEqual([]); // stopped by the gateway, after it
 }
 
