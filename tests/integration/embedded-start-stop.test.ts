@@ -17,6 +17,7 @@ const isRoot = process.getuid?.() === 0;
 
 let clone: string;
 let pgPort: number;
+const runs = new Set<ChildProcess>();
 
 interface Run {
   child: ChildProcess;
@@ -50,6 +51,8 @@ function startGateway(port = pgPort): Run {
   };
   // detached: npm leads its own process group, as in a terminal, so -pid signals all of it.
   const child = spawn('npm', ['run', '--silent', 'start:prod'], { cwd: clone, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  runs.add(child);
+  child.once('exit', () => runs.delete(child));
   const lines: string[] = [];
   const stderr: string[] = [];
   let pending = '';
@@ -106,6 +109,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
+  // After a failed assertion: nothing of ours may outlive the file (jest would not exit).
+  for (const child of runs) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
   for (const pid of postmastersOn(pgPort)) process.kill(pid, 'SIGKILL');
   if (!clone) return;
   fs.rmSync(clone, { recursive: true, force: true });
