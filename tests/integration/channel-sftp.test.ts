@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
-import { SftpTestServer } from '../../src/simulators/transport/sftp-test-server';
+import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SftpChannel, SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
 import { lot, sendError } from '../support/channel-lots';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SftpTestServer } from '../../src/simulators/transport/sftp-test-server';
+import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { FileDropReturnsSource } from '../../src/transport/returns/file-drop-returns.source';
 import { ReturnsPollError, ReturnsPoller } from '../../src/transport/returns/returns-poller';
 import { ReceivedReturnFile } from '../../src/transport/returns/returns-source';

@@ -13,7 +13,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthContext, Connection, ParsedKey, Server, utils } from 'ssh2';
-import { sshFingerprintSha256 } from '../../transport/channels/sftp-session';
+import { sshFingerprintSha256 } from '../../../src/transport/channels/sftp-session';
 import { serveDirectory, UploadFault } from './sftp-directory-backend';
 
 /** Constructor options of SftpTestServer. */
