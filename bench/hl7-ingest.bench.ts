@@ -17,7 +17,7 @@
  * BENCH_HL7_MIX (event weights, default "A04:45,A01:25,A28:20,A31:10"), BENCH_HL7_CDRI_LATENCY_MS (simulated
  * insurer latency, default 50), BENCH_HL7_DRAIN_TIMEOUT_MS (default 30000).
  */
-import { BenchResult, emit, note } from './support/results';
+import { type BenchResult, emit, note } from './support/results';
 import { runWorker } from './support/fork-worker';
 import { startMllpEchoServer } from './support/mllp-echo-server';
 import type { MllpLoadConfig, MllpLoadResult } from './support/mllp-load.worker';

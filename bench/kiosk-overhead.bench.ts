@@ -23,12 +23,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKioskGateway } from './support/kiosk-gateway';
-import { profileIn, summarizeCpuProfile, ProfileSummary } from './support/cpu-profile-summary';
+import { profileIn, summarizeCpuProfile, type ProfileSummary } from './support/cpu-profile-summary';
 import { runWorker } from './support/fork-worker';
 import type { KioskLoadConfig, KioskLoadResult } from './support/kiosk-load.worker';
 import { ProcessSampler } from './support/process-sampler';
-import { BenchResult, emit, note, resultsDir } from './support/results';
-import { startSimulatorProcess, SimulatorProcess } from './support/simulator-process';
+import { type BenchResult, emit, note, resultsDir } from './support/results';
+import { startSimulatorProcess, type SimulatorProcess } from './support/simulator-process';
 import { round } from './support/stats';
 
 const TARGET_P99_OVERHEAD_MS = 5;
@@ -85,7 +85,7 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
       gatewayCpuMsPerRequest: { [a.adapter]: a.cpuMsPerRequest, [b.adapter]: b.cpuMsPerRequest },
       // No verdict when both runs served the same adapter, or when other work held most of the machine: then the
       // difference is noise (seen here: 20-40 s of queueing in both runs at a load average of 16 on 2 cores).
-      faster: a.adapterInUse === b.adapterInUse || a.otherCores > 0.5 || b.otherCores > 0.5 ? null : b.overheadMs.p99 < a.overheadMs.p99 ? b.adapter : a.adapter,
+      faster: a.adapterInUse === b.adapterInUse || a.otherCores > 0.5 || b.otherCores > 0.5 ? null : fasterOf(a, b),
       otherCores: { [a.adapter]: a.otherCores, [b.adapter]: b.otherCores },
     };
     emit(comparison);
@@ -191,4 +191,9 @@ if (require.main === module) {
       process.exit(1);
     },
   );
+}
+
+/** The adapter with the lower p99 overhead. */
+function fasterOf(a: { adapter: string; overheadMs: { p99: number } }, b: { adapter: string; overheadMs: { p99: number } }): string {
+  return b.overheadMs.p99 < a.overheadMs.p99 ? b.adapter : a.adapter;
 }

@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { CertificateChecker, loadPkcs12File, parseCertificate, parseCertificates, signCmsParts } from '../src/signing';
 import { encryptCms, signAndEncryptFile } from '../src/transport/cms';
 import { getTestPki } from '../tests/support/test-pki';
-import { BenchResult, emit, note } from './support/results';
+import { type BenchResult, emit, note } from './support/results';
 
 const SIZES_MB = [5, 50];
 const TARGET_RATIO = 1.0;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { ProcessSampler } from './support/process-sampler';
-import { GatewayProcess, startGatewayFixture } from '../tests/support/gateway-process';
+import { type GatewayProcess, startGatewayFixture } from '../tests/support/gateway-process';
 import { csvOf, getJson, nirs, output, postCsv, tomorrow } from '../tests/support/lot-helpers';
 
 /**

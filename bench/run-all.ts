@@ -7,7 +7,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BenchResult, emit, note, writeLatest } from './support/results';
+import { type BenchResult, emit, note, writeLatest } from './support/results';
 import { spawnBench } from './support/spawn-bench';
 
 const BENCHES: Array<{ name: string; run: () => Promise<BenchResult[]>; optIn?: boolean }> = [
@@ -24,6 +24,7 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchResult[]>; optIn?: 
 
 /** Calls an exported `run…()` of a compiled benchmark; `emits`: print its results (it does not print them itself). */
 async function callExport(file: string, fn: string, emits: boolean): Promise<BenchResult[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- benchmarks are picked by name at run time
   const mod = require(join(__dirname, file)) as Record<string, unknown>;
   const run = mod[fn];
   if (typeof run !== 'function') throw new Error(`${file} does not export ${fn}()`);

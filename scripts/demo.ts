@@ -5,7 +5,7 @@ import { MllpClient } from '../src/hl7/mllp/mllp-client';
 import { parseHl7 } from '../src/hl7/hl7-message';
 import { createLogger } from '../src/observability/logger';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
-import { RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.store';
+import { type RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.store';
 import { Sql } from '../src/persistence/sql';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
 import { buildA01, buildA04, buildA05, buildA28 } from '../tests/support/hl7-samples';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   );
   console.log('Passerelle demo — embedded PostgreSQL, BullMQ on PostgreSQL, CDRi simulator (nothing leaves this machine)\n');
   const started = process.hrtime.bigint();
-  const gateway = await Gateway.start(config, createLogger('warn', process.stderr as never));
+  const gateway = await Gateway.start(config, createLogger('warn', process.stderr));
   console.log(`gateway up in ${ms(started)}: HTTP :${gateway.httpPort}, MLLP :${gateway.mllpPort}\n`);
   let ok = true;
   try {

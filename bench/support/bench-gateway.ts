@@ -6,7 +6,7 @@
  */
 import { Client } from 'pg';
 import Redis from 'ioredis';
-import { startTestGateway, TestGateway } from '../../tests/support/test-gateway';
+import { startTestGateway, type TestGateway } from '../../tests/support/test-gateway';
 import { TEST_REDIS_URL } from '../../tests/support/test-database';
 import type { PoolGauge } from './process-sampler';
 

@@ -54,7 +54,9 @@ function fnKey(n: CpuProfileNode): string {
   const { functionName, url, lineNumber } = n.callFrame;
   const nm = url.lastIndexOf('node_modules/');
   const dist = url.lastIndexOf('/dist/');
-  const file = nm >= 0 ? url.slice(nm + 'node_modules/'.length) : dist >= 0 ? url.slice(dist + '/dist/'.length) : url;
+  let file = url;
+  if (nm >= 0) file = url.slice(nm + 'node_modules/'.length);
+  else if (dist >= 0) file = url.slice(dist + '/dist/'.length);
   return `${functionName || '(anonymous)'}${file ? ` ${file}:${lineNumber + 1}` : ''}`;
 }
 

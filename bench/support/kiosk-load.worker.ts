@@ -13,7 +13,7 @@ import type { CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { FINESS_SYSTEM, NIR_SYSTEMS } from '../../src/fhir/fhir-systems';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { serveWorker } from './fork-worker';
-import { LatencySummary, round, summarize } from './stats';
+import { type LatencySummary, round, summarize } from './stats';
 
 export interface KioskLoadConfig {
   mode: 'gateway' | 'direct';

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { serveWorker } from './fork-worker';
 import { PamMix, parseMix, TRIGGERING_EVENTS } from './pam-mix';
-import { LatencySummary, round, summarize } from './stats';
+import { type LatencySummary, round, summarize } from './stats';
 
 export interface MllpLoadConfig {
   port: number;

@@ -3,7 +3,7 @@
  * A01 (admissions), which trigger an AMO rights check, plus A28/A31 identity feeds, which do not. Built once per
  * (patient, event) from the shared sample builder, then only MSH-10 changes per message (cheap on the client).
  */
-import { buildPamText, PamSampleEvent } from '../../tests/support/hl7-samples';
+import { buildPamText, type PamSampleEvent } from '../../tests/support/hl7-samples';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 
 /** Default event weights (percent). A01/A04 → CDRi check through the queue; A28/A31 → stored only. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { INestApplication } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import type { AddressInfo, Server } from 'node:net';
+import { type INestApplication } from '@nestjs/common';
+import { type AppConfig } from '../config/app-config';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
@@ -8,18 +9,18 @@ import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
 import { declaredRoutes } from '../http/route-doc';
 import { EMBEDDED_WARNING } from '../observability/health';
-import { AppLogger } from '../observability/logger';
+import { type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { Sql } from '../persistence/sql';
 import type { FlowModule, FlowParts } from '../platform/flow';
-import { PeriodicRunner, PeriodicTask } from '../platform/periodic-task';
+import { PeriodicRunner, type PeriodicTask } from '../platform/periodic-task';
 import type { ReturnFileHandler } from '../platform/return-file';
 import { ServiceRegistry } from '../platform/service-registry';
-import { BackendWorker, queueOf } from '../queue/queue-backend';
+import { type BackendWorker, queueOf } from '../queue/queue-backend';
 import { FLOWS } from './flows';
 import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
-import { buildInfrastructure, Infrastructure } from './infrastructure';
+import { buildInfrastructure, type Infrastructure } from './infrastructure';
 import { startSimulators } from './simulators';
 
 /** How often the HL7 outbox is polled for messages stored by api-role processes or left by a crash. */
@@ -115,12 +116,12 @@ export class Gateway {
       const http = await createHttpApp(config, log, { config, log, metrics, health, flows: parts });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
-      const httpPort = (http.getHttpServer().address() as { port: number }).port;
+      const httpPort = (http.getHttpServer() as Server).address() as AddressInfo;
       const mllpPort = await mllp.listen();
       // MLLP stops first: no new message is taken while the rest is still up to store and answer the last ones.
       stops.unshift(() => mllp.close());
-      log.info({ role: config.role, httpPort, mllpPort, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
-      return new Gateway(config, infra, log, stops, http, httpPort, mllpPort);
+      log.info({ role: config.role, httpPort: httpPort.port, mllpPort, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+      return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort);
     } catch (err) {
       for (const stop of stops) await stop().catch(() => undefined);
       await infra.close();

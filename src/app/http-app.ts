@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { INestApplication } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
-import { AppConfig } from '../config/app-config';
+import { type AppConfig } from '../config/app-config';
 import { operationOutcome } from '../fhir/operation-outcome';
 import { correlationMiddleware } from '../http/correlation.middleware';
-import { AppLogger } from '../observability/logger';
+import { type AppLogger } from '../observability/logger';
 import { NestPinoLogger } from '../observability/nest-logger';
-import { AppModule, AppModuleDeps } from './app.module';
+import { AppModule, type AppModuleDeps } from './app.module';
 
 /** The Nest HTTP application: FHIR, lots, health, metrics, OpenAPI. JSON bodies and CSV uploads parsed here. */
 export async function createHttpApp(config: AppConfig, log: AppLogger, deps: AppModuleDeps): Promise<INestApplication> {

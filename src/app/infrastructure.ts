@@ -1,13 +1,13 @@
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { AppLogger } from '../observability/logger';
-import { Metrics } from '../observability/metrics';
+import { type DataSource } from 'typeorm';
+import { type AppConfig } from '../config/app-config';
+import { type AppLogger } from '../observability/logger';
+import { type Metrics } from '../observability/metrics';
 import { createDataSource } from '../persistence/data-source';
 import { MIGRATIONS } from './flows';
-import { EmbeddedPostgresHandle, startEmbeddedPostgres } from '../persistence/embedded-postgres';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../persistence/embedded-postgres';
 import { migrate } from '../persistence/migrate';
 import { assertPostgresAtLeast } from '../persistence/postgres-version';
-import { QueueBackend, createQueueBackend } from '../queue/queue-backend';
+import { type QueueBackend, createQueueBackend } from '../queue/queue-backend';
 
 /** The shared infrastructure (database, queue), built before the flows and closed after them. Insurer adapters belong to their flows. */
 export interface Infrastructure {

@@ -1,8 +1,8 @@
-import { AppConfig } from '../config/app-config';
-import { HealthProbes } from '../observability/health';
-import { Metrics } from '../observability/metrics';
+import { type AppConfig } from '../config/app-config';
+import { type HealthProbes } from '../observability/health';
+import { type Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
-import { Infrastructure } from './infrastructure';
+import { type Infrastructure } from './infrastructure';
 
 /**
  * What /health looks at: the database and the queue (critical), then every flow's probes (insurers, certificates…).
@@ -31,7 +31,7 @@ export function platformProbes(config: AppConfig, infra: Infrastructure, metrics
     beforeScrape: async () => {
       for (const queue of queues) {
         const d = await infra.queue.depth(queue);
-        for (const [state, n] of Object.entries(d)) metrics.queueDepth.set({ queue, state }, n);
+        for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) metrics.queueDepth.set({ queue, state }, d[state]);
       }
       for (const f of flows) await f.beforeScrape?.();
     },

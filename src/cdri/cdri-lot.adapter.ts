@@ -10,10 +10,10 @@
  * Questions are checked before anything is sent; an invalid one refuses the whole lot, naming its requestId (our own
  * id, never personal data) so the caller can drop it and resubmit.
  */
-import { AmoRightsError, AmoRightsLotGateway, LotQuery, LotStatus } from './amo-rights.port';
+import { AmoRightsError, type AmoRightsLotGateway, type LotQuery, type LotStatus } from './amo-rights.port';
 import { isValidFiness } from '../identifiers';
-import { InsurerHttpClient } from '../insurer/insurer-http-client';
-import { cdriHttpClient, cdriSoapCall, CdriSoapAdapterOptions, rightsQueryProblem } from './cdri-soap.adapter';
+import { type InsurerHttpClient } from '../insurer/insurer-http-client';
+import { cdriHttpClient, cdriSoapCall, type CdriSoapAdapterOptions, rightsQueryProblem } from './cdri-soap.adapter';
 import {
   buildConsulterLotRequest,
   buildDeposerLotRequest,

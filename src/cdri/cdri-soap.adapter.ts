@@ -12,11 +12,11 @@
  */
 import { isIsoDate, isValidFiness, validateNir } from '../identifiers';
 import { InsurerCallError } from '../insurer/insurer-outcome';
-import { failureOf, InsurerExchangeEvent, InsurerHttpClient, InsurerHttpResponse, InsurerTlsOptions } from '../insurer/insurer-http-client';
-import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
+import { failureOf, type InsurerExchangeEvent, InsurerHttpClient, type InsurerHttpResponse, type InsurerTlsOptions } from '../insurer/insurer-http-client';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway, type AmoRightsQuery } from './amo-rights.port';
 import {
   buildRightsRequest,
-  CdriContext,
+  type CdriContext,
   isInvalidRequestFault,
   parseRightsResponse,
   REQUEST_ID_PATTERN,

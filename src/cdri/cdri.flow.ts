@@ -1,9 +1,9 @@
 import { Semaphore } from '../common/semaphore';
 import type { FlowModule, FlowParts } from '../platform/flow';
-import { BackendWorker, queueOf } from '../queue/queue-backend';
+import { type BackendWorker, queueOf } from '../queue/queue-backend';
 import { defineWorker } from '../queue/queue-definition';
 import { startCdriAdapters } from './cdri-adapters';
-import { cdriQueues, LotItemJob } from './cdri.queues';
+import { cdriQueues, type LotItemJob } from './cdri.queues';
 import { OutboundMessageStore } from '../hl7/outbound/outbound-message.store';
 import { CheckRightsUseCase } from './check-rights.use-case';
 import { LotChunkStore } from './lots/lot-chunk.store';

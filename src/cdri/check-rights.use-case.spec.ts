@@ -2,8 +2,8 @@ import { GatewayError } from '../common/gateway-error';
 import { createLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { makeTestNir } from '../simulators/cdri/simulated-patients';
-import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
-import { CheckRightsUseCase, RightsRequest } from './check-rights.use-case';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway, type AmoRightsQuery } from './amo-rights.port';
+import { CheckRightsUseCase, type RightsRequest } from './check-rights.use-case';
 import { InMemoryRightsCheckStore, OPEN_ANSWER, ScriptedInsurer } from './rights-check.store.test-support';
 
 const TTL_SECONDS = 3600;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayError } from '../common/gateway-error';
-import { Metrics } from '../observability/metrics';
-import { AppLogger } from '../observability/logger';
-import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway } from './amo-rights.port';
+import { type Metrics } from '../observability/metrics';
+import { type AppLogger } from '../observability/logger';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway } from './amo-rights.port';
 import { isIsoDate, isUuid, validateNir } from '../identifiers';
-import { RightsCheck, RightsCheckSource, RightsCheckStorePort } from './rights-check.store';
+import { type RightsCheck, type RightsCheckSource, type RightsCheckStorePort } from './rights-check.store';
 import { toGatewayError } from './rights-error-mapping';
 
 export interface RightsRequest {

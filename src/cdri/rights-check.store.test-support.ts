@@ -3,8 +3,8 @@
  * the SQL (unique idempotency key, updates only while pending), and a scripted insurer.
  */
 import { randomUUID } from 'node:crypto';
-import { AmoRightsAnswer, AmoRightsError, AmoRightsGateway, AmoRightsQuery } from './amo-rights.port';
-import { CompletedCheck, PendingHl7Check, QueuedCheckRef, RightsCheck, RightsCheckSource, RightsCheckStorePort } from './rights-check.store';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway, type AmoRightsQuery } from './amo-rights.port';
+import { type CompletedCheck, type PendingHl7Check, type QueuedCheckRef, type RightsCheck, type RightsCheckSource, type RightsCheckStorePort } from './rights-check.store';
 
 const STALE_MS = 2 * 60 * 1000;
 

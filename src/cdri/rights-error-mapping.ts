@@ -1,6 +1,6 @@
 import { GatewayError } from '../common/gateway-error';
 import { retryAfterSeconds } from '../insurer/retry-after';
-import { AmoRightsError } from './amo-rights.port';
+import { type AmoRightsError } from './amo-rights.port';
 
 /**
  * Wait suggested to a kiosk when the insurer throttled us without saying for how long: long enough for a token bucket

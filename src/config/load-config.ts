@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidFiness, isVersionedUuid } from '../identifiers';
-import { AppConfig, TlsFiles } from './app-config';
-import { ConfigReader, RawEnv } from './config-readers';
+import { type AppConfig, type TlsFiles } from './app-config';
+import { ConfigReader, type RawEnv } from './config-readers';
 import { readTransportConfig } from './transport-config';
 
 /** Thrown at boot with every bad variable listed, one per line. */

@@ -1,5 +1,5 @@
 import { ConfigError, readDefaults } from './load-config';
-import { ConfigReader, RawEnv } from './config-readers';
+import { ConfigReader, type RawEnv } from './config-readers';
 
 /** Configuration of the stand-alone simulator process (scripts/cdri-simulator.ts). */
 export function loadSimulatorConfig(env: RawEnv = process.env): { port: number; host: string; latencyMs: number } {

@@ -1,4 +1,4 @@
-import { ConfigReader } from './config-readers';
+import { type ConfigReader } from './config-readers';
 
 /** Lot signing, transport encryption, channels and returns. Absent (undefined) when no seal is configured. */
 export interface TransportConfig {

@@ -1,5 +1,5 @@
 import { expectValidFhir } from '../../tests/support/fhir-schema';
-import { GatewayError, GatewayErrorCode } from '../common/gateway-error';
+import { GatewayError, type GatewayErrorCode } from '../common/gateway-error';
 import { operationOutcome, outcomeFor } from './operation-outcome';
 
 // Every code the gateway can answer with, so a new one is validated as soon as it is added to the union.

@@ -1,4 +1,4 @@
-import { GatewayError, GatewayErrorCode } from '../common/gateway-error';
+import { type GatewayError, type GatewayErrorCode } from '../common/gateway-error';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';

@@ -1,6 +1,6 @@
 import { buildA01, buildPam, MALFORMED, SAMPLE_FAMILY, SAMPLE_INSURED_NIR, SAMPLE_NIR } from '../../tests/support/hl7-samples';
-import { buildAck, buildNakFromRaw, formatHl7Timestamp, Hl7Issue } from './hl7-ack';
-import { Hl7ParseError, parseHl7 } from './hl7-message';
+import { buildAck, buildNakFromRaw, formatHl7Timestamp, type Hl7Issue } from './hl7-ack';
+import { type Hl7ParseError, parseHl7 } from './hl7-message';
 
 const NOW = new Date(2025, 0, 31, 14, 30, 5);
 

@@ -5,8 +5,8 @@
  * message (the rule "no NIR, name or birth date outside the inbox" applies to ACKs too, they get logged).
  */
 import { resolveCharset } from './hl7-charset';
-import { escapeHl7, Hl7Delimiters, piece } from './hl7-escape';
-import { Hl7Message, Hl7ParseError } from './hl7-message';
+import { escapeHl7, type Hl7Delimiters, piece } from './hl7-escape';
+import { type Hl7Message, Hl7ParseError } from './hl7-message';
 
 export type AckCode = 'AA' | 'AE' | 'AR';
 
@@ -146,6 +146,7 @@ export interface NakOptions {
 function lenientDelimiters(msh: string): Hl7Delimiters | undefined {
   if (msh.length < 8 || !msh.startsWith('MSH')) return undefined;
   const chars = msh.slice(3, 8);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what an encoding character must not be
   if (new Set(chars).size !== 5 || /[\sA-Za-z0-9\x00-\x1f\x7f-\xff]/.test(chars)) return undefined;
   return { field: chars[0], component: chars[1], repetition: chars[2], escape: chars[3], subcomponent: chars[4] };
 }
@@ -186,6 +187,7 @@ export function buildNakFromRaw(
     const raw = (n: number): string => {
       if (sep === undefined) return '';
       const v = piece(msh, sep, n);
+      // eslint-disable-next-line no-control-regex -- strips control characters from what we echo
       return theirs !== undefined ? v : v.replace(/[|^~\\&\x00-\x1f]/g, '');
     };
     let charset = raw(18);

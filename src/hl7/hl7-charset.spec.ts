@@ -1,5 +1,5 @@
 import { resolveCharset, UnsupportedCharsetError } from './hl7-charset';
-import { escapeHl7, Hl7Delimiters, piece, unescapeHl7 } from './hl7-escape';
+import { escapeHl7, type Hl7Delimiters, piece, unescapeHl7 } from './hl7-escape';
 
 describe('resolveCharset', () => {
   it('distinguishes a declared charset from the default one (cache keys)', () => {

@@ -2,7 +2,7 @@
  * Low-level helpers shared by the parser and the ACK builder: locating one piece of a delimited string
  * without allocating the array of pieces, and HL7 escape sequences both ways.
  */
-import { CharsetCodec } from './hl7-charset';
+import { type CharsetCodec } from './hl7-charset';
 
 export interface Hl7Delimiters {
   readonly field: string;

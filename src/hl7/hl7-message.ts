@@ -8,8 +8,8 @@
  * - escape sequences are decoded only on the value actually read.
  * Delimiters always come from MSH-1/MSH-2, never hard-coded.
  */
-import { CharsetCodec, InvalidBytesError, resolveCharset, UnsupportedCharsetError } from './hl7-charset';
-import { Hl7Delimiters, piece } from './hl7-escape';
+import { type CharsetCodec, InvalidBytesError, resolveCharset, UnsupportedCharsetError } from './hl7-charset';
+import { type Hl7Delimiters, piece } from './hl7-escape';
 import { Hl7Segment } from './hl7-segment';
 
 export type { Hl7Delimiters } from './hl7-escape';

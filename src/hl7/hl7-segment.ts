@@ -1,5 +1,5 @@
-import { CharsetCodec } from './hl7-charset';
-import { countPieces, Hl7Delimiters, piece, unescapeHl7 } from './hl7-escape';
+import { type CharsetCodec } from './hl7-charset';
+import { countPieces, type Hl7Delimiters, piece, unescapeHl7 } from './hl7-escape';
 
 export interface Hl7Context {
   readonly delimiters: Hl7Delimiters;

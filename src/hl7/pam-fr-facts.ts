@@ -6,7 +6,7 @@
  */
 import { INS_OIDS, isValidFiness } from '../identifiers';
 import { hl7DateToIso } from './hl7-datatypes';
-import { Hl7Message } from './hl7-message';
+import { type Hl7Message } from './hl7-message';
 
 export interface AdtPatientId {
   id: string;
@@ -106,7 +106,7 @@ function coverages(msg: Hl7Message): AdtCoverage[] {
       planId: v(2), organism: v(3), rightsStart: hl7DateToIso(msg.get('IN1', occ, 12)),
       rightsEnd: hl7DateToIso(msg.get('IN1', occ, 13)), codeGestion: v(35), insuredNir: v(49),
     };
-    out.push(Object.fromEntries(Object.entries(c).filter(([, x]) => x !== undefined)) as AdtCoverage);
+    out.push(Object.fromEntries(Object.entries(c).filter(([, x]) => x !== undefined)));
   }
   return out;
 }

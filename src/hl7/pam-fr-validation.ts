@@ -10,9 +10,9 @@
  * segments are missing".
  * Issue texts name fields and rules only: never a value from the message (they end up in ACKs and logs).
  */
-import { AckCode, Hl7Issue } from './hl7-ack';
+import { type AckCode, type Hl7Issue } from './hl7-ack';
 import { isHl7Dt, isHl7Dtm } from './hl7-datatypes';
-import { Hl7Message } from './hl7-message';
+import { type Hl7Message } from './hl7-message';
 
 export { extractAdtFacts } from './pam-fr-facts';
 export type { AdtFacts, AdtPatientId, AdtCoverage } from './pam-fr-facts';

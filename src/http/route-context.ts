@@ -32,7 +32,7 @@ export function requestLabel(req: object): string {
 @Injectable()
 export class RouteContextGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    (context.switchToHttp().getRequest() as { [LABEL]?: string })[LABEL] = labelOf(context);
+    context.switchToHttp().getRequest<{ [LABEL]?: string }>()[LABEL] = labelOf(context);
     return true;
   }
 }

@@ -1,4 +1,4 @@
-import { RequestMethod, SetMetadata, Type } from '@nestjs/common';
+import { RequestMethod, SetMetadata, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 
 export const ROUTE_DOC = 'passerelle:route-doc';

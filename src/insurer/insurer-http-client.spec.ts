@@ -3,8 +3,8 @@
  * Retry-After and the metrics hook.
  */
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { InsurerExchangeEvent, InsurerHttpClient } from './insurer-http-client';
+import { type AddressInfo } from 'node:net';
+import { type InsurerExchangeEvent, InsurerHttpClient } from './insurer-http-client';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

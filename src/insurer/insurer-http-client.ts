@@ -14,7 +14,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { classifyHttpStatus, InsurerCallError, InsurerOutcome } from './insurer-outcome';
+import { classifyHttpStatus, InsurerCallError, type InsurerOutcome } from './insurer-outcome';
 import { parseRetryAfter } from './retry-after';
 
 /**

@@ -30,7 +30,7 @@ export async function runHealth(probes: HealthProbe[], embedded: boolean, warnin
       try {
         return [p, await Promise.race([p.check(), timeout])] as const;
       } catch (err) {
-        return [p, { status: 'down', detail: err instanceof Error ? err.message : String(err) } as ProbeResult] as const;
+        return [p, { status: 'down', detail: err instanceof Error ? err.message : String(err) }] as const;
       } finally {
         clearTimeout(timer);
       }

@@ -1,4 +1,4 @@
-import pino, { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { currentCorrelationId } from './correlation';
 import { scrubText } from './log-scrubber';
 

@@ -1,5 +1,5 @@
-import { LoggerService } from '@nestjs/common';
-import { AppLogger } from './logger';
+import { type LoggerService } from '@nestjs/common';
+import { type AppLogger } from './logger';
 
 /** Routes NestJS's own messages through the JSON logger so every line has one format. */
 export class NestPinoLogger implements LoggerService {

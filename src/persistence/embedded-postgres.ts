@@ -11,13 +11,13 @@
  * last. The binaries are ESM modules: loaded with a real dynamic import() that
  * jest's CommonJS runtime cannot execute, so tests run this in a child process.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { type ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { Placement, placeServer, RunAs } from './embedded-postgres-placement';
+import { type Placement, placeServer, type RunAs } from './embedded-postgres-placement';
 import { DataDirInUseError, exists, isRoot, recoverStaleServer } from './embedded-postgres-recovery';
 
 export { DataDirInUseError };
@@ -165,8 +165,8 @@ async function initdb(placement: Placement, user: string, password: string, tail
     }
     const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwFile}`, ...INITDB_FLAGS];
     const child = spawnAs(binaries.initdb, args, runAs, false);
-    child.stdout?.on('data', tail.push);
-    child.stderr?.on('data', tail.push);
+    child.stdout?.on('data', (d: Buffer) => tail.push(d));
+    child.stderr?.on('data', (d: Buffer) => tail.push(d));
     await new Promise<void>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) =>
@@ -188,7 +188,7 @@ async function startServer(
   const { dataDir, binaries, runAs } = placement;
   // detached: its own process group, so a terminal's Ctrl-C (sent to our group) leaves it to us to stop, last.
   const child = spawnAs(binaries.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], runAs, true);
-  child.stdout?.on('data', tail.push);
+  child.stdout?.on('data', (d: Buffer) => tail.push(d));
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -293,5 +293,6 @@ function permissionHint(output: string): string {
 
 function errorText(value: unknown): string {
   if (value instanceof Error) return value.message;
-  return typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
+  return typeof value === 'string' ? value : String(value);
 }

@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 
 /** Arbitrary constant shared by every Passerelle process ("PASS" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x50415353;

@@ -56,7 +56,9 @@ async function queryVersion(client: SqlQueryable): Promise<PostgresServerVersion
   const { rows } = await client.query(
     "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
   );
-  const num = Number.parseInt(String(rows[0]?.num ?? ''), 10);
-  if (!Number.isFinite(num)) throw new Error(`Unexpected server_version_num: ${String(rows[0]?.num)}`);
-  return { num, major: Math.floor(num / 10000), text: String(rows[0]?.text ?? num) };
+  const raw = rows[0]?.num;
+  const num = typeof raw === 'string' || typeof raw === 'number' ? Number.parseInt(String(raw), 10) : Number.NaN;
+  if (!Number.isFinite(num)) throw new Error('Unexpected server_version_num');
+  const text = rows[0]?.text;
+  return { num, major: Math.floor(num / 10000), text: typeof text === 'string' ? text : String(num) };
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { type DataSource } from 'typeorm';
 
 /**
  * Raw SQL on the DataSource's own pg pool, for the hot paths (HL7 ingest, kiosk checks, lot items).

@@ -1,4 +1,7 @@
-import { BackendFactory, DefaultJobOptions, IQueueBackend, JobType, Queue, Worker } from 'bullmq';
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return --
+   BullMQ types each backend's connection options and job data apart; this class holds queues and workers of every
+   job type and both backends, and exposes them typed again (BackendQueue<T>, BackendWorker<T, R>). */
+import { type BackendFactory, type DefaultJobOptions, type IQueueBackend, type JobType, Queue, Worker } from 'bullmq';
 import type {
   BackendQueue,
   BackendWorker,

@@ -1,7 +1,7 @@
 import { assertSchemaCompatibility, createPostgresBackend, DEFAULT_SCHEMA, quoteSchemaName, runMigrations } from 'bullmq';
 import { Client, Pool } from 'pg';
 import { assertPostgresAtLeast } from '../persistence/postgres-version';
-import { BackendConnectionOptions, BullmqBackend, ErrorSink } from './bullmq-backend';
+import { type BackendConnectionOptions, BullmqBackend, type ErrorSink } from './bullmq-backend';
 import type { PostgresQueueConfig } from './queue-backend';
 
 /** Our floor (BullMQ accepts 13 but console.warns below 14). */

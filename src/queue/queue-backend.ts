@@ -95,6 +95,6 @@ export function createQueueBackend(cfg: QueueBackendConfig, hooks: QueueBackendH
     case 'postgres':
       return new PostgresBullBackend(cfg, onError);
     default:
-      throw new Error(`Unknown queue backend kind: ${(cfg as { kind?: unknown }).kind}`);
+      throw new Error(`Unknown queue backend kind: ${String((cfg as { kind?: unknown }).kind)}`);
   }
 }

@@ -1,6 +1,6 @@
 import { createRedisBackend } from 'bullmq';
 import IORedis from 'ioredis';
-import { BackendConnectionOptions, BullmqBackend, ErrorSink } from './bullmq-backend';
+import { type BackendConnectionOptions, BullmqBackend, type ErrorSink } from './bullmq-backend';
 import type { RedisQueueConfig } from './queue-backend';
 
 /**
@@ -27,7 +27,7 @@ export class RedisBullBackend extends BullmqBackend {
     const producer = this.connectProducer();
     if (producer.status === 'wait') await producer.connect();
     const pong = await producer.ping();
-    if (pong !== 'PONG') throw new Error(`Unexpected Redis PING reply: ${pong}`);
+    if (pong !== 'PONG') throw new Error(`Unexpected Redis PING reply: ${String(pong)}`);
   }
 
   protected queueConnection(): BackendConnectionOptions {

@@ -7,7 +7,7 @@
  * Revocation (CRL/OCSP of IGC Santé) is not checked here yet: it needs network access and a cache policy.
  */
 import { CertificateError, describeCertificate } from './certificate-error';
-import { ParsedCertificate, parseCertificates } from './certificate-parser';
+import { type ParsedCertificate, parseCertificates } from './certificate-parser';
 
 /**
  * What the certificate is about to be used for:

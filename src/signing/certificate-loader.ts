@@ -4,10 +4,10 @@
  * message. node-forge is used only to open PKCS#12 (node:crypto cannot); the key is handed to node:crypto at once.
  */
 import { readFile } from 'node:fs/promises';
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { CertificateError } from './certificate-error';
-import { ParsedCertificate, parseCertificate, parseCertificates } from './certificate-parser';
+import { type ParsedCertificate, parseCertificate, parseCertificates } from './certificate-parser';
 import { SoftwareKeyProvider } from './software-key-provider';
 
 /** Opens PKCS#12 bytes: the key, the certificate matching it, and the other certificates as chain. */

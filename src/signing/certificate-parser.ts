@@ -4,22 +4,22 @@
  * basic constraints), and the raw DER of issuer / subject / serial so that CMS identifiers are spliced byte for byte
  * (re-encoding a Name can change string types and break issuer matching at the other end).
  */
-import { KeyObject, X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import {
   BasicConstraints,
   Certificate,
   ExtendedKeyUsage,
   KeyUsage,
-  KeyUsageType,
-  Name,
+  type KeyUsageType,
+  type Name,
   SubjectKeyIdentifier,
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
   id_ce_subjectKeyIdentifier,
 } from '@peculiar/asn1-x509';
-import { CertificateError, CertificateLabel } from './certificate-error';
+import { CertificateError, type CertificateLabel } from './certificate-error';
 import { Tag, childrenOf, expectTlv, readTlv, tlvBytes } from './der-codec';
 
 /** A decoded certificate; build with parseCertificate. */

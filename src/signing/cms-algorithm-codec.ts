@@ -7,7 +7,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { RsaEsOaepParams, RsaSaPssParams } from '@peculiar/asn1-rsa';
 import { CmsError } from './cms-error';
-import { HashAlgorithm, KeyTransportAlgorithm, SignatureAlgorithm } from './key-provider';
+import { type HashAlgorithm, type KeyTransportAlgorithm, type SignatureAlgorithm } from './key-provider';
 
 /** OIDs used by the signing and transport-encryption code. */
 export const Oid = {

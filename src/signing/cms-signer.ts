@@ -23,11 +23,11 @@ import {
   SignerInfos,
   SigningTime,
 } from '@peculiar/asn1-cms';
-import { CertificateCheckResult, CertificateChecker } from './certificate-checker';
+import { type CertificateCheckResult, type CertificateChecker } from './certificate-checker';
 import { Oid, hashAlgorithmId, signatureAlgorithmId } from './cms-algorithm-codec';
 import { Tag, derHeader, derOid, derTlv } from './der-codec';
-import { HASH_LENGTH, HashAlgorithm, KeyProvider, SignatureAlgorithm } from './key-provider';
-import { ParsedCertificate } from './certificate-parser';
+import { HASH_LENGTH, type HashAlgorithm, type KeyProvider, type SignatureAlgorithm } from './key-provider';
+import { type ParsedCertificate } from './certificate-parser';
 
 /** Every choice of the (modelled) lot-signature profile. */
 export interface LotSignatureOptions {

@@ -10,12 +10,12 @@ import { createHash, verify as cryptoVerify, constants } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { Attribute, SigningTime } from '@peculiar/asn1-cms';
-import { CertificateCheckResult, CertificateChecker, CertificateCheckerOptions, CertificatePurpose } from './certificate-checker';
+import { type CertificateCheckResult, CertificateChecker, type CertificateCheckerOptions, type CertificatePurpose } from './certificate-checker';
 import { Oid, hashFromOid, parseSignatureAlgorithm } from './cms-algorithm-codec';
 import { CmsError, decoding } from './cms-error';
-import { Tag, Tlv, childrenOf, decodeOid, derHeader, expectTlv, octetSegments, readTlv, tlvBytes, tlvContent } from './der-codec';
-import { SignatureAlgorithm } from './key-provider';
-import { ParsedCertificate, parseCertificate } from './certificate-parser';
+import { Tag, type Tlv, childrenOf, decodeOid, derHeader, expectTlv, octetSegments, readTlv, tlvBytes, tlvContent } from './der-codec';
+import { type SignatureAlgorithm } from './key-provider';
+import { type ParsedCertificate, parseCertificate } from './certificate-parser';
 
 /** Inputs of verifyCms. */
 export interface VerifyCmsOptions {
@@ -53,7 +53,7 @@ async function verify(cms: Uint8Array, options: VerifyCmsOptions): Promise<Verif
   const sd = readSignedData(buf);
   const detached = options.detachedContent;
   if (sd.eContent && detached) throw new CmsError('CONTENT_MISSING', 'content is attached: detachedContent must not be given');
-  const content = sd.eContent ?? (detached === undefined ? undefined : detached instanceof Uint8Array ? [detached] : [...detached]);
+  const content = sd.eContent ?? (detached instanceof Uint8Array ? [detached] : detached && [...detached]);
   if (!content) throw new CmsError('CONTENT_MISSING', 'detached signature: the signed content must be given');
 
   const si = readSignerInfo(buf, sd.signerInfo);

@@ -3,7 +3,7 @@
  * provider can implement it later without touching the CMS code: everything is async, and the key itself never
  * leaves the provider (there is deliberately no accessor for it).
  */
-import { ParsedCertificate } from './certificate-parser';
+import { type ParsedCertificate } from './certificate-parser';
 
 /** Hash algorithms accepted for signatures and OAEP. */
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';

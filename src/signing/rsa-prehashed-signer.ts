@@ -3,8 +3,8 @@
  * but the KeyProvider contract also accepts a digest, as HSMs do: we encode the message representative ourselves
  * (PKCS#1 v1.5 DigestInfo, or EMSA-PSS-ENCODE from RFC 8017 §9.1.1) and let OpenSSL do the raw RSA operation.
  */
-import { constants, createHash, KeyObject, privateEncrypt, randomBytes } from 'node:crypto';
-import { HASH_LENGTH, HashAlgorithm, SignatureAlgorithm } from './key-provider';
+import { constants, createHash, type KeyObject, privateEncrypt, randomBytes } from 'node:crypto';
+import { HASH_LENGTH, type HashAlgorithm, type SignatureAlgorithm } from './key-provider';
 
 // DER prefix of DigestInfo { AlgorithmIdentifier { hashOid, NULL }, OCTET STRING (hLen) } — RFC 8017 §9.2 note 1.
 const DIGEST_INFO_PREFIX: Readonly<Record<HashAlgorithm, string>> = {

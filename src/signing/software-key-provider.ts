@@ -3,11 +3,11 @@
  * created once and cached: re-parsing the key per operation is what made the forge-based prototype slow, and keeping
  * only the opaque handle means the key bytes are never exported again by our code.
  */
-import { constants, createPublicKey, KeyObject, privateDecrypt, sign as cryptoSign } from 'node:crypto';
+import { constants, createPublicKey, type KeyObject, privateDecrypt, sign as cryptoSign } from 'node:crypto';
 import { CertificateError, describeCertificate } from './certificate-error';
 import { CmsError } from './cms-error';
-import { KeyProvider, KeyTransport, SignatureAlgorithm, SignInput, HASH_LENGTH } from './key-provider';
-import { ParsedCertificate } from './certificate-parser';
+import { type KeyProvider, type KeyTransport, type SignatureAlgorithm, type SignInput, HASH_LENGTH } from './key-provider';
+import { type ParsedCertificate } from './certificate-parser';
 import { signPrehashed } from './rsa-prehashed-signer';
 
 /** In-process RSA key; build it with loadPkcs12 / loadPem. */

@@ -7,15 +7,15 @@ import { CertificateChecker, loadPkcs12File } from '../signing';
 import { FileDropChannel } from './channels/file-drop.channel';
 import { SftpChannel } from './channels/sftp.channel';
 import { SmtpChannel } from './channels/smtp.channel';
-import { TransmissionChannel } from './channels/transmission-channel';
-import { certificateProbe, WatchedCertificate } from './certificate-probe';
+import { type TransmissionChannel } from './channels/transmission-channel';
+import { certificateProbe, type WatchedCertificate } from './certificate-probe';
 import { TransportController } from './http/transport.controller';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
-import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, TransmissionSendJob, TransmissionStore } from './outbox';
+import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, type TransmissionSendJob, TransmissionStore } from './outbox';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
-import { ReturnsSource } from './returns/returns-source';
+import { type ReturnsSource } from './returns/returns-source';
 import { SftpReturnsSource } from './returns/sftp-returns.source';
 
 /** The transmission outbox, for the billing flows (FIDES, ROC/DRE-ES, SCOR CP) registered after transport. */

@@ -7,7 +7,7 @@ import { CertificateChecker, loadPkcs12File, signCms, verifyCms } from '../../sr
 import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SmtpTestServer } from '../support/transport/smtp-test-server';
 import { decryptCms, encryptCms } from '../../src/transport/cms';
-import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { getFhir, output } from '../support/lot-helpers';
 import { getTestPki } from '../support/test-pki';
@@ -72,7 +72,7 @@ describe('lot transmission through the gateway', () => {
   }
 
   const submit = (lot: Buffer, q: Record<string, string>) =>
-    fetch(`${fx.gateway.baseUrl}/transport/lots?${new URLSearchParams(q)}`, {
+    fetch(`${fx.gateway.baseUrl}/transport/lots?${new URLSearchParams(q).toString()}`, {
       method: 'POST', headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY }, body: lot,
     });
 

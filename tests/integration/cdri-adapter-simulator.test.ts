@@ -2,12 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AmoRightsError, AmoRightsErrorCode, AmoRightsQuery } from '../../src/cdri/amo-rights.port';
-import { CdriSoapAdapter, CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
-import { CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
+import { AmoRightsError, type AmoRightsErrorCode, type AmoRightsQuery } from '../../src/cdri/amo-rights.port';
+import { CdriSoapAdapter, type CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
+import { type CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { FAMILY_TWINS_BIRTH_DATE, makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { until } from '../support/wait-for';

@@ -2,9 +2,9 @@
  * The simulated insurer's idempotency (IdRequete) and its front door (rate limit, concurrency cap, Retry-After), through
  * the real adapter over real sockets. No upper bound on any duration.
  */
-import { AmoRightsError, AmoRightsErrorCode, AmoRightsQuery } from '../../src/cdri/amo-rights.port';
-import { CdriSoapAdapter, CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
-import { buildRightsRequest, CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
+import { AmoRightsError, type AmoRightsErrorCode, type AmoRightsQuery } from '../../src/cdri/amo-rights.port';
+import { CdriSoapAdapter, type CdriSoapAdapterOptions } from '../../src/cdri/cdri-soap.adapter';
+import { buildRightsRequest, type CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { until } from '../support/wait-for';

@@ -1,4 +1,4 @@
-import { GatewayFixture, GatewayProcess, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, type GatewayProcess, startGatewayFixture } from '../support/gateway-process';
 import { prepareFhirSchema } from '../support/fhir-schema';
 import { csvOf, getFhir, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AmoRightsError, LotItemResult, LotQuery } from '../../src/cdri/amo-rights.port';
-import { CdriLotAdapter, CdriLotAdapterOptions } from '../../src/cdri/cdri-lot.adapter';
+import { AmoRightsError, type LotItemResult, type LotQuery } from '../../src/cdri/amo-rights.port';
+import { CdriLotAdapter, type CdriLotAdapterOptions } from '../../src/cdri/cdri-lot.adapter';
 import { CdriSoapAdapter } from '../../src/cdri/cdri-soap.adapter';
-import { CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
+import { type CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
 import { SftpTestServer } from '../support/transport/sftp-test-server';
-import { SftpChannel, SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
+import { SftpChannel, type SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
 import { lot, sendError } from '../support/channel-lots';
 
 

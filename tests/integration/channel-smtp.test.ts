@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SmtpTestServer } from '../support/transport/smtp-test-server';
-import { makeThrowawayCertificate, ThrowawayCertificate } from '../support/transport/throwaway-certificate';
+import { makeThrowawayCertificate, type ThrowawayCertificate } from '../support/transport/throwaway-certificate';
 import { SmtpChannel } from '../../src/transport/channels/smtp.channel';
 import { lot as channelLot, sendError } from '../support/channel-lots';
 

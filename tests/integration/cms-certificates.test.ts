@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 /**
  * Certificate loading (PKCS#12, PEM) and the pre-use checks, on the throwaway PKI of tests/support/test-pki.ts.
  * Every refusal must carry the right code and name the certificate by CN + serial, never the password or the key.
@@ -7,7 +8,7 @@ import { constants } from 'node:crypto';
 import {
   CertificateChecker,
   CertificateError,
-  KeyProvider,
+  type KeyProvider,
   loadPem,
   loadPemFiles,
   loadPkcs12,
@@ -15,7 +16,7 @@ import {
   parseCertificate,
   parseCertificates,
 } from '../../src/signing';
-import { getTestPki, TestCertificate } from '../support/test-pki';
+import { getTestPki, type TestCertificate } from '../support/test-pki';
 
 const pki = getTestPki();
 const checker = new CertificateChecker({ trustStore: pki.trustStorePem });
@@ -87,7 +88,7 @@ describe('loading', () => {
 
   it('never shows the private key when the provider is logged or serialised', () => {
     const p = provider(pki.seal);
-    const dump = `${JSON.stringify(p)} ${require('node:util').inspect(p, { depth: 5 })}`;
+    const dump = `${JSON.stringify(p)} ${inspect(p, { depth: 5 })}`;
     assertNoSecrets(dump);
     expect(dump).not.toMatch(/PRIVATE KEY/);
   });

@@ -14,14 +14,14 @@ import {
   CertificateChecker,
   CertificateError,
   CmsError,
-  KeyProvider,
-  LotSignatureOptions,
+  type KeyProvider,
+  type LotSignatureOptions,
   loadPkcs12,
   signCms,
   signCmsParts,
   verifyCms,
 } from '../../src/signing';
-import { getTestPki, runOpenssl, TestCertificate } from '../support/test-pki';
+import { getTestPki, runOpenssl, type TestCertificate } from '../support/test-pki';
 
 const pki = getTestPki();
 const checker = new CertificateChecker({ trustStore: pki.trustStorePem });

@@ -4,7 +4,7 @@
  * (tests/support/embedded-pg-child.js) using the compiled module in dist/.
  * One cluster (one initdb) for the whole file, in a temp dir removed afterwards.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { type ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -78,7 +78,7 @@ function startChild(childPort = port): RunningChild {
       waiters.splice(0).forEach((wake) => wake());
     }),
   );
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     try {
       events.push(JSON.parse(line) as ChildEvent);
     } catch {

@@ -5,7 +5,7 @@
  * The clone is dist/ and config/ copied and node_modules hard-linked (no copy of 600 packages).
  * `npm run start:prod` is `npm start` without its build step.
  */
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { type ChildProcess, execFileSync, spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -56,13 +56,13 @@ function startGateway(port = pgPort): Run {
   const lines: string[] = [];
   const stderr: string[] = [];
   let pending = '';
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     pending += d.toString();
     const complete = pending.split('\n');
     pending = complete.pop() ?? '';
     lines.push(...complete.filter((l) => l.trim()));
   });
-  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
   return { child, lines, stderr, exited };
 }
@@ -157,7 +157,7 @@ describe('npm start, embedded mode, from a 0700 clone', () => {
       expect(code).not.toBe(0);
       const fatal = run.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal' || l.level === 'error');
       expect(fatal).toHaveLength(1);
-      expect(fatal[0]!.msg).toMatch(/could not start: Port \d+ on 127\.0\.0\.1 is already in use.*EMBEDDED_PG_PORT/);
+      expect(fatal[0].msg).toMatch(/could not start: Port \d+ on 127\.0\.0\.1 is already in use.*EMBEDDED_PG_PORT/);
       expect(`${run.lines.join('\n')}${run.stderr.join('')}`).not.toMatch(/"stack"|^\s+at /m);
     } finally {
       await new Promise((resolve) => squatter.close(resolve));

@@ -2,7 +2,7 @@ import { Client } from 'fhir-kit-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
-import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 
 type Outcome = { resourceType: string; issue: Array<{ code: string; diagnostics: string; expression?: string[] }> };
 

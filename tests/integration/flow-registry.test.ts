@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLOWS } from '../../src/app/flows';
-import { GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
 import { getTestPki } from '../support/test-pki';
 import { waitFor } from '../support/wait-for';
 

@@ -3,7 +3,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { readAck } from '../support/ack';
 import { buildA01 } from '../support/hl7-samples';
-import { GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
 import { waitFor } from '../support/wait-for';
 
 /**

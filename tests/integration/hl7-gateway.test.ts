@@ -5,7 +5,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { readAck } from '../support/ack';
 import { buildA01, buildA04, buildA05, buildA28, MALFORMED, SAMPLE_FAMILY } from '../support/hl7-samples';
-import { GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
 import { waitFor } from '../support/wait-for';
 
 /** Sends raw bytes in the given pieces (with a pause between them) and collects `frames` MLLP answers. */
@@ -130,7 +130,7 @@ describe('HL7 edge cases against a real gateway', () => {
   });
 
   it('serves two simultaneous senders, each getting its own ACKs in order', async () => {
-    const senders = [1, 2].map((n) => new MllpClient({ host: '127.0.0.1', port: fx.gateway.mllpPort, timeoutMs: 10000 }));
+    const senders = [1, 2].map(() => new MllpClient({ host: '127.0.0.1', port: fx.gateway.mllpPort, timeoutMs: 10000 }));
     await Promise.all(senders.map((s) => s.connect()));
     const results = await Promise.all(
       senders.map(async (s, n) => {

@@ -3,11 +3,11 @@
  * and can lose an ACK. Only lower bounds on durations.
  */
 import * as net from 'node:net';
-import { buildAck, Hl7Issue } from '../../src/hl7/hl7-ack';
+import { buildAck, type Hl7Issue } from '../../src/hl7/hl7-ack';
 import { parseHl7 } from '../../src/hl7/hl7-message';
 import { MllpFramer } from '../../src/hl7/mllp/mllp-framer';
 import { MllpServer } from '../../src/hl7/mllp/mllp-server';
-import { MllpSender, MllpSenderError, MllpSenderOptions } from '../../src/hl7/outbound/mllp-sender';
+import { MllpSender, MllpSenderError, type MllpSenderOptions } from '../../src/hl7/outbound/mllp-sender';
 import { buildA08 } from '../support/hl7-samples';
 
 type Reply = (frame: Buffer) => Promise<Buffer>;

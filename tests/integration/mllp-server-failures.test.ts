@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { buildAck } from '../../src/hl7/hl7-ack';
 import { parseHl7 } from '../../src/hl7/hl7-message';
 import { encodeFrame, MllpFramer } from '../../src/hl7/mllp/mllp-framer';
-import { MllpError, MllpServer, MllpServerOptions } from '../../src/hl7/mllp/mllp-server';
+import { type MllpError, MllpServer, type MllpServerOptions } from '../../src/hl7/mllp/mllp-server';
 import { buildA28, SAMPLE_NIR } from '../support/hl7-samples';
 
 async function rawClient(port: number): Promise<{ socket: net.Socket; next: () => Promise<Buffer> }> {
@@ -96,6 +96,7 @@ describe('MllpServer failure handling', () => {
     await server?.close();
 
     const port2 = await start({
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a handler that breaks the contract
       handler: async () => Promise.reject('not even an Error'),
       onHandlerError: () => { throw new Error('also broken'); },
     });

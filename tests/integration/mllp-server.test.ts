@@ -7,7 +7,7 @@ import { buildAck, buildNakFromRaw } from '../../src/hl7/hl7-ack';
 import { Hl7ParseError, parseHl7 } from '../../src/hl7/hl7-message';
 import { encodeFrame, MllpFramer } from '../../src/hl7/mllp/mllp-framer';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
-import { MllpError, MllpFrameMeta, MllpServer, MllpServerOptions } from '../../src/hl7/mllp/mllp-server';
+import { type MllpError, type MllpFrameMeta, MllpServer, type MllpServerOptions } from '../../src/hl7/mllp/mllp-server';
 import { extractAdtFacts, validatePamFr } from '../../src/hl7/pam-fr-validation';
 import { buildA01, buildA28, buildPam, MALFORMED } from '../support/hl7-samples';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildAck } from '../../src/hl7/hl7-ack';
 import { parseHl7 } from '../../src/hl7/hl7-message';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
-import { MllpError, MllpFrameMeta, MllpServer } from '../../src/hl7/mllp/mllp-server';
+import { type MllpError, type MllpFrameMeta, MllpServer } from '../../src/hl7/mllp/mllp-server';
 import { buildA28 } from '../support/hl7-samples';
 
 interface Pair { key: Buffer; cert: Buffer }

@@ -4,7 +4,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
-import { GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { buildA01, buildA05, buildA28, SAMPLE_BIRTH_DATE, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_INSURED_NIR } from '../support/hl7-samples';
 import { waitFor } from '../support/wait-for';
 

@@ -7,10 +7,10 @@ import IORedis from 'ioredis';
 import { Client } from 'pg';
 import type { Job } from 'bullmq';
 import {
-  BackendWorker,
+  type BackendWorker,
   createQueueBackend,
-  QueueBackend,
-  QueueBackendConfig,
+  type QueueBackend,
+  type QueueBackendConfig,
 } from '../../src/queue/queue-backend';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { FileDropReturnsSource } from '../../src/transport/returns/file-drop-returns.source';
-import { ReturnsPollError, ReturnsPoller } from '../../src/transport/returns/returns-poller';
-import { ReceivedReturnFile } from '../../src/transport/returns/returns-source';
+import { type ReturnsPollError, ReturnsPoller } from '../../src/transport/returns/returns-poller';
+import { type ReceivedReturnFile } from '../../src/transport/returns/returns-source';
 import { SftpReturnsSource } from '../../src/transport/returns/sftp-returns.source';
 import { waitFor } from '../support/wait-for';
 

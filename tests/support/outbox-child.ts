@@ -12,11 +12,11 @@ import { loadPkcs12File } from '../../src/signing/certificate-loader';
 import { MIGRATIONS } from '../../src/app/flows';
 import { createDataSource } from '../../src/persistence/data-source';
 import { Sql } from '../../src/persistence/sql';
-import { QueueBackend, createQueueBackend } from '../../src/queue/queue-backend';
+import { type QueueBackend, createQueueBackend } from '../../src/queue/queue-backend';
 import { SftpChannel } from '../../src/transport/channels/sftp.channel';
 import { SmtpChannel } from '../../src/transport/channels/smtp.channel';
-import { TransmissionChannel } from '../../src/transport/channels/transmission-channel';
-import { TransmissionOutbox, TransmissionOutboxOptions } from '../../src/transport/outbox/transmission-outbox';
+import { type TransmissionChannel } from '../../src/transport/channels/transmission-channel';
+import { TransmissionOutbox, type TransmissionOutboxOptions } from '../../src/transport/outbox/transmission-outbox';
 import { TransmissionStore } from '../../src/transport/outbox/transmission.store';
 
 export interface TestOutboxConfig {

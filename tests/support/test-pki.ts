@@ -130,7 +130,8 @@ export function getTestPki(): TestPki {
   let pki = read();
   if (!pki || Date.now() - pki.generatedAt > MAX_AGE_MS) {
     generate(dir);
-    pki = read() as TestPki;
+    pki = read();
+    if (!pki) throw new Error(`test PKI: generation left no ${done}`);
   }
   cached = pki;
   return pki;

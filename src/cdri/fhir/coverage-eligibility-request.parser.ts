@@ -88,7 +88,7 @@ export function parseEligibilityRequest(body: unknown): ParsedEligibilityRequest
     birthDate,
     dateOfCare,
     finess,
-    requestIdentifier: identifier && typeof identifier.value === 'string' ? `${identifier.system ?? ''}|${identifier.value}` : undefined,
+    requestIdentifier: identifier && typeof identifier.value === 'string' ? `${typeof identifier.system === 'string' ? identifier.system : ''}|${identifier.value}` : undefined,
     patientReference: { identifier: { system: nir.system, value: nir.value } },
   };
 }

@@ -1,6 +1,6 @@
 import { expectValidFhir } from '../../../tests/support/fhir-schema';
-import { AmoRightsAnswer } from '../amo-rights.port';
-import { RightsCheck } from '../rights-check.store';
+import { type AmoRightsAnswer } from '../amo-rights.port';
+import { type RightsCheck } from '../rights-check.store';
 import { makeTestNir } from '../../simulators/cdri/simulated-patients';
 import { buildEligibilityResponse } from './coverage-eligibility-response.builder';
 import { NIR_SYSTEMS } from '../../fhir/fhir-systems';

@@ -1,5 +1,5 @@
 import { EXTENSIONS, FINESS_SYSTEM, NIR_SYSTEMS } from '../../fhir/fhir-systems';
-import { RightsCheck } from '../rights-check.store';
+import { type RightsCheck } from '../rights-check.store';
 
 type Json = Record<string, unknown>;
 
@@ -7,6 +7,11 @@ type Json = Record<string, unknown>;
  * A stored rights check as a CoverageEligibilityResponse. `created` is when the insurer answered and the
  * `rights-answer-expires` extension says until when it holds: a reader can always tell a stored answer's age.
  */
+/** ClaimResponse-style outcome of a check by its state. */
+const OUTCOME: Record<RightsCheck['state'], 'complete' | 'error' | 'queued'> = { answered: 'complete', failed: 'error', pending: 'queued' };
+
+const STATUS_TEXT: Record<string, string> = { OPEN: 'AMO rights open', CLOSED: 'AMO rights closed' };
+
 export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now = new Date()): Json {
   const a = check.answer;
   const expired = !!check.expiresAt && check.expiresAt.getTime() <= now.getTime();
@@ -26,7 +31,7 @@ export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now
     created: (check.answeredAt ?? check.requestedAt).toISOString(),
     requestor: { identifier: { system: FINESS_SYSTEM, value: check.finess } },
     request: { display: `${check.source} request by ${check.requestedBy}` },
-    outcome: check.state === 'answered' ? 'complete' : check.state === 'failed' ? 'error' : 'queued',
+    outcome: OUTCOME[check.state],
     disposition: disposition(check, expired),
     insurer: a?.organism
       ? {
@@ -67,6 +72,6 @@ function disposition(check: RightsCheck, expired: boolean): string {
   if (check.state === 'pending') return 'Rights check queued, not answered yet';
   if (check.state === 'failed') return `Rights check failed (${check.errorCode})`;
   const when = check.answeredAt?.toISOString() ?? '';
-  const status = check.rightsStatus === 'OPEN' ? 'AMO rights open' : check.rightsStatus === 'CLOSED' ? 'AMO rights closed' : 'Patient unknown to the AMO';
+  const status = STATUS_TEXT[check.rightsStatus ?? ''] ?? 'Patient unknown to the AMO';
   return expired ? `${status} — STORED answer from ${when}, EXPIRED: ask again before use` : `${status} (insurer answer of ${when})`;
 }

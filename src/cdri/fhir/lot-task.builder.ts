@@ -1,5 +1,5 @@
-import { LotProgress } from '../lots/lot-progress';
-import { Lot } from '../lots/lot-store';
+import { type LotProgress } from '../lots/lot-progress';
+import { type Lot } from '../lots/lot-store';
 
 const STATUS: Record<Lot['state'], string> = {
   queued: 'requested',

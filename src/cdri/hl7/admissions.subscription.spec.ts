@@ -4,7 +4,7 @@ import type { StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
 import { createLogger } from '../../observability/logger';
 import { makeTestNir } from '../../simulators/cdri/simulated-patients';
 import { InMemoryPlannedEncounterStore } from '../lots/planned-encounter.store.test-support';
-import { QueuedCheckRef } from '../rights-check.store';
+import { type QueuedCheckRef } from '../rights-check.store';
 import { InMemoryRightsCheckStore } from '../rights-check.store.test-support';
 import { Hl7AdmissionsSubscription } from './admissions.subscription';
 

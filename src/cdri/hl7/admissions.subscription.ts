@@ -1,9 +1,9 @@
 import { GatewayError } from '../../common/gateway-error';
-import { AcceptedHl7Message, Hl7Subscription, StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
-import { AppLogger } from '../../observability/logger';
+import { type AcceptedHl7Message, type Hl7Subscription, type StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
+import { type AppLogger } from '../../observability/logger';
 import { validateRightsRequest } from '../check-rights.use-case';
-import { PlannedEncounterStorePort } from '../lots/planned-encounter.store';
-import { PendingHl7Check, QueuedCheckRef, RightsCheckStorePort } from '../rights-check.store';
+import { type PlannedEncounterStorePort } from '../lots/planned-encounter.store';
+import { type PendingHl7Check, type QueuedCheckRef, type RightsCheckStorePort } from '../rights-check.store';
 
 /** Events whose arrival asks the AMO for the patient's rights on the date of care. */
 export const CDRI_TRIGGER_EVENTS = new Set(['A05', 'A01', 'A04']);

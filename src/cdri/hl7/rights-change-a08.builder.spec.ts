@@ -1,8 +1,8 @@
-import { AmoRightsAnswer } from '../amo-rights.port';
+import { type AmoRightsAnswer } from '../amo-rights.port';
 import { ControlIdGenerator } from '../../hl7/control-id';
 import { parseHl7 } from '../../hl7/hl7-message';
 import { extractAdtFacts, validatePamFr } from '../../hl7/pam-fr-validation';
-import { buildRightsChangeA08, RightsChangeA08Input } from './rights-change-a08.builder';
+import { buildRightsChangeA08, type RightsChangeA08Input } from './rights-change-a08.builder';
 
 const NIR = '185129999900196';
 const ASSURE_NIR = '260079999900226';

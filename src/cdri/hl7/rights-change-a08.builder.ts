@@ -19,7 +19,7 @@
  */
 import { Message } from 'node-hl7-client';
 import { HL7_2_5 } from 'node-hl7-client/hl7';
-import { AmoRightsAnswer } from '../amo-rights.port';
+import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INS_OIDS } from '../../identifiers';
 import { formatHl7Timestamp } from '../../hl7/hl7-ack';
 

@@ -1,8 +1,8 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { GatewayError } from '../../common/gateway-error';
 import { withCorrelation } from '../../observability/correlation';
-import { AppLogger } from '../../observability/logger';
-import { CheckRightsUseCase } from '../check-rights.use-case';
+import { type AppLogger } from '../../observability/logger';
+import { type CheckRightsUseCase } from '../check-rights.use-case';
 import type { CdriCheckJob } from '../cdri.queues';
 
 const TRANSIENT = new Set(['INSURER_UNAVAILABLE', 'INSURER_TIMEOUT', 'INSURER_BUSY']);

@@ -1,4 +1,4 @@
-import { Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { newCorrelationId } from '../../observability/correlation';
 import type { LotTriggerJob } from '../cdri.queues';
 import type { LotService } from '../lots/lot.service';

@@ -1,8 +1,8 @@
-import { AppLogger } from '../../observability/logger';
-import { AmoRightsLotGateway, LotItemResult } from '../amo-rights.port';
-import { LotExecution } from './lot-runner';
-import { LotChunkStore } from './lot-chunk.store';
-import { Lot, LotStore } from './lot-store';
+import { type AppLogger } from '../../observability/logger';
+import { type AmoRightsLotGateway, type LotItemResult } from '../amo-rights.port';
+import { type LotExecution } from './lot-runner';
+import { type LotChunkStore } from './lot-chunk.store';
+import { type Lot, type LotStore } from './lot-store';
 import { classifyChange } from './rights-change';
 
 export interface LotExchangeSettings {

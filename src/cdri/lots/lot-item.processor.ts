@@ -1,10 +1,10 @@
-import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { Semaphore } from '../../common/semaphore';
-import { Metrics } from '../../observability/metrics';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Semaphore } from '../../common/semaphore';
+import { type Metrics } from '../../observability/metrics';
 import { withCorrelation } from '../../observability/correlation';
-import { AmoRightsError, AmoRightsGateway } from '../amo-rights.port';
+import { AmoRightsError, type AmoRightsGateway } from '../amo-rights.port';
 import type { LotItemJob } from '../cdri.queues';
-import { LotStore } from './lot-store';
+import { type LotStore } from './lot-store';
 import { classifyChange } from './rights-change';
 
 export interface LotItemProcessorDeps {

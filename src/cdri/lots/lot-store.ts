@@ -1,8 +1,8 @@
 import { isUuid } from '../../identifiers';
-import { Sql } from '../../persistence/sql';
-import { AmoRightsAnswer } from '../amo-rights.port';
+import { type Sql } from '../../persistence/sql';
+import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INSERT_LOT_ITEM_CHECK, RightsCheckStore } from '../rights-check.store';
-import { RightsChange } from './rights-change';
+import { type RightsChange } from './rights-change';
 
 export type LotMode = 'unit-fanout' | 'lot-exchange';
 export type LotTrigger = 'schedule' | 'manual' | 'fhir' | 'csv';

@@ -1,8 +1,8 @@
 import { GatewayError } from '../../common/gateway-error';
-import { AppLogger } from '../../observability/logger';
+import { type AppLogger } from '../../observability/logger';
 import { isIsoDate, validateNir } from '../../identifiers';
 import { lotWindow } from './lot-dates';
-import { Lot, LotMode, LotStore, LotTrigger, NewLotItem } from './lot-store';
+import { type Lot, type LotMode, type LotStore, type NewLotItem } from './lot-store';
 
 export interface LotSettings {
   horizonDays: number;

@@ -1,5 +1,5 @@
 /** Test support for the unit tier (not built into dist/): the planned-encounter table's rules, in memory. */
-import { PlannedEncounter, PlannedEncounterStorePort } from './planned-encounter.store';
+import { type PlannedEncounter, type PlannedEncounterStorePort } from './planned-encounter.store';
 
 /** Keyed by FINESS and visit number, like the table: a second record replaces the first, cancel marks it. */
 export class InMemoryPlannedEncounterStore implements PlannedEncounterStorePort {

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { AppConfig } from '../../config/app-config';
+import { type AppConfig } from '../../config/app-config';
 import { ControlIdGenerator } from '../../hl7/control-id';
 import { buildRightsChangeA08 } from '../hl7/rights-change-a08.builder';
 import { MllpSender } from '../../hl7/outbound/mllp-sender';
-import { OutboundMessageStore } from '../../hl7/outbound/outbound-message.store';
-import { AppLogger } from '../../observability/logger';
-import { Lot, LotStore } from './lot-store';
+import { type OutboundMessageStore } from '../../hl7/outbound/outbound-message.store';
+import { type AppLogger } from '../../observability/logger';
+import { type Lot, type LotStore } from './lot-store';
 
 const POLL_MS = 1000;
 

@@ -1,4 +1,4 @@
-import { AmoRightsAnswer } from '../amo-rights.port';
+import { type AmoRightsAnswer } from '../amo-rights.port';
 import { classifyChange } from './rights-change';
 
 const open: AmoRightsAnswer = {

@@ -1,4 +1,4 @@
-import { AmoOrganism, AmoRightsAnswer } from '../amo-rights.port';
+import { type AmoOrganism, type AmoRightsAnswer } from '../amo-rights.port';
 
 /** What the night lot reports to the admission desks: a change since the last known answer. */
 export type RightsChange = 'NONE' | 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT';

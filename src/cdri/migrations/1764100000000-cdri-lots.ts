@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Night lots of CDRi checks: planned encounters (from HL7), lots, their items, and the outbound HL7 outbox. */
 export class CdriLots1764100000000 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import { AmoRightsAnswer, AmoRightsError, LotQuery } from '../amo-rights.port';
+import { type AmoRightsAnswer, AmoRightsError, type LotQuery } from '../amo-rights.port';
 import { computeNirKey } from '../../identifiers';
 import {
   buildConsulterLotRequest,
@@ -11,7 +11,7 @@ import {
   parseDeposerLotResponse,
   parseLotRequest,
 } from './cdri-lot.codec';
-import { buildFault, CdriContext } from './cdri-soap.codec';
+import { buildFault, type CdriContext } from './cdri-soap.codec';
 
 const nirOf = (body: string) => body + computeNirKey(body);
 const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-0042', softwareVersion: '0.1.0', installId: '7f1c7b8e-2f3a-4c55-9d1e-0a1b2c3d4e5f' };

@@ -12,11 +12,11 @@
  * A result is the unit answer's elements, or an item error with an insurer code: the unit fault codes, plus
  * SERVICE_INDISPONIBLE, DELAI_DEPASSE and LIMITE_DEBIT for what the unit exchange says with HTTP 5xx/504/429.
  */
-import { AmoRightsAnswer, AmoRightsError, AmoRightsErrorCode, LotItemResult, LotQuery, LotStatus } from '../amo-rights.port';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsErrorCode, type LotItemResult, type LotQuery, type LotStatus } from '../amo-rights.port';
 import {
   answerElements,
   buildContextHeader,
-  CdriContext,
+  type CdriContext,
   CDRI_NS,
   isInvalidRequestFault,
   parseContextHeader,
@@ -27,7 +27,7 @@ import {
   soapEnvelope,
   throwIfFault,
 } from './cdri-soap.codec';
-import { CdriXmlNode, el, Fail, list, node, opt, readText, redact } from './cdri-soap.xml';
+import { type CdriXmlNode, el, type Fail, list, node, opt, readText, redact } from './cdri-soap.xml';
 
 export const LOT_NS = 'urn:passerelle:modelled:cdri:lot:1';
 const LOT_XMLNS = ` xmlns:lot="${LOT_NS}"`;

@@ -1,10 +1,10 @@
-import { AmoRightsAnswer, AmoRightsError, AmoRightsQuery } from '../amo-rights.port';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsQuery } from '../amo-rights.port';
 import { computeNirKey } from '../../identifiers';
 import {
   buildFault,
   buildRightsRequest,
   buildRightsResponse,
-  CdriContext,
+  type CdriContext,
   faultHttpStatus,
   isInvalidRequestFault,
   parseRightsRequest,

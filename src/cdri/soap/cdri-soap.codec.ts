@@ -14,8 +14,8 @@
  * Questions carry our IdRequete (idempotency key); the building blocks (context header, question, answer) are exported
  * for the lot operations in cdri-lot.codec.ts, which wrap the same elements.
  */
-import { AmoRightsAnswer, AmoRightsError, AmoRightsQuery, RightsStatus } from '../amo-rights.port';
-import { CdriXmlNode, el, escapeXml, Fail, list, node, opt, parseSoapEnvelope, readBool, readDate, readText, redact } from './cdri-soap.xml';
+import { type AmoRightsAnswer, AmoRightsError, type AmoRightsQuery, type RightsStatus } from '../amo-rights.port';
+import { type CdriXmlNode, el, escapeXml, type Fail, list, node, opt, parseSoapEnvelope, readBool, readDate, readText, redact } from './cdri-soap.xml';
 
 export { parseSoapEnvelope } from './cdri-soap.xml';
 
@@ -227,7 +227,9 @@ export function throwIfFault(body: CdriXmlNode): void {
   const localName = (v: unknown) => (typeof v === 'string' ? v.replace(/^[^:]*:/, '') : undefined);
   const insurerCode = localName(node(code.Subcode).Value) ?? localName(code.Value) ?? 'INCONNU';
   const reasonText = node(fault.Reason).Text;
-  const text = typeof reasonText === 'string' ? reasonText : Array.isArray(reasonText) ? String(reasonText[0]) : '';
+  let text = '';
+  if (typeof reasonText === 'string') text = reasonText;
+  else if (Array.isArray(reasonText)) text = String(reasonText[0]);
   // The insurer may echo identifiers in its text: redact before it can reach any log line.
   throw new AmoRightsError('INSURER_FAULT', `insurer SOAP fault ${insurerCode}: ${redact(text)}`, insurerCode);
 }

@@ -1,14 +1,14 @@
 import { validateNir } from '../../identifiers';
 import { newCorrelationId, withCorrelation } from '../../observability/correlation';
-import { AppLogger } from '../../observability/logger';
-import { Metrics } from '../../observability/metrics';
+import { type AppLogger } from '../../observability/logger';
+import { type Metrics } from '../../observability/metrics';
 import { ControlIdGenerator } from '../control-id';
-import { AckCode, buildAck, buildNakFromRaw, Hl7Issue } from '../hl7-ack';
-import { Hl7Message, Hl7ParseError, parseHl7 } from '../hl7-message';
+import { type AckCode, buildAck, buildNakFromRaw, type Hl7Issue } from '../hl7-ack';
+import { type Hl7Message, Hl7ParseError, parseHl7 } from '../hl7-message';
 import { extractAdtFacts, validatePamFr } from '../pam-fr-validation';
-import { StoredAdtFacts } from './hl7-subscription';
-import { InboxRecord } from './inbox-message.store';
-import { InboxWriter } from './inbox-writer';
+import { type StoredAdtFacts } from './hl7-subscription';
+import { type InboxRecord } from './inbox-message.store';
+import { type InboxWriter } from './inbox-writer';
 
 export interface Hl7InboundOptions {
   defaultCharset: string;

@@ -1,6 +1,6 @@
-import { AppLogger } from '../../observability/logger';
-import { AcceptedHl7Message, Hl7Subscription, StoredAdtFacts } from './hl7-subscription';
-import { InboxMessageStorePort } from './inbox-message.store';
+import { type AppLogger } from '../../observability/logger';
+import { type AcceptedHl7Message, type Hl7Subscription, type StoredAdtFacts } from './hl7-subscription';
+import { type InboxMessageStorePort } from './inbox-message.store';
 
 const BATCH = 500;
 

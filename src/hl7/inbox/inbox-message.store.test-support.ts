@@ -2,7 +2,7 @@
  * Test support for the unit tier (not built into dist/): an in-memory inbox store with the
  * SQL's rules (accepted messages unique on sender + MSH-10, the outbox = accepted and not dispatched, oldest first).
  */
-import { InboxMessageStorePort, InboxRecord, UndispatchedMessage } from './inbox-message.store';
+import { type InboxMessageStorePort, type InboxRecord, type UndispatchedMessage } from './inbox-message.store';
 
 interface InboxRow {
   id: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InboxMessageStorePort, InboxRecord } from './inbox-message.store';
+import { type InboxMessageStorePort, type InboxRecord } from './inbox-message.store';
 
 export type StoreResult = { stored: true; id: string } | { stored: false; duplicateOf: string; ack: Buffer };
 

@@ -83,7 +83,7 @@ export class MllpClient {
       });
       s.once('error', (err) => {
         clearTimeout(timer);
-        reject(new MllpClientError('CONNECT', `cannot connect to ${host}:${port}: ${err.message}`));
+        reject(new MllpClientError('CONNECT', `cannot connect to ${host}:${port}: ${(err as Error).message}`));
       });
       s.on('error', () => undefined); // later errors surface through 'close'
       // Events of a socket already replaced (after a timeout or a mismatch) must not touch the current exchange.

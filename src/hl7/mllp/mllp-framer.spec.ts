@@ -1,4 +1,4 @@
-import { encodeFrame, MllpFramer, MllpFramerEvent } from './mllp-framer';
+import { encodeFrame, MllpFramer, type MllpFramerEvent } from './mllp-framer';
 
 const frames = (events: MllpFramerEvent[]): string[] =>
   events.flatMap((e) => (e.type === 'frame' ? [e.frame.toString('latin1')] : []));

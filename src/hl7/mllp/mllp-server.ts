@@ -149,7 +149,7 @@ export class MllpServer {
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.conns) c.socket.pause();
-    await Promise.all([...this.conns].map((c) => c.running));
+    await Promise.all([...this.conns].map((c) => c.running ?? Promise.resolve()));
     for (const c of this.conns) c.socket.destroy();
     await closed;
   }

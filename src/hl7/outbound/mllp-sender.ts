@@ -16,8 +16,8 @@
  * The caller (an outbox) sends messages one by one; concurrent send() calls are queued and run in call order anyway.
  * Errors carry codes and counts, never message content.
  */
-import * as tls from 'node:tls';
-import { Hl7Message, parseHl7 } from '../hl7-message';
+import type * as tls from 'node:tls';
+import { type Hl7Message, parseHl7 } from '../hl7-message';
 import { MllpClient, MllpClientError } from '../mllp/mllp-client';
 
 export interface MllpSenderOptions {
@@ -127,7 +127,8 @@ export class MllpSender {
         return result;
       } catch (err) {
         this.failures++;
-        lastFailure = err instanceof MllpClientError ? err.code : err instanceof UnreadableAck ? 'BAD_ACK' : 'UNKNOWN';
+        if (err instanceof MllpClientError) lastFailure = err.code;
+        else lastFailure = err instanceof UnreadableAck ? 'BAD_ACK' : 'UNKNOWN';
       }
     }
     throw new MllpSenderError('UNDELIVERED', `no usable ACK after ${attempts} transmission(s), last failure ${lastFailure}`, attempts, lastFailure);

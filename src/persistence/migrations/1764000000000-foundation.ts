@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /** Inbox of HL7 messages and AMO rights checks. */
 export class Foundation1764000000000 implements MigrationInterface {

@@ -11,7 +11,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { isInvalidRequestFault } from '../../cdri/soap/cdri-soap.codec';
-import { SimulatedOutcome } from './simulated-patients';
+import { type SimulatedOutcome } from './simulated-patients';
 
 /** A question's outcome: the scenario's, or 'timeout' (held, then a 504). */
 export type Outcome = SimulatedOutcome | 'timeout';

@@ -15,18 +15,18 @@
  * A question's NIR is kept only until its processing starts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AmoRightsError, AmoRightsQuery, LotQuery } from '../../cdri/amo-rights.port';
+import { AmoRightsError, type AmoRightsQuery, type LotQuery } from '../../cdri/amo-rights.port';
 import {
   buildConsulterLotResponse,
   buildDeposerLotResponse,
-  LotRequest,
-  LotWireResult,
+  type LotRequest,
+  type LotWireResult,
   MAX_POLL_RESULTS,
   parseLotRequest,
 } from '../../cdri/soap/cdri-lot.codec';
-import { buildFault, CdriFaultCode, faultHttpStatus } from '../../cdri/soap/cdri-soap.codec';
-import { CdriCheckLedger, Outcome } from './cdri-check-ledger';
-import { CdriSimulatorCounters, CdriSimulatorOptions } from './cdri-simulator.options';
+import { buildFault, type CdriFaultCode, faultHttpStatus } from '../../cdri/soap/cdri-soap.codec';
+import { type CdriCheckLedger, type Outcome } from './cdri-check-ledger';
+import { type CdriSimulatorCounters, type CdriSimulatorOptions } from './cdri-simulator.options';
 
 /** What the lot service borrows from CdriSimulator. */
 export interface CdriLotHost {

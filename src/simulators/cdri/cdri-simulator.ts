@@ -16,8 +16,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AddressInfo } from 'node:net';
-import { AmoRightsAnswer, AmoRightsQuery } from '../../cdri/amo-rights.port';
+import { type AddressInfo } from 'node:net';
+import { type AmoRightsAnswer, type AmoRightsQuery } from '../../cdri/amo-rights.port';
 import {
   buildFault,
   buildRightsResponse,
@@ -25,9 +25,9 @@ import {
   parseRightsRequest,
 } from '../../cdri/soap/cdri-soap.codec';
 import {
-  CdriSimulatorCounters,
-  CdriSimulatorOptions,
-  CdriSimulatorStats,
+  type CdriSimulatorCounters,
+  type CdriSimulatorOptions,
+  type CdriSimulatorStats,
   DEFAULTS,
   MAX_BODY_BYTES,
   MAX_LOT_BODY_BYTES,
@@ -35,9 +35,9 @@ import {
   TokenBucket,
   zeroCounters,
 } from './cdri-simulator.options';
-import { CdriCheckLedger, Outcome } from './cdri-check-ledger';
+import { CdriCheckLedger, type Outcome } from './cdri-check-ledger';
 import { CdriLotSimulator } from './cdri-lot-simulator';
-import { RATE_LIMITED_RETRY_AFTER_SECONDS, SimulatedOutcome, simulateRights } from './simulated-patients';
+import { RATE_LIMITED_RETRY_AFTER_SECONDS, type SimulatedOutcome, simulateRights } from './simulated-patients';
 
 export * from './cdri-simulator.options';
 

@@ -1,4 +1,4 @@
-import { AmoRightsQuery } from '../../cdri/amo-rights.port';
+import { type AmoRightsQuery } from '../../cdri/amo-rights.port';
 import { validateNir } from '../../identifiers';
 import {
   FAMILY_TWINS_BIRTH_DATE,

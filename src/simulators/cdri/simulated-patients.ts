@@ -34,9 +34,9 @@
  * UNKNOWN_PATIENT. Codes (qualité, exonération, régimes other than 01/02) are [modelled].
  * insurerReference = SIM-<scenario>-<yyyymmdd of care>: it never carries any part of the NIR.
  */
-import { AmoOrganism, AmoRightsAnswer, AmoRightsQuery } from '../../cdri/amo-rights.port';
+import { type AmoOrganism, type AmoRightsAnswer, type AmoRightsQuery } from '../../cdri/amo-rights.port';
 import { computeNirKey, isIsoDate, isValidFiness, validateNir } from '../../identifiers';
-import { CdriFaultCode } from '../../cdri/soap/cdri-soap.codec';
+import { type CdriFaultCode } from '../../cdri/soap/cdri-soap.codec';
 
 export const SLOW_SCENARIO_DELAY_MS = 30_000;
 

@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { fileSize, fsyncParentDir, publishNoReplace, writeNewFileDurably } from './local-atomic-file';
 import { lotContentSize, sidecarMeta } from './lot-content';
 import {
-  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, OutgoingLot, partName, recipientSubdir,
-  SendReceipt, TransmissionChannel,
+  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, type OutgoingLot, partName, recipientSubdir,
+  type SendReceipt, type TransmissionChannel,
 } from './transmission-channel';
 
 /** Constructor options of FileDropChannel. */

@@ -5,7 +5,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
-import { LotContent } from './transmission-channel';
+import { type LotContent } from './transmission-channel';
 
 /** Errors meaning "this filesystem cannot hard-link" (some SMB/CIFS mounts, FAT): fall back to check + rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);

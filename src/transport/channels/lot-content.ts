@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { ChannelError, LotContent } from './transmission-channel';
+import { ChannelError, type LotContent } from './transmission-channel';
 
 /** Size in bytes; a missing file is INVALID_LOT (the outbox handed us a path that does not exist). */
 export async function lotContentSize(content: LotContent): Promise<number> {

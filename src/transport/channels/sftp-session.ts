@@ -4,7 +4,7 @@
  * Shared by the SFTP channel (uploads) and the SFTP returns source (downloads).
  */
 import { createHash } from 'node:crypto';
-import { Client, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
+import { Client, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import { ChannelError } from './transmission-channel';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02) that we branch on. */

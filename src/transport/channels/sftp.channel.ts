@@ -18,10 +18,10 @@
  */
 import { posix } from 'node:path';
 import { lotContentSize, openLotRangeReader, sidecarMeta } from './lot-content';
-import { mapSftpError, SftpConnectionOptions, SftpSession } from './sftp-session';
+import { mapSftpError, type SftpConnectionOptions, SftpSession } from './sftp-session';
 import {
-  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, OutgoingLot, partName, recipientSubdir,
-  SendReceipt, TransmissionChannel,
+  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, type OutgoingLot, partName, recipientSubdir,
+  type SendReceipt, type TransmissionChannel,
 } from './transmission-channel';
 
 /** Constructor options of SftpChannel. */

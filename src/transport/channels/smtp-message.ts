@@ -6,8 +6,8 @@
  * large lot given as a file path is never held whole in memory.
  */
 import MimeNode from 'nodemailer/lib/mime-node';
-import { Readable } from 'node:stream';
-import { OutgoingLot } from './transmission-channel';
+import { type Readable } from 'node:stream';
+import { type OutgoingLot } from './transmission-channel';
 
 /** Header names, in the exact casing we emit (MIME node would otherwise turn `-Id` into `-ID`). */
 export const LOT_HEADERS = {

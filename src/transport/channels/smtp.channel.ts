@@ -17,9 +17,9 @@ import { buildLotMessage, lotMessageId } from './smtp-message';
 import {
   assertValidLot,
   ChannelError,
-  OutgoingLot,
-  SendReceipt,
-  TransmissionChannel,
+  type OutgoingLot,
+  type SendReceipt,
+  type TransmissionChannel,
 } from './transmission-channel';
 
 /**

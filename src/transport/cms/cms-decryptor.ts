@@ -6,15 +6,15 @@
  * The ciphertext is decrypted segment by segment into one preallocated buffer. With GCM, plaintext exists before
  * the tag is checked: on failure that buffer is wiped and only a DECRYPTION_FAILED error leaves this module.
  */
-import { createDecipheriv, Decipher, DecipherGCM } from 'node:crypto';
+import { createDecipheriv, type Decipher, type DecipherGCM } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
-import { CertificateCheckResult, CertificateChecker } from '../../signing/certificate-checker';
+import { type CertificateCheckResult, type CertificateChecker } from '../../signing/certificate-checker';
 import { Oid, parseKeyTransportAlgorithm } from '../../signing/cms-algorithm-codec';
 import { CmsError, decoding } from '../../signing/cms-error';
 import {
   Tag,
-  Tlv,
+  type Tlv,
   childrenOf,
   decodeOid,
   derHeader,
@@ -25,8 +25,8 @@ import {
   tlvContent,
   totalLength,
 } from '../../signing/der-codec';
-import { KeyProvider } from '../../signing/key-provider';
-import { CipherSpec, parseContentEncryption } from './content-encryption-codec';
+import { type KeyProvider } from '../../signing/key-provider';
+import { type CipherSpec, parseContentEncryption } from './content-encryption-codec';
 
 /** Our keys, and optionally a check of the certificate they belong to. */
 export interface DecryptCmsOptions {

@@ -9,7 +9,7 @@
  * file pipeline writes them as they come); encryptCms streams them into one preallocated buffer, from plaintext
  * given as one buffer or as parts (e.g. signCmsParts output, so a signed 50 MB lot is never joined).
  */
-import { Cipher, CipherGCM, constants, createCipheriv, publicEncrypt, randomBytes } from 'node:crypto';
+import { type Cipher, type CipherGCM, constants, createCipheriv, publicEncrypt, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
   CMSVersion,
@@ -19,12 +19,12 @@ import {
   RecipientInfo,
   RecipientInfos,
 } from '@peculiar/asn1-cms';
-import { CertificateCheckResult, CertificateChecker } from '../../signing/certificate-checker';
+import { type CertificateCheckResult, type CertificateChecker } from '../../signing/certificate-checker';
 import { Oid, oaepAlgorithmId } from '../../signing/cms-algorithm-codec';
 import { Tag, derHeader, derOid, derTlv, totalLength } from '../../signing/der-codec';
-import { HashAlgorithm } from '../../signing/key-provider';
-import { ParsedCertificate } from '../../signing/certificate-parser';
-import { ContentEncryption, GCM_TAG_LENGTH, contentEncryptionAlgorithmId } from './content-encryption-codec';
+import { type HashAlgorithm } from '../../signing/key-provider';
+import { type ParsedCertificate } from '../../signing/certificate-parser';
+import { type ContentEncryption, GCM_TAG_LENGTH, contentEncryptionAlgorithmId } from './content-encryption-codec';
 
 /** Every choice of the (modelled) transport-encryption profile. */
 export interface TransportEncryptionOptions {

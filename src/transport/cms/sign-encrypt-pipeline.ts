@@ -9,9 +9,9 @@
  * The output appears atomically: written to `<output>.part`, synced, then renamed.
  */
 import { open, rename, rm } from 'node:fs/promises';
-import { CertificateCheckResult } from '../../signing/certificate-checker';
-import { SignCmsParams, createCmsSignatureStream } from '../../signing/cms-signer';
-import { EncryptCmsParams, createCmsEncryptionStream } from './cms-encryptor';
+import { type CertificateCheckResult } from '../../signing/certificate-checker';
+import { type SignCmsParams, createCmsSignatureStream } from '../../signing/cms-signer';
+import { type EncryptCmsParams, createCmsEncryptionStream } from './cms-encryptor';
 
 /** Signature and encryption settings of one lot; `now` serves both checks and the signing-time. */
 export interface SignEncryptFileParams {

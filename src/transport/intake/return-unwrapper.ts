@@ -6,14 +6,14 @@
  * Error texts come from CmsError / CertificateError (structure, algorithms, certificate names): no content, no key.
  */
 import { CertificateError } from '../../signing/certificate-error';
-import { CertificateChecker } from '../../signing/certificate-checker';
+import { type CertificateChecker } from '../../signing/certificate-checker';
 import { Oid } from '../../signing/cms-algorithm-codec';
 import { CmsError } from '../../signing/cms-error';
 import { verifyCms } from '../../signing/cms-verifier';
 import { Tag, decodeOid, readTlv, tlvContent } from '../../signing/der-codec';
-import { KeyProvider } from '../../signing/key-provider';
+import { type KeyProvider } from '../../signing/key-provider';
 import { decryptCms } from '../cms/cms-decryptor';
-import { SignatureStatus } from './inbound-return.store';
+import { type SignatureStatus } from './inbound-return.store';
 
 export interface UnwrapOptions {
   readonly keyProviders: KeyProvider | readonly KeyProvider[];

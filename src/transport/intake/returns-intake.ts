@@ -12,11 +12,11 @@
  * idempotent per return id. Events carry ids, names and statuses, never content or key material.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { CertificateChecker } from '../../signing/certificate-checker';
-import { KeyProvider } from '../../signing/key-provider';
-import { Sql } from '../../persistence/sql';
-import { ReceivedReturnFile, ReturnsHandler } from '../returns/returns-source';
-import { InboundReturn, InboundReturnStore, RouteStatus } from './inbound-return.store';
+import { type CertificateChecker } from '../../signing/certificate-checker';
+import { type KeyProvider } from '../../signing/key-provider';
+import { type Sql } from '../../persistence/sql';
+import { type ReceivedReturnFile, type ReturnsHandler } from '../returns/returns-source';
+import { type InboundReturn, InboundReturnStore, type RouteStatus } from './inbound-return.store';
 import { unwrapReturn } from './return-unwrapper';
 
 /** Consumes the returns of one flow (e.g. 'b2' reads ARL / RSP). Must be idempotent per return id. */

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from 'typeorm';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Outgoing billing transmissions (the outbox of signed + encrypted lots, one row per lot and recipient, with one

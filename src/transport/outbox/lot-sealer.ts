@@ -7,15 +7,15 @@
  * must never happen"). The signing and encryption code checks them again — harmless, and it covers other callers.
  */
 import { createHash } from 'node:crypto';
-import { CertificateCheckResult, CertificateChecker } from '../../signing/certificate-checker';
-import { ParsedCertificate, parseCertificates } from '../../signing/certificate-parser';
-import { LotSignatureOptions, signCmsParts } from '../../signing/cms-signer';
-import { KeyProvider } from '../../signing/key-provider';
-import { TransportEncryptionOptions, encryptCms } from '../cms/cms-encryptor';
+import { type CertificateCheckResult, type CertificateChecker } from '../../signing/certificate-checker';
+import { type ParsedCertificate, parseCertificates } from '../../signing/certificate-parser';
+import { type LotSignatureOptions, signCmsParts } from '../../signing/cms-signer';
+import { type KeyProvider } from '../../signing/key-provider';
+import { type TransportEncryptionOptions, encryptCms } from '../cms/cms-encryptor';
 import { signAndEncryptFile } from '../cms/sign-encrypt-pipeline';
 import { fsyncParentDir } from '../channels/local-atomic-file';
 import { OutboxError } from './outbox-error';
-import { SpoolDigest, checkSpoolFile, writeSpoolFile } from './spool-file';
+import { type SpoolDigest, checkSpoolFile, writeSpoolFile } from './spool-file';
 
 /** Constructor options of LotSealer. */
 export interface LotSealerOptions {

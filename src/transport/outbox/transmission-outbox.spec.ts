@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { UnrecoverableError } from 'bullmq';
 import { ChannelError } from '../channels/transmission-channel';
 import { OutboxError } from './outbox-error';
-import { OutboxEvent, TransmissionOutbox } from './transmission-outbox';
+import { type OutboxEvent, TransmissionOutbox } from './transmission-outbox';
 import { idempotencyKeyOf } from './transmission-naming';
 import { InMemoryTransmissionStore, ScriptedChannel, recordingQueue, spoolFixture } from './transmission-outbox.test-support';
 

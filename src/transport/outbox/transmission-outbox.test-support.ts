@@ -5,10 +5,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueueBackend } from '../../queue/queue-backend';
-import { ChannelError, ChannelName, OutgoingLot, SendReceipt, TransmissionChannel } from '../channels/transmission-channel';
+import { type QueueBackend } from '../../queue/queue-backend';
+import { ChannelError, type ChannelName, type OutgoingLot, type SendReceipt, type TransmissionChannel } from '../channels/transmission-channel';
 import { digestFile } from './spool-file';
-import { AttemptStart, NewTransmission, Transmission, TRANSMISSION_STATES, TransmissionState, TransmissionStorePort } from './transmission.store';
+import { type AttemptStart, type NewTransmission, type Transmission, TRANSMISSION_STATES, type TransmissionState, type TransmissionStorePort } from './transmission.store';
 
 export interface AttemptRow {
   id: string;

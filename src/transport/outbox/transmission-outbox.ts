@@ -13,14 +13,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DefaultJobOptions, UnrecoverableError } from 'bullmq';
-import { JobProcessor, QueueBackend } from '../../queue/queue-backend';
-import { ChannelError, ChannelName, SendReceipt, TransmissionChannel } from '../channels/transmission-channel';
-import { LotSealer, LotSealerOptions } from './lot-sealer';
+import { type DefaultJobOptions, UnrecoverableError } from 'bullmq';
+import { type JobProcessor, type QueueBackend } from '../../queue/queue-backend';
+import { ChannelError, type ChannelName, type SendReceipt, type TransmissionChannel } from '../channels/transmission-channel';
+import { LotSealer, type LotSealerOptions } from './lot-sealer';
 import { OutboxError } from './outbox-error';
 import { discardSpoolFile, digestFile } from './spool-file';
 import { idempotencyKeyOf, isSafeToken, safeToken } from './transmission-naming';
-import { Transmission, TransmissionState, TransmissionStorePort } from './transmission.store';
+import { type Transmission, type TransmissionState, type TransmissionStorePort } from './transmission.store';
 
 export const TRANSMISSION_SEND_QUEUE = 'transmission-send';
 export const LOT_CONTENT_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
@@ -240,8 +240,7 @@ export class TransmissionOutbox {
     const channelError = err instanceof ChannelError ? err : undefined;
     const retryable = err instanceof OutboxError ? false : (channelError?.transient ?? true);
     const uncertain = channelError?.deliveryUncertain ?? false;
-    const error = channelError ? `${channelError.code}: ${channelError.message}${uncertain ? ' (delivery uncertain)' : ''}`
-      : err instanceof OutboxError ? `${err.code}: ${err.message}` : `unexpected: ${err instanceof Error ? err.message : String(err)}`;
+    const error = channelError ? `${channelError.code}: ${channelError.message}${uncertain ? ' (delivery uncertain)' : ''}` : describeError(err);
     const next = retryable && !finalAttempt ? 'queued' : 'failed';
     await this.store.attemptFailed(t.id, attemptId, error, next, uncertain);
     this.emit(next === 'queued' ? 'retry' : 'failed', t, error);
@@ -269,4 +268,10 @@ export class TransmissionOutbox {
       // A failing listener must not change the outcome of a send.
     }
   }
+}
+
+/** The reason recorded with a failed attempt: codes and messages, never lot content. */
+function describeError(err: unknown): string {
+  if (err instanceof OutboxError) return `${err.code}: ${err.message}`;
+  return `unexpected: ${err instanceof Error ? err.message : String(err)}`;
 }

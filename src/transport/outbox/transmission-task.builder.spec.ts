@@ -1,6 +1,6 @@
 import { expectValidFhir } from '../../../tests/support/fhir-schema';
 import { buildTransmissionTask } from './transmission-task.builder';
-import { Transmission } from './transmission.store';
+import { type Transmission } from './transmission.store';
 
 const base: Transmission = {
   id: '6f1c2d9e-0000-4000-8000-000000000001', flow: 'b2', lotRef: 'LOT-1', recipientId: 'cpam-75', channel: 'smtp',

@@ -9,7 +9,7 @@
  *   failed       → failed       statusReason = last error; a human decides (retry or cancel)
  * "sent" is deliberately not `completed`: a lot the insurer never acknowledged must stay visible as open work.
  */
-import { Transmission, TransmissionState } from './transmission.store';
+import { type Transmission, type TransmissionState } from './transmission.store';
 
 const STATUS: Record<TransmissionState, string> = {
   queued: 'requested',

@@ -8,7 +8,7 @@
  * at a time, oldest first. Delivery to the handler is at-least-once (see ReturnsHandler).
  */
 import {
-  ReceivedReturnFile, ReturnEntry, ReturnsHandler, ReturnsSource,
+  type ReceivedReturnFile, type ReturnEntry, type ReturnsHandler, type ReturnsSource,
 } from './returns-source';
 
 /** Step at which a file or a source failed. */

@@ -4,10 +4,10 @@
  * One SSH connection per poll run, opened lazily and dropped on any error (the next call reconnects).
  */
 import { posix } from 'node:path';
-import { mapSftpError, SftpConnectionOptions, SftpSession } from '../channels/sftp-session';
+import { mapSftpError, type SftpConnectionOptions, SftpSession } from '../channels/sftp-session';
 import { ChannelError } from '../channels/transmission-channel';
 import {
-  AcknowledgeMode, archiveCollisionName, DONE_DIR, ReturnEntry, ReturnsFilterOptions, ReturnsSource,
+  type AcknowledgeMode, archiveCollisionName, DONE_DIR, type ReturnEntry, type ReturnsFilterOptions, type ReturnsSource,
   selectReturnEntries,
 } from './returns-source';
 

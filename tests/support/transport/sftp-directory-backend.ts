@@ -5,9 +5,9 @@
  * Behaves like OpenSSH where the channels rely on it: RENAME refuses an existing target, STAT of a missing path
  * answers NO_SUCH_FILE. Client paths are resolved against `/` first, so `..` can never leave the root directory.
  */
-import { constants as C, promises as fs, Stats as FsStats } from 'node:fs';
+import { constants as C, promises as fs, type Stats as FsStats } from 'node:fs';
 import { join, posix } from 'node:path';
-import { Attributes, SFTPWrapper, utils } from 'ssh2';
+import { type Attributes, type SFTPWrapper, utils } from 'ssh2';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
 
@@ -41,7 +41,8 @@ function statusOf(err: unknown): number {
 }
 
 function fsFlags(flags: number): number {
-  const rw = flags & OPEN_MODE.READ && flags & OPEN_MODE.WRITE ? C.O_RDWR : flags & OPEN_MODE.WRITE ? C.O_WRONLY : C.O_RDONLY;
+  let rw = flags & OPEN_MODE.WRITE ? C.O_WRONLY : C.O_RDONLY;
+  if (flags & OPEN_MODE.READ && flags & OPEN_MODE.WRITE) rw = C.O_RDWR;
   return rw
     | (flags & OPEN_MODE.CREAT ? C.O_CREAT : 0)
     | (flags & OPEN_MODE.TRUNC ? C.O_TRUNC : 0)

@@ -9,12 +9,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthContext, Connection, ParsedKey, Server, utils } from 'ssh2';
+import { type AuthContext, type Connection, type ParsedKey, Server, utils } from 'ssh2';
 import { sshFingerprintSha256 } from '../../../src/transport/channels/sftp-session';
-import { serveDirectory, UploadFault } from './sftp-directory-backend';
+import { serveDirectory, type UploadFault } from './sftp-directory-backend';
 
 /** Constructor options of SftpTestServer. */
 export interface SftpTestServerOptions {

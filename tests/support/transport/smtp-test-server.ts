@@ -6,9 +6,9 @@
  * data is accepted or after it was stored (the "sent but never acknowledged" case that makes a sender repeat).
  * Repeats are counted by `X-Passerelle-Idempotency-Key`, as a receiver deduplicating lots would.
  */
-import { simpleParser, ParsedMail } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Socket } from 'node:net';
-import { SMTPServer, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
 /** Constructor options of SmtpTestServer. */
 export interface SmtpTestServerOptions {
