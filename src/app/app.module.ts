@@ -1,7 +1,7 @@
 import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
-import { FhirPlatformController } from '../fhir/fhir-platform.controller';
+import { FhirPlatformController } from '../http/fhir-platform.controller';
 import { HttpEdgeInterceptor } from '../http/http-edge.interceptor';
 import { HttpErrorFilter } from '../http/http-error.filter';
 import { KioskGuard } from '../http/kiosk.guard';
@@ -13,7 +13,7 @@ import { HealthProbes } from '../observability/health';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
-import type { HttpCatalog } from '../platform/http-catalog';
+import type { HttpCatalog } from '../http/http-catalog';
 import { CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
 
 export interface AppModuleDeps {

@@ -10,8 +10,6 @@ import { LotChunkStore } from './lots/lot-chunk.store';
 import { PlannedEncounterStore } from './lots/planned-encounter.store';
 import { RightsCheckStore } from './rights-check.store';
 import { Hl7AdmissionsSubscription } from './hl7/admissions.subscription';
-import { EligibilityController } from './http/eligibility.controller';
-import { LotsController } from './http/lots.controller';
 import { cdriCheckProcessor } from './jobs/cdri-check.processor';
 import { lotTriggerProcessor } from './jobs/lot-trigger.processor';
 import { lotItemProcessor } from './lots/lot-item.processor';
@@ -68,7 +66,9 @@ export const cdriFlow: FlowModule = {
 
     return {
       http: {
-        controllers: [EligibilityController, LotsController],
+        // Loaded here, not at the top: the registry (names, migrations) stays loadable where NestJS is not (jest's
+        // CommonJS runtime cannot load ESM-only NestJS; tests read the flows' migrations).
+        controllers: [(await import('./http/eligibility.controller')).EligibilityController, (await import('./http/lots.controller')).LotsController],
         providers: [
           { provide: CheckRightsUseCase, useValue: checkRights },
           { provide: LotService, useValue: lots },

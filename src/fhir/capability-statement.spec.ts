@@ -1,13 +1,22 @@
-import 'reflect-metadata';
 import { expectValidFhir } from '../../tests/support/fhir-schema';
-import { EligibilityController } from '../cdri/http/eligibility.controller';
-import { LotsController } from '../cdri/http/lots.controller';
-import { declaredRoutes } from '../http/route-doc';
+import type { DeclaredRoute } from '../http/route-doc';
 import { capabilityStatement } from './capability-statement';
-import { FhirPlatformController } from './fhir-platform.controller';
+
+// Routes as @Route declares them (the served statement is compared with the mapped routes in operations.test.ts).
+const route = (method: 'GET' | 'POST', path: string, fhir: DeclaredRoute['fhir']): DeclaredRoute => ({
+  method, path, fhir, summary: `${method} ${path}`, tag: 'FHIR', handler: 'h', controller: 'C',
+});
 
 describe('capabilityStatement', () => {
-  const routes = declaredRoutes([FhirPlatformController, EligibilityController, LotsController]);
+  const routes = [
+    route('GET', '/fhir/metadata', { resource: '', kind: 'capabilities', name: 'capabilities' }),
+    route('POST', '/fhir/CoverageEligibilityRequest/$submit', { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit' }),
+    route('POST', '/fhir/CoverageEligibilityRequest/$submit-batch', { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit-batch' }),
+    route('GET', '/fhir/CoverageEligibilityResponse/:id', { resource: 'CoverageEligibilityResponse', kind: 'read', name: 'read' }),
+    route('GET', '/fhir/Task/:id', { resource: 'Task', kind: 'read', name: 'read' }),
+    route('GET', '/fhir/List/:id', { resource: 'List', kind: 'read', name: 'read' }),
+    route('GET', '/health', undefined),
+  ];
   const cs = capabilityStatement('1.2.3', 'https://gateway.test/fhir', routes);
 
   it('is valid FHIR R4', () => {

@@ -1,10 +1,14 @@
-import type { DeclaredRoute } from '../http/route-doc';
+/** What the statement needs of a route's declaration (src/http/route-doc.ts DeclaredRoute fits it). */
+export interface FhirRouteDeclaration {
+  summary: string;
+  fhir?: { resource: string; kind: 'operation' | 'read' | 'capabilities'; name: string };
+}
 
 /**
  * What the FHIR endpoint implements, read from the mounted routes' declarations (@Route with `fhir`): the
  * controllers and the CapabilityStatement cannot disagree, and a test checks every /fhir route is listed.
  */
-export function capabilityStatement(version: string, baseUrl: string, routes: readonly DeclaredRoute[]): Record<string, unknown> {
+export function capabilityStatement(version: string, baseUrl: string, routes: readonly FhirRouteDeclaration[]): Record<string, unknown> {
   const byResource = new Map<string, Array<{ kind: string; name: string; documentation: string }>>();
   for (const r of routes) {
     if (!r.fhir?.resource) continue;

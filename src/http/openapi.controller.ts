@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { FLOW_PARTS } from '../platform/tokens';
-import type { HttpCatalog } from '../platform/http-catalog';
+import type { HttpCatalog } from './http-catalog';
 import { openApiDocument } from './openapi';
 import { Route } from './route-doc';
 

@@ -9,7 +9,6 @@ import { SftpChannel } from './channels/sftp.channel';
 import { SmtpChannel } from './channels/smtp.channel';
 import { type TransmissionChannel } from './channels/transmission-channel';
 import { certificateProbe, type WatchedCertificate } from './certificate-probe';
-import { TransportController } from './http/transport.controller';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
 import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, type TransmissionSendJob, TransmissionStore } from './outbox';
@@ -85,7 +84,8 @@ export const transportFlow: FlowModule = {
     const sendQueue = defineQueue<TransmissionSendJob>(TRANSMISSION_SEND_QUEUE);
 
     return {
-      http: { controllers: [TransportController], providers: [{ provide: TransmissionOutbox, useValue: outbox }] },
+      // Loaded here, not at the top: see cdri.flow.ts.
+      http: { controllers: [(await import('./http/transport.controller')).TransportController], providers: [{ provide: TransmissionOutbox, useValue: outbox }] },
       tasks: async (id) => {
         const t = await outbox.get(id);
         return t ? buildTransmissionTask(t) : undefined;

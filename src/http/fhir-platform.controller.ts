@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Param, Req, UseGuards } from '@nestjs/common';
 import { GatewayError } from '../common/gateway-error';
-import { KioskGuard } from '../http/kiosk.guard';
-import { ResourceIdPipe } from '../http/pipes';
-import { Reply } from '../http/reply';
-import { Route } from '../http/route-doc';
+import { KioskGuard } from './kiosk.guard';
+import { ResourceIdPipe } from './pipes';
+import { Reply } from './reply';
+import { Route } from './route-doc';
 import { FLOW_PARTS } from '../platform/tokens';
-import type { HttpCatalog } from '../platform/http-catalog';
-import { capabilityStatement } from './capability-statement';
+import type { HttpCatalog } from './http-catalog';
+import { capabilityStatement } from '../fhir/capability-statement';
 
 /**
  * The FHIR routes no single flow owns: the CapabilityStatement, built from every mounted route's declaration, and

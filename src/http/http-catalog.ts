@@ -1,5 +1,5 @@
-import type { DeclaredRoute } from '../http/route-doc';
-import type { TaskReader } from './task-reader';
+import type { DeclaredRoute } from './route-doc';
+import type { TaskReader } from '../platform/task-reader';
 
 /** What the shared HTTP routes need to know of the flows: the mounted routes and who reads which Task. */
 export interface HttpCatalog {
