@@ -15,6 +15,7 @@ import { httpsOptions } from './http-bodies';
 export async function createHttpApp(config: AppConfig, log: AppLogger, deps: AppModuleDeps): Promise<INestApplication> {
   const { tls } = config.http;
   const options = { bodyParser: false, logger: new NestPinoLogger(log) };
+  log.info({ adapter: config.http.adapter, tls: !!tls, mutualTls: !!tls?.requestClientCert }, 'HTTP adapter');
   if (config.http.adapter === 'fastify') {
     const { createFastifyAdapter, installFastifyEdge } = await import('./fastify-edge');
     const adapter = createFastifyAdapter(tls);

@@ -82,6 +82,11 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('runs on the adapter it was asked for', () => {
+    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes('"HTTP adapter"'))!;
+    expect(JSON.parse(line)).toMatchObject({ adapter, tls: true, mutualTls: true });
+  });
+
   it('checks rights (200), echoes the correlation id and logs the work under it', async () => {
     const res = await submit(JSON.stringify(eligibilityRequest(makeTestNir({ order: 101, commune: 11 }))), { ...withKey, 'X-Correlation-Id': `adapter-${adapter}-0001` });
     expect(res.status).toBe(200);
