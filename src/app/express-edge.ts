@@ -15,7 +15,9 @@ export function installExpressEdge(app: NestExpressApplication): void {
   app.use((err: Error & { status?: number; type?: string; limit?: number }, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
     const status = err.status === 413 ? 413 : 400;
-    const text = status === 413 && err.limit ? bodyTooLarge(err.limit) : err.type === 'entity.parse.failed' ? INVALID_JSON : err.message;
+    let text = err.message;
+    if (status === 413 && err.limit) text = bodyTooLarge(err.limit);
+    else if (err.type === 'entity.parse.failed') text = INVALID_JSON;
     res.status(status).type('application/fhir+json').send(JSON.stringify(operationOutcome('error', status === 413 ? 'too-costly' : 'invalid', text)));
   });
 }

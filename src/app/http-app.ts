@@ -1,10 +1,10 @@
-import { INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppConfig } from '../config/app-config';
-import { AppLogger } from '../observability/logger';
+import type { AppConfig } from '../config/app-config';
+import type { AppLogger } from '../observability/logger';
 import { NestPinoLogger } from '../observability/nest-logger';
-import { AppModule, AppModuleDeps } from './app.module';
+import { AppModule, type AppModuleDeps } from './app.module';
 import { httpsOptions } from './http-bodies';
 
 /**
