@@ -5,7 +5,7 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],
   // Its package.json exports only an "import" condition; point jest at the file itself.
   moduleNameMapper: { '^fhir-kit-client$': '<rootDir>/node_modules/fhir-kit-client/dist/index.js' },

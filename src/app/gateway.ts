@@ -120,7 +120,7 @@ export class Gateway {
       const mllpPort = await mllp.listen();
       // MLLP stops first: no new message is taken while the rest is still up to store and answer the last ones.
       stops.unshift(() => mllp.close());
-      log.info({ role: config.role, httpPort: httpPort.port, mllpPort, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+      log.info({ role: config.role, httpPort: httpPort.port, mllpPort, httpAdapter: config.http.adapter, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
       return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort);
     } catch (err) {
       for (const stop of stops) await stop().catch(() => undefined);

@@ -79,7 +79,8 @@ export interface AppConfig {
   /** True when any part runs on embedded/simulated infrastructure: said loudly in logs and /health. */
   embedded: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-  http: { host: string; port: number; tls?: TlsFiles };
+  /** `adapter`: the Nest HTTP platform serving the same routes and bodies (src/app/express-edge.ts, fastify-edge.ts). */
+  http: { host: string; port: number; adapter: 'express' | 'fastify'; tls?: TlsFiles };
   mllp: { host: string; port: number; maxFrameBytes: number; idleTimeoutMs: number; tls?: TlsFiles };
   hl7: { defaultCharset: string; receivingApplication: string; receivingFacility: string };
   establishmentFiness: string;

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(c.queue.backend).toBe('postgres');
     expect(c.cdri.mode).toBe('simulator');
     expect(c.http.port).toBe(8080);
+    expect(c.http.adapter).toBe('express');
     expect(c.mllp.port).toBe(2575);
     expect(c.kiosk.demoKey).toBeDefined();
   });
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
           REDIS_URL: 'not a url',
           CDRI_ENDPOINT: 'https://cdri.example/ws',
           LOG_LEVEL: 'loud',
+          HTTP_ADAPTER: 'koa',
           KIOSK_API_KEYS: 'k1:short-secret-x',
           HTTP_TLS_CERT_FILE: '/nonexistent/cert.pem',
         },
@@ -47,7 +49,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = error!.problems.map((p) => p.split(':')[0]);
     expect(names).toEqual(
-      expect.arrayContaining(['HTTP_PORT', 'MLLP_PORT', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'KIOSK_API_KEYS', 'HTTP_TLS_CERT_FILE', 'CDRI_INSTALL_ID']),
+      expect.arrayContaining(['HTTP_PORT', 'MLLP_PORT', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'HTTP_ADAPTER', 'KIOSK_API_KEYS', 'HTTP_TLS_CERT_FILE', 'CDRI_INSTALL_ID']),
     );
     expect(error!.problems.some((p) => p.startsWith('CDRI_TLS_CERT_FILE'))).toBe(true);
     expect(error!.message).not.toContain('short-secret-x');

@@ -120,7 +120,12 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
         }
       : undefined,
     logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
-    http: { host: r.string('HTTP_HOST'), port: r.int('HTTP_PORT', 0, 65535), tls: tlsFiles(r, 'HTTP') },
+    http: {
+      host: r.string('HTTP_HOST'),
+      port: r.int('HTTP_PORT', 0, 65535),
+      adapter: r.oneOf('HTTP_ADAPTER', ['express', 'fastify'] as const),
+      tls: tlsFiles(r, 'HTTP'),
+    },
     mllp: {
       host: r.string('MLLP_HOST'),
       port: r.int('MLLP_PORT', 0, 65535),

@@ -114,6 +114,8 @@ export async function startGatewayFixture(opts: { queue?: 'redis' | 'postgres'; 
     INBOX_SWEEP_INTERVAL_MS: '300',
     LOG_LEVEL: 'debug',
     ...((opts.queue ?? 'redis') === 'redis' ? { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `pt${randomBytes(4).toString('hex')}` } : {}),
+    // `TEST_HTTP_ADAPTER=fastify npx jest …` runs the same tests on the other HTTP adapter; a test's own env wins.
+    ...(process.env.TEST_HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.TEST_HTTP_ADAPTER } : {}),
     ...opts.env,
   };
   const processes: GatewayProcess[] = [];

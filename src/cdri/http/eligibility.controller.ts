@@ -20,7 +20,7 @@ export class EligibilityController {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  @Post('CoverageEligibilityRequest/\\$submit')
+  @Post('CoverageEligibilityRequest/$submit')
   @Route({
     summary: 'Synchronous AMO rights check (CDRi) for a kiosk or GAP screen; answers a CoverageEligibilityResponse.',
     tag: 'FHIR',

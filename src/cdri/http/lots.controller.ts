@@ -28,7 +28,7 @@ export class LotsController {
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}
 
-  @Post('fhir/CoverageEligibilityRequest/\\$submit-batch')
+  @Post('fhir/CoverageEligibilityRequest/$submit-batch')
   @Route({
     summary: 'A Bundle of requests checked as a lot (nightly re-check); answers 202 with the Task to follow.',
     tag: 'FHIR',

@@ -1,0 +1,152 @@
+/**
+ * The same HTTP edge on both Nest adapters (HTTP_ADAPTER=express | fastify): a gateway process per adapter, over
+ * HTTPS with optional client certificates (mutual TLS), answering the calls whose handling the adapter owns —
+ * bodies by content type and their limits, body errors, unknown routes, correlation id, client certificate, base
+ * URL, rate limiting. The other gateway tests run on either adapter with TEST_HTTP_ADAPTER=fastify.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
+import { eligibilityRequest } from '../support/fhir-requests';
+import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { csvOf, nirs, tomorrow } from '../support/lot-helpers';
+import { waitFor } from '../support/wait-for';
+
+interface Pair { keyFile: string; certFile: string }
+interface Answer { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => any }
+
+function selfSigned(dir: string, name: string, san: string): Pair {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1',
+    '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', keyFile, '-out', certFile,
+  ], { stdio: 'ignore' });
+  return { keyFile, certFile };
+}
+
+const SUBMIT = '/fhir/CoverageEligibilityRequest/$submit';
+const FHIR_JSON = 'application/fhir+json';
+
+describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (adapter) => {
+  let dir: string;
+  let server: Pair;
+  let kiosk: Pair;
+  let fx: GatewayFixture;
+
+  /** One HTTPS call; with `asKiosk`, presents the kiosk's client certificate (CN = kiosk id). */
+  const call = (method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; asKiosk?: boolean } = {}) =>
+    new Promise<Answer>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1', port: fx.gateway.httpPort, method, path, headers: opts.headers,
+        ca: readFileSync(server.certFile),
+        ...(opts.asKiosk ? { cert: readFileSync(kiosk.certFile), key: readFileSync(kiosk.keyFile) } : {}),
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+        });
+      });
+      req.on('error', reject);
+      req.end(opts.body);
+    });
+  const submit = (body: string, headers: Record<string, string> = {}, asKiosk = false) =>
+    call('POST', SUBMIT, { headers: { 'content-type': FHIR_JSON, ...headers }, body, asKiosk });
+  const withKey = { 'X-API-Key': TEST_KIOSK_KEY };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `http-${adapter}-`));
+    server = selfSigned(dir, 'passerelle-test-server', 'IP:127.0.0.1');
+    kiosk = selfSigned(dir, TEST_KIOSK_ID, `DNS:${TEST_KIOSK_ID}`);
+    fx = await startGatewayFixture({
+      queue: 'redis',
+      env: {
+        HTTP_ADAPTER: adapter,
+        HTTP_TLS_CERT_FILE: server.certFile,
+        HTTP_TLS_KEY_FILE: server.keyFile,
+        HTTP_TLS_CA_FILE: kiosk.certFile,
+        HTTP_TLS_REQUEST_CLIENT_CERT: 'true',
+        KIOSK_RATE_LIMIT_PER_MINUTE: '60',
+        KIOSK_RATE_LIMIT_BURST: '30',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await fx?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs on the adapter it was asked for', () => {
+    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes('"HTTP adapter"'))!;
+    expect(JSON.parse(line)).toMatchObject({ adapter, tls: true, mutualTls: true });
+  });
+
+  it('checks rights (200), echoes the correlation id and logs the work under it', async () => {
+    const res = await submit(JSON.stringify(eligibilityRequest(makeTestNir({ order: 101, commune: 11 }))), { ...withKey, 'X-Correlation-Id': `adapter-${adapter}-0001` });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain(FHIR_JSON);
+    expect(res.headers['x-correlation-id']).toBe(`adapter-${adapter}-0001`);
+    expect(res.json().resourceType).toBe('CoverageEligibilityResponse');
+    await waitFor('the log line', async () => fx.gateway.logs.join('').includes(`adapter-${adapter}-0001`));
+    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes(`adapter-${adapter}-0001`))!;
+    expect(JSON.parse(line)).toMatchObject({ correlationId: `adapter-${adapter}-0001`, msg: 'AMO rights answered' });
+  });
+
+  it('authenticates a kiosk by its client certificate, and refuses a call with neither certificate nor key (401)', async () => {
+    const body = JSON.stringify(eligibilityRequest(makeTestNir({ order: 101, commune: 12 })));
+    expect((await submit(body, {}, true)).status).toBe(200);
+    const anonymous = await submit(body);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json().issue[0].code).toBe('login');
+  });
+
+  it('answers malformed JSON with 400 "Body is not valid JSON"', async () => {
+    for (const body of ['{"resourceType": ', '"a string"']) {
+      const res = await submit(body, withKey);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toContain(FHIR_JSON);
+      expect(res.json().issue[0]).toMatchObject({ code: 'invalid', diagnostics: 'Body is not valid JSON' });
+    }
+  });
+
+  it('answers a JSON body over 20 MB with 413 too-costly', async () => {
+    const res = await submit(`{"pad":"${'x'.repeat(21 * 1024 * 1024)}"}`, withKey);
+    expect(res.status).toBe(413);
+    expect(res.json().issue[0].code).toBe('too-costly');
+  });
+
+  it('answers an unknown route with 404 not-found', async () => {
+    const res = await call('GET', '/fhir/NoSuchResource/1', { headers: withKey });
+    expect(res.status).toBe(404);
+    expect(res.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'not-found' }] });
+  });
+
+  it('publishes its https base URL in the CapabilityStatement, a trailing slash and letter case aside', async () => {
+    for (const path of ['/fhir/metadata', '/fhir/metadata/', '/FHIR/Metadata']) {
+      const res = await call('GET', path);
+      expect(res.status).toBe(200);
+      expect(res.json().implementation.url).toBe(`https://127.0.0.1:${fx.gateway.httpPort}/fhir`);
+    }
+  });
+
+  it('takes a CSV list as text (202 and the Task to follow)', async () => {
+    const res = await call('POST', '/cdri/lots/csv', { headers: { 'content-type': 'text/csv', ...withKey }, body: csvOf(nirs(3, 101, 40), tomorrow()) });
+    expect(res.status).toBe(202);
+    expect(res.headers.location).toMatch(/\/fhir\/Task\//);
+  });
+
+  it('rate-limits with 429, Retry-After and an OperationOutcome', async () => {
+    const path = '/fhir/CoverageEligibilityResponse/00000000-0000-4000-8000-000000000000';
+    const answers = await Promise.all(Array.from({ length: 45 }, () => call('GET', path, { headers: withKey })));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0].headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited[0].json().issue[0].code).toBe('throttled');
+  });
+});
