@@ -28,7 +28,8 @@ import { round } from './support/stats';
 
 const TARGET_MSGS_PER_SEC_16 = 3000;
 const SIMULATOR_INSTALL_ID = '00000000-0000-4000-8000-000000000000';
-const ARRANGEMENT = 'server (gateway or echo) in the bench process; MLLP load generator in a forked child process; CDRi simulator in another child process';
+const ARRANGEMENT =
+  'server (gateway or echo) in the bench process; MLLP load generator in a forked child process; CDRi simulator in another child process';
 
 const int = (name: string, dflt: number): number => {
   const v = Number(process.env[name]);
@@ -38,7 +39,13 @@ const int = (name: string, dflt: number): number => {
 /** Identity feed only (A28/A31): no follow-up work, so this isolates the ACK path from the CDRi work. */
 const NO_FOLLOW_UP_MIX = 'A28:70,A31:30';
 
-async function load(port: number, connections: number, matchControlId: boolean, sampler?: ProcessSampler, mix = process.env.BENCH_HL7_MIX): Promise<MllpLoadResult> {
+async function load(
+  port: number,
+  connections: number,
+  matchControlId: boolean,
+  sampler?: ProcessSampler,
+  mix = process.env.BENCH_HL7_MIX,
+): Promise<MllpLoadResult> {
   const cfg: MllpLoadConfig = {
     port,
     connections,
@@ -58,8 +65,13 @@ const cpuMsPer = (cores: number, perSecond: number): number => round((cores / pe
 
 export async function runHl7IngestBench(): Promise<BenchResult[]> {
   const out: BenchResult[] = [];
-  const connectionsList = (process.env.BENCH_HL7_CONNECTIONS ?? '1,16').split(',').map(Number).filter((n) => n > 0);
-  const backends = (process.env.BENCH_HL7_BACKENDS ?? 'redis,postgres').split(',').filter((b): b is 'redis' | 'postgres' => b === 'redis' || b === 'postgres');
+  const connectionsList = (process.env.BENCH_HL7_CONNECTIONS ?? '1,16')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
+  const backends = (process.env.BENCH_HL7_BACKENDS ?? 'redis,postgres')
+    .split(',')
+    .filter((b): b is 'redis' | 'postgres' => b === 'redis' || b === 'postgres');
   const cdriLatencyMs = int('BENCH_HL7_CDRI_LATENCY_MS', 50);
   const drainTimeoutMs = int('BENCH_HL7_DRAIN_TIMEOUT_MS', 30000);
 
@@ -97,11 +109,16 @@ export async function runHl7IngestBench(): Promise<BenchResult[]> {
   for (const backend of backends) {
     note(`hl7-ingest: starting gateway (queue ${backend}, simulated CDRi latency ${cdriLatencyMs} ms)`);
     const simulator = await startSimulatorProcess(cdriLatencyMs);
-    const gw = await startBenchGateway(backend, { CDRI_ENDPOINT: simulator.url, CDRI_INSTALL_ID: SIMULATOR_INSTALL_ID }).catch(async (err) => {
-      await simulator.stop();
-      throw err;
-    });
-    const runs: Array<{ connections: number; mix?: string }> = connectionsList.map((connections) => ({ connections, mix: process.env.BENCH_HL7_MIX }));
+    const gw = await startBenchGateway(backend, { CDRI_ENDPOINT: simulator.url, CDRI_INSTALL_ID: SIMULATOR_INSTALL_ID }).catch(
+      async (err) => {
+        await simulator.stop();
+        throw err;
+      },
+    );
+    const runs: Array<{ connections: number; mix?: string }> = connectionsList.map((connections) => ({
+      connections,
+      mix: process.env.BENCH_HL7_MIX,
+    }));
     if (backend === 'redis' && !process.env.BENCH_HL7_MIX) runs.push({ connections: Math.max(...connectionsList), mix: NO_FOLLOW_UP_MIX });
     try {
       for (const { connections, mix } of runs) {
@@ -129,9 +146,18 @@ export async function runHl7IngestBench(): Promise<BenchResult[]> {
           ackLatencyMs: latency(r),
           ackCodes: r.ackCodes,
           errors: r.errors,
-          baseline: base ? { name: 'mllp-echo (node:net, same framer, fixed AA, no parsing, no storage)', msgsPerSec: base.msgsPerSec, ackLatencyMs: latency(base) } : null,
+          baseline: base
+            ? {
+                name: 'mllp-echo (node:net, same framer, fixed AA, no parsing, no storage)',
+                msgsPerSec: base.msgsPerSec,
+                ackLatencyMs: latency(base),
+              }
+            : null,
           ratio: base ? round(r.msgsPerSec / base.msgsPerSec, 4) : null,
-          target: connections === 16 && !noFollowUp ? { metric: 'msgsPerSec', min: TARGET_MSGS_PER_SEC_16, met: r.msgsPerSec >= TARGET_MSGS_PER_SEC_16 } : null,
+          target:
+            connections === 16 && !noFollowUp
+              ? { metric: 'msgsPerSec', min: TARGET_MSGS_PER_SEC_16, met: r.msgsPerSec >= TARGET_MSGS_PER_SEC_16 }
+              : null,
           durability: 'AA sent only after the inbox row is committed (InboxWriter group commit)',
           cdriFollowUp: {
             simulatedInsurerLatencyMs: cdriLatencyMs,

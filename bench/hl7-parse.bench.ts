@@ -24,10 +24,23 @@ const parsers: Parser[] = [
     read: (b) => {
       const m = parseHl7(b);
       return [
-        m.get('MSH', 1, 9, 1, 1), m.get('MSH', 1, 9, 1, 2), m.get('MSH', 1, 10), m.get('MSH', 1, 18),
-        m.get('PID', 1, 3, 1, 1), m.get('PID', 1, 3, 1, 4, 2), m.get('PID', 1, 3, 1, 5), m.get('PID', 1, 3, 2, 1),
-        m.get('PID', 1, 5), m.get('PID', 1, 7), m.get('PV1', 1, 2), m.get('PV1', 1, 19), m.get('PV1', 1, 44),
-        m.get('ZBE', 1, 1), m.get('ZBE', 1, 4), m.get('IN1', 1, 49), m.get('OBX', 3, 5),
+        m.get('MSH', 1, 9, 1, 1),
+        m.get('MSH', 1, 9, 1, 2),
+        m.get('MSH', 1, 10),
+        m.get('MSH', 1, 18),
+        m.get('PID', 1, 3, 1, 1),
+        m.get('PID', 1, 3, 1, 4, 2),
+        m.get('PID', 1, 3, 1, 5),
+        m.get('PID', 1, 3, 2, 1),
+        m.get('PID', 1, 5),
+        m.get('PID', 1, 7),
+        m.get('PV1', 1, 2),
+        m.get('PV1', 1, 19),
+        m.get('PV1', 1, 44),
+        m.get('ZBE', 1, 1),
+        m.get('ZBE', 1, 4),
+        m.get('IN1', 1, 49),
+        m.get('OBX', 3, 5),
       ];
     },
   },
@@ -39,9 +52,23 @@ const parsers: Parser[] = [
       const m = hl7parser.create(b.toString('utf8').replace(/\r+$/, ''));
       const s = (p: string): string => m.get(p).toString();
       return [
-        s('MSH.9.1'), s('MSH.9.2'), s('MSH.10'), s('MSH.18'), s('PID.3.1'), s('PID.3.4.2'), s('PID.3.5'),
-        m.get('PID.3').get(1).get(0).toString(), s('PID.5.1'), s('PID.7'), s('PV1.2'), s('PV1.19.1'), s('PV1.44'),
-        s('ZBE.1.1'), s('ZBE.4'), s('IN1.49.1'), m.get('OBX').get(2).get('OBX.5').toString(),
+        s('MSH.9.1'),
+        s('MSH.9.2'),
+        s('MSH.10'),
+        s('MSH.18'),
+        s('PID.3.1'),
+        s('PID.3.4.2'),
+        s('PID.3.5'),
+        m.get('PID.3').get(1).get(0).toString(),
+        s('PID.5.1'),
+        s('PID.7'),
+        s('PV1.2'),
+        s('PV1.19.1'),
+        s('PV1.44'),
+        s('ZBE.1.1'),
+        s('ZBE.4'),
+        s('IN1.49.1'),
+        m.get('OBX').get(2).get('OBX.5').toString(),
       ];
     },
   },
@@ -52,9 +79,23 @@ const parsers: Parser[] = [
       const m = new Message({ text: b.toString('utf8') });
       const s = (p: string): string => m.get(p).toString();
       return [
-        s('MSH.9.1'), s('MSH.9.2'), s('MSH.10'), s('MSH.18'), s('PID.3.1'), s('PID.3.4.2'), s('PID.3.5'),
-        m.get('PID.3').get(1).toString(), s('PID.5.1'), s('PID.7'), s('PV1.2'), s('PV1.19.1'), s('PV1.44'),
-        s('ZBE.1.1'), s('ZBE.4'), s('IN1.49.1'), m.get('OBX').get(2).get('5').toString(),
+        s('MSH.9.1'),
+        s('MSH.9.2'),
+        s('MSH.10'),
+        s('MSH.18'),
+        s('PID.3.1'),
+        s('PID.3.4.2'),
+        s('PID.3.5'),
+        m.get('PID.3').get(1).toString(),
+        s('PID.5.1'),
+        s('PID.7'),
+        s('PV1.2'),
+        s('PV1.19.1'),
+        s('PV1.44'),
+        s('ZBE.1.1'),
+        s('ZBE.4'),
+        s('IN1.49.1'),
+        m.get('OBX').get(2).get('5').toString(),
       ];
     },
   },
@@ -107,11 +148,21 @@ function main(): void {
   const ours = median(rates[0].read);
   parsers.forEach((p, i) => {
     const read = median(rates[i].read);
-    console.log(JSON.stringify({
-      bench: 'hl7-parse', parser: p.name, msgPerSec: Math.round(read), ratioToOurs: Number((read / ours).toFixed(3)),
-      parseOnlyMsgPerSec: Math.round(median(rates[i].parse)), segments: 21, bytes: bytes.length,
-      fieldsRead: reference.length, rounds, clock: 'process CPU time', node: process.version,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'hl7-parse',
+        parser: p.name,
+        msgPerSec: Math.round(read),
+        ratioToOurs: Number((read / ours).toFixed(3)),
+        parseOnlyMsgPerSec: Math.round(median(rates[i].parse)),
+        segments: 21,
+        bytes: bytes.length,
+        fieldsRead: reference.length,
+        rounds,
+        clock: 'process CPU time',
+        node: process.version,
+      }),
+    );
   });
   if (sink < 0) console.log(sink);
 }

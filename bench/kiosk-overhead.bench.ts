@@ -32,7 +32,8 @@ import { startSimulatorProcess, type SimulatorProcess } from './support/simulato
 import { round } from './support/stats';
 
 const TARGET_P99_OVERHEAD_MS = 5;
-const ARRANGEMENT = 'gateway, CDRi simulator and open-loop load generator each in its own child process; the bench process only orchestrates';
+const ARRANGEMENT =
+  'gateway, CDRi simulator and open-loop load generator each in its own child process; the bench process only orchestrates';
 
 const cpuMsPer = (cores: number, perSecond: number): number => round((cores / perSecond) * 1000, 3);
 
@@ -56,9 +57,15 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
   const seconds = int('BENCH_KIOSK_SECONDS', 15);
   const warmupSeconds = int('BENCH_KIOSK_WARMUP_SECONDS', 3);
   const latencyMs = int('BENCH_KIOSK_CDRI_LATENCY_MS', 50);
-  const adapters = (process.env.BENCH_KIOSK_ADAPTERS ?? 'express,fastify').split(',').map((a) => a.trim()).filter(Boolean);
+  const adapters = (process.env.BENCH_KIOSK_ADAPTERS ?? 'express,fastify')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   const profile = process.env.BENCH_KIOSK_CPU_PROFILE === '1';
-  const kiosks = Array.from({ length: int('BENCH_KIOSK_KIOSKS', 50) }, (_, i) => [`borne-bench-${i}`, `bench-${randomBytes(12).toString('hex')}`]);
+  const kiosks = Array.from({ length: int('BENCH_KIOSK_KIOSKS', 50) }, (_, i) => [
+    `borne-bench-${i}`,
+    `bench-${randomBytes(12).toString('hex')}`,
+  ]);
 
   note(`kiosk-overhead: CDRi simulator process (latency ${latencyMs} ms), adapters ${adapters.join(', ')}${profile ? ', profiled' : ''}`);
   const simulator = await startSimulatorProcess(latencyMs);
@@ -79,7 +86,7 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
     const comparison: BenchResult = {
       bench: 'kiosk-overhead',
       variant: `adapters-${b.adapter}-vs-${a.adapter}`,
-      note: 'same run, same simulator process; ratio < 1 means the second adapter adds less overhead. A gateway that does not read HTTP_ADAPTER yet runs Express both times (see each result\'s adapterInUse).',
+      note: "same run, same simulator process; ratio < 1 means the second adapter adds less overhead. A gateway that does not read HTTP_ADAPTER yet runs Express both times (see each result's adapterInUse).",
       overheadMs: { [a.adapter]: a.overheadMs, [b.adapter]: b.overheadMs },
       ratio: { p50: round(b.overheadMs.p50 / a.overheadMs.p50, 3), p99: round(b.overheadMs.p99 / a.overheadMs.p99, 3) },
       gatewayCpuMsPerRequest: { [a.adapter]: a.cpuMsPerRequest, [b.adapter]: b.cpuMsPerRequest },
@@ -103,8 +110,16 @@ async function measureAdapter(
   if (o.profile) mkdirSync(profilesRoot, { recursive: true });
   const profileDir = o.profile ? mkdtempSync(join(profilesRoot, `kiosk-${adapter}-`)) : undefined;
   note(`kiosk-overhead [${adapter}]: starting gateway process`);
-  const gw = await startKioskGateway({ simulatorUrl: simulator.url, adapter, kioskApiKeys: o.kiosks.map(([id, key]) => `${id}:${key}`).join(','), cpuProfileDir: profileDir });
-  let measured: { direct: { r: KioskLoadResult; proc: ReturnType<ProcessSampler['stop']> }; gateway: { r: KioskLoadResult; proc: ReturnType<ProcessSampler['stop']> } };
+  const gw = await startKioskGateway({
+    simulatorUrl: simulator.url,
+    adapter,
+    kioskApiKeys: o.kiosks.map(([id, key]) => `${id}:${key}`).join(','),
+    cpuProfileDir: profileDir,
+  });
+  let measured: {
+    direct: { r: KioskLoadResult; proc: ReturnType<ProcessSampler['stop']> };
+    gateway: { r: KioskLoadResult; proc: ReturnType<ProcessSampler['stop']> };
+  };
   const adapterInUse = detectAdapter(gw.process.logs.join(''));
   try {
     const config = gw.config;
@@ -130,12 +145,16 @@ async function measureAdapter(
     const measure = async (mode: KioskLoadConfig['mode']) => {
       note(`kiosk-overhead [${adapter}]: ${mode}, ${o.rate} req/s for ${o.seconds} s (+${o.warmupSeconds} s warm-up)`);
       const sampler = new ProcessSampler(undefined, { gateway: gw.pid, cdriSimulator: simulator.pid });
-      const r = await runWorker<KioskLoadConfig, KioskLoadResult>('kiosk-load.worker.js', { ...base, mode }, {
-        onMeasuring: () => {
-          if (mode === 'gateway') gw.toggleCpuProfile();
-          sampler.start();
+      const r = await runWorker<KioskLoadConfig, KioskLoadResult>(
+        'kiosk-load.worker.js',
+        { ...base, mode },
+        {
+          onMeasuring: () => {
+            if (mode === 'gateway') gw.toggleCpuProfile();
+            sampler.start();
+          },
         },
-      });
+      );
       if (mode === 'gateway') gw.toggleCpuProfile();
       return { r, proc: sampler.stop(r.clientCpuCores) };
     };
@@ -146,7 +165,12 @@ async function measureAdapter(
   }
   const g = measured.gateway.r.latencyMs;
   const d = measured.direct.r.latencyMs;
-  const overheadMs = { p50: round(g.p50 - d.p50, 3), p90: round(g.p90 - d.p90, 3), p99: round(g.p99 - d.p99, 3), max: round(g.max - d.max, 3) };
+  const overheadMs = {
+    p50: round(g.p50 - d.p50, 3),
+    p90: round(g.p90 - d.p90, 3),
+    p99: round(g.p99 - d.p99, 3),
+    max: round(g.max - d.max, 3),
+  };
   const gatewayCores = measured.gateway.proc.machine.helpers?.gateway ?? NaN;
   const simulatorCores = measured.direct.proc.machine.helpers?.cdriSimulator ?? NaN;
   let cpuProfile: ProfileSummary | { error: string } | undefined;
@@ -165,8 +189,17 @@ async function measureAdapter(
     seconds: o.seconds,
     simulatedInsurerLatencyMs: o.latencyMs,
     kiosks: o.kiosks.length,
-    gateway: { ...measured.gateway.r, processes: measured.gateway.proc, gatewayCpuMsPerRequest: cpuMsPer(gatewayCores, measured.gateway.r.achievedRatePerSecond) },
-    baseline: { name: 'direct: same requests, same rate, CdriSoapAdapter → simulator process', ...measured.direct.r, processes: measured.direct.proc, simulatorCpuMsPerRequest: cpuMsPer(simulatorCores, measured.direct.r.achievedRatePerSecond) },
+    gateway: {
+      ...measured.gateway.r,
+      processes: measured.gateway.proc,
+      gatewayCpuMsPerRequest: cpuMsPer(gatewayCores, measured.gateway.r.achievedRatePerSecond),
+    },
+    baseline: {
+      name: 'direct: same requests, same rate, CdriSoapAdapter → simulator process',
+      ...measured.direct.r,
+      processes: measured.direct.proc,
+      simulatorCpuMsPerRequest: cpuMsPer(simulatorCores, measured.direct.r.achievedRatePerSecond),
+    },
     overheadMs,
     ratio: { p50: round(g.p50 / d.p50, 4), p99: round(g.p99 / d.p99, 4) },
     target: { metric: 'overheadMs.p99', max: TARGET_P99_OVERHEAD_MS, met: overheadMs.p99 <= TARGET_P99_OVERHEAD_MS },

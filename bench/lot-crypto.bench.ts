@@ -98,11 +98,21 @@ export async function runLotCryptoBench(rounds = 5): Promise<BenchResult[]> {
 
       const ours = (mode: OursConfig['mode']): OursResult => {
         const config: OursConfig = {
-          mode, lotPath, outPath: join(dir, `ours-${mode}-${sizeMb}.p7m`), p12Path: pki.seal.p12Path, password: pki.p12Password,
-          trustStorePath: pki.trustStorePath, recipientPath: pki.recipient.certPath, recipientChainPath: pki.recipient.chainPath, rounds,
+          mode,
+          lotPath,
+          outPath: join(dir, `ours-${mode}-${sizeMb}.p7m`),
+          p12Path: pki.seal.p12Path,
+          password: pki.p12Password,
+          trustStorePath: pki.trustStorePath,
+          recipientPath: pki.recipient.certPath,
+          recipientChainPath: pki.recipient.chainPath,
+          rounds,
         };
         // Config through stdin, not argv: it holds the (test) PKCS#12 password.
-        const stdout = execFileSync(process.execPath, [__filename, '--ours'], { input: JSON.stringify(config), stdio: ['pipe', 'pipe', 'inherit'] });
+        const stdout = execFileSync(process.execPath, [__filename, '--ours'], {
+          input: JSON.stringify(config),
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
         checkWithOpenssl(config.outPath, lotPath, pki, dir);
         return JSON.parse(stdout.toString()) as OursResult;
       };
@@ -113,10 +123,46 @@ export async function runLotCryptoBench(rounds = 5): Promise<BenchResult[]> {
         const flags = stream ? ['-stream'] : [];
         const signedPath = join(dir, `openssl-${sizeMb}.p7s`);
         const encPath = join(dir, `openssl-${sizeMb}.p7m`);
-        const sign = ['cms', '-sign', ...flags, '-binary', '-nodetach', '-md', 'sha256', '-in', lotPath, '-signer', pki.seal.certPath,
-          '-inkey', pki.seal.keyPath, '-certfile', pki.seal.chainPath, '-outform', 'DER', '-out', signedPath];
-        const encrypt = ['cms', '-encrypt', ...flags, '-binary', '-aes-256-gcm', '-in', signedPath, '-recip', pki.recipient.certPath,
-          '-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256', '-outform', 'DER', '-out', encPath];
+        const sign = [
+          'cms',
+          '-sign',
+          ...flags,
+          '-binary',
+          '-nodetach',
+          '-md',
+          'sha256',
+          '-in',
+          lotPath,
+          '-signer',
+          pki.seal.certPath,
+          '-inkey',
+          pki.seal.keyPath,
+          '-certfile',
+          pki.seal.chainPath,
+          '-outform',
+          'DER',
+          '-out',
+          signedPath,
+        ];
+        const encrypt = [
+          'cms',
+          '-encrypt',
+          ...flags,
+          '-binary',
+          '-aes-256-gcm',
+          '-in',
+          signedPath,
+          '-recip',
+          pki.recipient.certPath,
+          '-keyopt',
+          'rsa_padding_mode:oaep',
+          '-keyopt',
+          'rsa_oaep_md:sha256',
+          '-outform',
+          'DER',
+          '-out',
+          encPath,
+        ];
         const ms: number[] = [];
         for (let i = 0; i <= rounds; i++) {
           const elapsed = timeOpenssl(sign) + timeOpenssl(encrypt);
@@ -158,10 +204,28 @@ export async function runLotCryptoBench(rounds = 5): Promise<BenchResult[]> {
 function checkWithOpenssl(ours: string, lotPath: string, pki: ReturnType<typeof getTestPki>, dir: string): void {
   const signed = join(dir, 'check.p7s');
   const content = join(dir, 'check.out');
-  execFileSync('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', ours, '-recip', pki.recipient.certPath,
-    '-inkey', pki.recipient.keyPath, '-out', signed], { stdio: 'pipe' });
-  execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', signed, '-CAfile', pki.caBundlePath,
-    '-out', content], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'cms',
+      '-decrypt',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      ours,
+      '-recip',
+      pki.recipient.certPath,
+      '-inkey',
+      pki.recipient.keyPath,
+      '-out',
+      signed,
+    ],
+    { stdio: 'pipe' },
+  );
+  execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', signed, '-CAfile', pki.caBundlePath, '-out', content], {
+    stdio: 'pipe',
+  });
   if (!readFileSync(content).equals(readFileSync(lotPath))) throw new Error('our output does not round-trip through OpenSSL');
   rmSync(signed);
   rmSync(content);

@@ -76,7 +76,13 @@ async function setupPhases(databaseUrl: string, lotId: string, startedMs: number
 
 export async function runNightLotBench(): Promise<object[]> {
   const patients = Number(process.env.BENCH_LOT_PATIENTS ?? 100000);
-  const env = { CDRI_LOT_CRON: '', CDRI_LOT_CONCURRENCY: String(CAP), CDRI_LOT_RATE_PER_SECOND: '100000', LOG_LEVEL: 'info', CDRI_TIMEOUT_MS: '5000' };
+  const env = {
+    CDRI_LOT_CRON: '',
+    CDRI_LOT_CONCURRENCY: String(CAP),
+    CDRI_LOT_RATE_PER_SECOND: '100000',
+    LOG_LEVEL: 'info',
+    CDRI_TIMEOUT_MS: '5000',
+  };
   const fx = await startGatewayFixture({ queue: 'redis', simulatorLatencyMs: LATENCY_MS, env: { ...env, PROCESS_ROLE: 'api' } });
   const results: object[] = [];
   try {
@@ -92,26 +98,40 @@ export async function runNightLotBench(): Promise<object[]> {
     await waitDone(fx.gateway, task.id, patients);
     const machine = sampler.stop().machine;
     const wallS = (Date.now() - started) / 1000;
-    const cpuMsPerCheck = (cores: number | null | undefined) => (cores == null ? null : Math.round(((cores * wallS * 1000) / patients) * 100) / 100);
+    const cpuMsPerCheck = (cores: number | null | undefined) =>
+      cores == null ? null : Math.round(((cores * wallS * 1000) / patients) * 100) / 100;
     const setup = await setupPhases(fx.databaseUrl, task.id, started, uploadMs, fx.gateway.logs.join(''), worker.logs.join(''));
     const seconds = setup.lastAnswerMs / 1000;
     const perSecond = patients / seconds;
     const ceiling = CAP / (LATENCY_MS / 1000);
     results.push({
-      bench: 'night-lot', patients, insurer_latency_ms: LATENCY_MS, concurrency_cap: CAP, seconds: Math.round(seconds * 10) / 10,
-      checks_per_second: Math.round(perSecond * 10) / 10, ceiling_per_second: ceiling,
+      bench: 'night-lot',
+      patients,
+      insurer_latency_ms: LATENCY_MS,
+      concurrency_cap: CAP,
+      seconds: Math.round(seconds * 10) / 10,
+      checks_per_second: Math.round(perSecond * 10) / 10,
+      ceiling_per_second: ceiling,
       ratio_to_ceiling: Math.round((perSecond / ceiling) * 1000) / 1000,
       // Same lot, clock started at the first answer: what the run would score with a free set-up.
-      ratio_to_ceiling_after_first_answer: Math.round((patients / ((setup.lastAnswerMs - setup.firstAnswerMs) / 1000) / ceiling) * 1000) / 1000,
+      ratio_to_ceiling_after_first_answer:
+        Math.round((patients / ((setup.lastAnswerMs - setup.firstAnswerMs) / 1000) / ceiling) * 1000) / 1000,
       setup_ms: setup,
       steady_checks_per_second: setup.steadyPerSecond,
       machine_load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
       // CPU per check: what the 250/s ceiling needs from the machine (2 cores = 8 ms per check at most, all in).
       cpu_ms_per_check: {
-        api: cpuMsPerCheck(machine.helpers?.api), worker: cpuMsPerCheck(machine.helpers?.worker), postgres: cpuMsPerCheck(machine.postgresCores),
-        redis: cpuMsPerCheck(machine.redisCores), other_processes_cores: machine.otherCores, machine_busy_cores: machine.busyCores,
+        api: cpuMsPerCheck(machine.helpers?.api),
+        worker: cpuMsPerCheck(machine.helpers?.worker),
+        postgres: cpuMsPerCheck(machine.postgresCores),
+        redis: cpuMsPerCheck(machine.redisCores),
+        other_processes_cores: machine.otherCores,
+        machine_busy_cores: machine.busyCores,
       },
-      peak_rss_mb_worker: peakRssMb(worker.pid), peak_rss_mb_api: peakRssMb(fx.gateway.pid), target_ratio: 0.95, target_rss_mb: 512,
+      peak_rss_mb_worker: peakRssMb(worker.pid),
+      peak_rss_mb_api: peakRssMb(fx.gateway.pid),
+      target_ratio: 0.95,
+      target_rss_mb: 512,
     });
 
     // Resume after kill -9: a smaller lot, killed at about a third. BENCH_LOT_SKIP_RESUME=1 leaves it out.
@@ -128,7 +148,13 @@ export async function runNightLotBench(): Promise<object[]> {
     await waitDone(fx.gateway, second.task.id, resumeList.length, (done) => {
       if (resumedMs === undefined && done > doneAtKill + CAP) resumedMs = Date.now() - restartAt;
     });
-    results.push({ bench: 'night-lot-resume', patients: resumeList.length, done_at_kill: doneAtKill, worker_boot_ms: bootMs, resumed_after_ms: resumedMs });
+    results.push({
+      bench: 'night-lot-resume',
+      patients: resumeList.length,
+      done_at_kill: doneAtKill,
+      worker_boot_ms: bootMs,
+      resumed_after_ms: resumedMs,
+    });
   } finally {
     await fx.close();
   }

@@ -34,7 +34,9 @@ async function callExport(file: string, fn: string, emits: boolean): Promise<Ben
 }
 
 async function main(): Promise<number> {
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const started = Date.now();
   const ran: Array<{ name: string; seconds: number; results: number; error?: string }> = [];
   for (const b of BENCHES) {
@@ -47,7 +49,12 @@ async function main(): Promise<number> {
     } catch (err) {
       const error = (err as Error)?.stack ?? String(err);
       note(`${b.name} CRASHED: ${error}`);
-      ran.push({ name: b.name, seconds: Math.round((Date.now() - t0) / 100) / 10, results: 0, error: (err as Error)?.message ?? String(err) });
+      ran.push({
+        name: b.name,
+        seconds: Math.round((Date.now() - t0) / 100) / 10,
+        results: 0,
+        error: (err as Error)?.message ?? String(err),
+      });
     }
   }
   const crashed = ran.filter((r) => r.error !== undefined);
@@ -59,7 +66,12 @@ async function main(): Promise<number> {
     totalSeconds: Math.round((Date.now() - started) / 100) / 10,
     // The gateways ran in this process: its lifetime peak RSS is the gateway side's peak (echo server included).
     gatewaySidePeakRssMB: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   });
   note(`results written to ${writeLatest()}`);
   return crashed.length > 0 ? 1 : 0;

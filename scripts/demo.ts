@@ -20,7 +20,16 @@ const ms = (start: bigint) => `${(Number(process.hrtime.bigint() - start) / 1e6)
 
 async function main(): Promise<void> {
   const config = loadConfig(
-    { HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MLLP_PORT: '0', MLLP_HOST: '127.0.0.1', EMBEDDED_PG_DIR: './data/demo-pg', EMBEDDED_PG_PORT: '5434', LOG_LEVEL: 'warn', SIMULATOR_CDRI_LATENCY_MS: '40' },
+    {
+      HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
+      MLLP_PORT: '0',
+      MLLP_HOST: '127.0.0.1',
+      EMBEDDED_PG_DIR: './data/demo-pg',
+      EMBEDDED_PG_PORT: '5434',
+      LOG_LEVEL: 'warn',
+      SIMULATOR_CDRI_LATENCY_MS: '40',
+    },
     readDefaults(),
   );
   console.log('Passerelle demo — embedded PostgreSQL, BullMQ on PostgreSQL, CDRi simulator (nothing leaves this machine)\n');
@@ -83,7 +92,9 @@ async function main(): Promise<void> {
       body: JSON.stringify(eligibilityRequest(nir)),
     });
     const body = (await res.json()) as { resourceType: string; disposition?: string; insurance?: Array<{ inforce: boolean }> };
-    console.log(`  ${mask(nir)} → HTTP ${res.status} ${body.resourceType} in ${ms(t)} (simulator latency ${config.cdri.mode === 'simulator' ? config.cdri.simulatorLatencyMs : '?'} ms)`);
+    console.log(
+      `  ${mask(nir)} → HTTP ${res.status} ${body.resourceType} in ${ms(t)} (simulator latency ${config.cdri.mode === 'simulator' ? config.cdri.simulatorLatencyMs : '?'} ms)`,
+    );
     console.log(`  inforce=${body.insurance?.[0]?.inforce}; ${body.disposition}`);
     ok = ok && res.status === 200 && body.insurance?.[0]?.inforce === true;
 

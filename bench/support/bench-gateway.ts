@@ -42,14 +42,21 @@ export async function startBenchGateway(queue: 'redis' | 'postgres', env: Record
               count(*) FILTER (WHERE state = 'failed') AS f
          FROM rights_check`,
     );
-    return { undispatched: Number(rows[0].u), pendingChecks: Number(rows[0].p), answeredChecks: Number(rows[0].a), failedChecks: Number(rows[0].f) };
+    return {
+      undispatched: Number(rows[0].u),
+      pendingChecks: Number(rows[0].p),
+      answeredChecks: Number(rows[0].a),
+      failedChecks: Number(rows[0].f),
+    };
   };
 
   return {
     ...tg,
     queueBackend: queue,
     dbPool: () => {
-      const pool = (tg.gateway.infra.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+      const pool = (
+        tg.gateway.infra.dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }
+      ).master;
       return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
     },
     backlog,

@@ -63,7 +63,10 @@ function fnKey(n: CpuProfileNode): string {
 const pct = (n: number, of: number): number => Math.round((n / Math.max(1, of)) * 1000) / 10;
 
 function top(counts: Map<string, number>, of: number, n: number): ProfileShare[] {
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, c]) => ({ name, percent: pct(c, of) }));
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, c]) => ({ name, percent: pct(c, of) }));
 }
 
 export function summarizeCpuProfile(file: string, window?: { fromUs: number; toUs: number }, n = 12): ProfileSummary {
@@ -120,6 +123,8 @@ export function summarizeCpuProfile(file: string, window?: { fromUs: number; toU
 
 /** The single .cpuprofile a child wrote into `dir` (one directory per profiled process). */
 export function profileIn(dir: string): string | undefined {
-  const f = readdirSync(dir).filter((x) => x.endsWith('.cpuprofile')).sort();
+  const f = readdirSync(dir)
+    .filter((x) => x.endsWith('.cpuprofile'))
+    .sort();
   return f.length > 0 ? join(dir, f[f.length - 1]) : undefined;
 }

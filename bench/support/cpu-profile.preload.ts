@@ -17,7 +17,9 @@ if (dir) {
     if (!profiling) {
       profiling = true;
       // 200 µs between samples: a 1-2 ms request path gets several samples each.
-      session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+      session.post('Profiler.enable', () =>
+        session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')),
+      );
       return;
     }
     profiling = false;

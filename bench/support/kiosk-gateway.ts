@@ -49,7 +49,9 @@ export async function startKioskGateway(opts: {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     INBOX_SWEEP_INTERVAL_MS: '30000',
     CDRI_JOB_BACKOFF_MS: '2000',
-    ...(opts.cpuProfileDir ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.preload.js')}`, BENCH_CPU_PROFILE_DIR: opts.cpuProfileDir } : {}),
+    ...(opts.cpuProfileDir
+      ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.preload.js')}`, BENCH_CPU_PROFILE_DIR: opts.cpuProfileDir }
+      : {}),
   };
   const config = loadConfig(env, readDefaults());
   const gw = new GatewayProcess(env);

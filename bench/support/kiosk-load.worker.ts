@@ -45,7 +45,14 @@ const DEPTS = ['75', '69', '13', '33', '59', '2A', '31', '44', '67', '06'];
 function patient(i: number): { nir: string; birthDate: string } {
   const year = 30 + (i % 70);
   const month = 1 + (i % 12);
-  const nir = makeTestNir({ sex: 1 + (i % 2), year, month, dept: DEPTS[Math.floor(i / (399 * 989)) % DEPTS.length], commune: 1 + (Math.floor(i / 399) % 989), order: 1 + (i % 399) });
+  const nir = makeTestNir({
+    sex: 1 + (i % 2),
+    year,
+    month,
+    dept: DEPTS[Math.floor(i / (399 * 989)) % DEPTS.length],
+    commune: 1 + (Math.floor(i / 399) % 989),
+    order: 1 + (i % 399),
+  });
   return { nir, birthDate: `19${String(year).padStart(2, '0')}-${String(month).padStart(2, '0')}-15` };
 }
 
@@ -71,7 +78,15 @@ async function main(cfg: KioskLoadConfig, measuring: () => void): Promise<KioskL
   const run = randomUUID().slice(0, 8);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const target = new URL('/fhir/CoverageEligibilityRequest/$submit', cfg.gatewayUrl);
-  const adapter = cfg.mode === 'direct' ? new CdriSoapAdapter({ endpoint: cfg.simulatorUrl, timeoutMs: cfg.cdri.timeoutMs, maxSockets: cfg.cdri.maxSockets, context: cfg.cdri.context }) : undefined;
+  const adapter =
+    cfg.mode === 'direct'
+      ? new CdriSoapAdapter({
+          endpoint: cfg.simulatorUrl,
+          timeoutMs: cfg.cdri.timeoutMs,
+          maxSockets: cfg.cdri.maxSockets,
+          context: cfg.cdri.context,
+        })
+      : undefined;
 
   const viaGateway = (i: number, p: { nir: string; birthDate: string }): Promise<string> => {
     const body = Buffer.from(eligibilityRequest(p.nir, p.birthDate, dateOfCare, cfg.finess, `${run}-${i}`));
@@ -79,7 +94,11 @@ async function main(cfg: KioskLoadConfig, measuring: () => void): Promise<KioskL
       const req = http.request(target, {
         method: 'POST',
         agent,
-        headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': body.length, 'X-API-Key': cfg.apiKeys[i % cfg.apiKeys.length] },
+        headers: {
+          'Content-Type': 'application/fhir+json',
+          'Content-Length': body.length,
+          'X-API-Key': cfg.apiKeys[i % cfg.apiKeys.length],
+        },
       });
       req.on('response', (res) => {
         res.resume();
@@ -93,7 +112,13 @@ async function main(cfg: KioskLoadConfig, measuring: () => void): Promise<KioskL
   };
   const direct = async (_i: number, p: { nir: string; birthDate: string }): Promise<string> => {
     try {
-      const a = await adapter!.checkRights({ nir: p.nir, birthDate: p.birthDate, dateOfCare, finess: cfg.finess, correlationId: randomUUID() });
+      const a = await adapter!.checkRights({
+        nir: p.nir,
+        birthDate: p.birthDate,
+        dateOfCare,
+        finess: cfg.finess,
+        correlationId: randomUUID(),
+      });
       return a.status === 'OPEN' ? '200' : `rights:${a.status}`;
     } catch (err) {
       return (err as { code?: string }).code ?? 'ERROR';

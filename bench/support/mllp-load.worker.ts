@@ -50,7 +50,14 @@ function ackCode(ack: Buffer): string {
 }
 
 /** Closed loop over `msgs` until they are all sent or `deadline` passes; returns how many were sent. */
-async function drive(clients: MllpClient[], msgs: Buffer[], deadline: number, latencies: Float64Array | undefined, codes: Record<string, number>, errors: Record<string, number>): Promise<number> {
+async function drive(
+  clients: MllpClient[],
+  msgs: Buffer[],
+  deadline: number,
+  latencies: Float64Array | undefined,
+  codes: Record<string, number>,
+  errors: Record<string, number>,
+): Promise<number> {
   let next = 0;
   await Promise.all(
     clients.map(async (client) => {
@@ -87,7 +94,10 @@ async function main(cfg: MllpLoadConfig, measuring: () => void): Promise<MllpLoa
   });
   const bytes = measured.reduce((a, b) => a + b.length, 0);
 
-  const clients = Array.from({ length: cfg.connections }, () => new MllpClient({ host: '127.0.0.1', port: cfg.port, timeoutMs: 60_000, matchControlId: cfg.matchControlId }));
+  const clients = Array.from(
+    { length: cfg.connections },
+    () => new MllpClient({ host: '127.0.0.1', port: cfg.port, timeoutMs: 60_000, matchControlId: cfg.matchControlId }),
+  );
   await Promise.all(clients.map((c) => c.connect()));
   await drive(clients, warmup, performance.now() + cfg.warmupMaxSeconds * 1000, undefined, {}, {});
 

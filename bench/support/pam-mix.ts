@@ -46,7 +46,11 @@ export class PamMix {
   private readonly mix: ReadonlyArray<readonly [PamSampleEvent, number]>;
   private readonly totalWeight: number;
 
-  constructor(seed: number, mix: ReadonlyArray<readonly [PamSampleEvent, number]> = PAM_MIX, private readonly patients = 256) {
+  constructor(
+    seed: number,
+    mix: ReadonlyArray<readonly [PamSampleEvent, number]> = PAM_MIX,
+    private readonly patients = 256,
+  ) {
     this.random = rng(seed);
     this.mix = mix;
     this.totalWeight = mix.reduce((a, [, w]) => a + w, 0);
@@ -72,7 +76,14 @@ export class PamMix {
     if (t === undefined) {
       const year = 40 + ((i * 7) % 60);
       const month = 1 + (i % 12);
-      const nir = makeTestNir({ sex: 1 + (i % 2), year, month, dept: DEPTS[i % DEPTS.length], commune: 1 + ((i * 37) % 989), order: 1 + (i % 399) });
+      const nir = makeTestNir({
+        sex: 1 + (i % 2),
+        year,
+        month,
+        dept: DEPTS[i % DEPTS.length],
+        commune: 1 + ((i * 37) % 989),
+        order: 1 + (i % 399),
+      });
       const text = buildPamText(event, {
         controlId: PLACEHOLDER,
         nir,

@@ -100,7 +100,10 @@ export class ProcessSampler {
 
   private helpers0: Record<string, number> = {};
 
-  constructor(private readonly pool?: PoolGauge, private readonly helperPids: Record<string, number> = {}) {}
+  constructor(
+    private readonly pool?: PoolGauge,
+    private readonly helperPids: Record<string, number> = {},
+  ) {}
 
   start(): this {
     this.elu0 = performance.eventLoopUtilization();
@@ -145,16 +148,34 @@ export class ProcessSampler {
       if (s.comm === 'postgres') pg += d;
       else redis += d;
     }
-    const helpers = Object.fromEntries(Object.entries(this.helperPids).map(([name, pid]) => [name, r2((pidTicks(pid) - (this.helpers0[name] ?? 0)) / TICKS_PER_SECOND / wallS)]));
+    const helpers = Object.fromEntries(
+      Object.entries(this.helperPids).map(([name, pid]) => [
+        name,
+        r2((pidTicks(pid) - (this.helpers0[name] ?? 0)) / TICKS_PER_SECOND / wallS),
+      ]),
+    );
     const helpersTotal = Object.values(helpers).reduce((a, b) => a + b, 0);
-    const busy = this.ticks0 && ticks1 && ticks1.total > this.ticks0.total ? ((ticks1.busy - this.ticks0.busy) / (ticks1.total - this.ticks0.total)) * cores : null;
+    const busy =
+      this.ticks0 && ticks1 && ticks1.total > this.ticks0.total
+        ? ((ticks1.busy - this.ticks0.busy) / (ticks1.total - this.ticks0.total)) * cores
+        : null;
     return {
       cpuCores: r2(self),
       eventLoopUtilization: r2(elu.utilization),
       // The histogram records timer intervals (resolution + delay): the resolution is taken off.
-      eventLoopDelayMs: { p50: ms(this.delay.percentile(50) - RES_NS), p99: ms(this.delay.percentile(99) - RES_NS), max: ms(this.delay.max - RES_NS) },
+      eventLoopDelayMs: {
+        p50: ms(this.delay.percentile(50) - RES_NS),
+        p99: ms(this.delay.percentile(99) - RES_NS),
+        max: ms(this.delay.max - RES_NS),
+      },
       ...(this.pool
-        ? { dbPoolWaiting: { mean: r2(this.waiting.reduce((a, b) => a + b, 0) / Math.max(1, this.waiting.length)), max: Math.max(0, ...this.waiting), poolSize: this.poolSize } }
+        ? {
+            dbPoolWaiting: {
+              mean: r2(this.waiting.reduce((a, b) => a + b, 0) / Math.max(1, this.waiting.length)),
+              max: Math.max(0, ...this.waiting),
+              poolSize: this.poolSize,
+            },
+          }
         : {}),
       peakRssMB: mb(this.peakRss),
       lifetimeMaxRssMB: mb(process.resourceUsage().maxRSS * 1024),

@@ -18,6 +18,9 @@ export function installExpressEdge(app: NestExpressApplication): void {
     let text = err.message;
     if (status === 413 && err.limit) text = bodyTooLarge(err.limit);
     else if (err.type === 'entity.parse.failed') text = INVALID_JSON;
-    res.status(status).type('application/fhir+json').send(JSON.stringify(operationOutcome('error', status === 413 ? 'too-costly' : 'invalid', text)));
+    res
+      .status(status)
+      .type('application/fhir+json')
+      .send(JSON.stringify(operationOutcome('error', status === 413 ? 'too-costly' : 'invalid', text)));
   });
 }

@@ -51,7 +51,9 @@ function readBody(payload: IncomingMessage, limitBytes: number): Promise<Buffer>
       tooLarge ||= size > limitBytes;
       if (!tooLarge) chunks.push(chunk);
     });
-    payload.on('end', () => (tooLarge ? reject(new PayloadTooLargeException(bodyTooLarge(limitBytes))) : resolve(Buffer.concat(chunks, size))));
+    payload.on('end', () =>
+      tooLarge ? reject(new PayloadTooLargeException(bodyTooLarge(limitBytes))) : resolve(Buffer.concat(chunks, size)),
+    );
     payload.on('error', reject);
   });
 }
@@ -78,7 +80,10 @@ export function installFastifyEdge(fastify: FastifyInstance): void {
     fastify.addContentTypeParser([...kind.types], (req, payload, done) => {
       readBody(payload, kind.limitBytes)
         .then((body) => PARSE[kind.parseAs](body, req.headers['content-type']))
-        .then((parsed) => done(null, parsed), (err: Error) => done(err, undefined));
+        .then(
+          (parsed) => done(null, parsed),
+          (err: Error) => done(err, undefined),
+        );
     });
   }
   // Express leaves other bodies unread (the handler sees no body); Fastify would answer 415 for them.

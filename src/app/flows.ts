@@ -7,10 +7,7 @@ import { transportFlow } from '../transport/transport.flow';
  * The registered flows, in build order: a flow may use the services of the flows above it (billing flows send
  * through transport's outbox). Adding a flow is one folder under src/ exporting its FlowModule, plus one line here.
  */
-export const FLOWS: readonly FlowModule[] = [
-  cdriFlow,
-  transportFlow,
-];
+export const FLOWS: readonly FlowModule[] = [cdriFlow, transportFlow];
 
 /** Every schema change: the shared tables', then each flow's (TypeORM runs them in timestamp order). */
 export const MIGRATIONS = [...PLATFORM_MIGRATIONS, ...FLOWS.flatMap((f) => f.migrations)];

@@ -49,7 +49,12 @@ export class Gateway {
     readonly mllpPort = 0,
   ) {}
 
-  static async start(configured: AppConfig, log: AppLogger, metrics = new Metrics(), flows: readonly FlowModule[] = FLOWS): Promise<Gateway> {
+  static async start(
+    configured: AppConfig,
+    log: AppLogger,
+    metrics = new Metrics(),
+    flows: readonly FlowModule[] = FLOWS,
+  ): Promise<Gateway> {
     if (configured.embedded) log.warn(EMBEDDED_WARNING);
     const infra = await buildInfrastructure(configured, log, metrics);
     // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
@@ -79,25 +84,36 @@ export class Gateway {
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
       const inbox = new InboxMessageStore(db);
       const dispatcher = new InboxDispatcher(inbox, subscriptions, log);
-      const hl7Outbox: PeriodicTask = { name: 'hl7-outbox-drain', intervalMs: HL7_OUTBOX_POLL_MS, run: () => dispatcher.drain(), stop: async () => void (await dispatcher.drain()) };
+      const hl7Outbox: PeriodicTask = {
+        name: 'hl7-outbox-drain',
+        intervalMs: HL7_OUTBOX_POLL_MS,
+        run: () => dispatcher.drain(),
+        stop: async () => void (await dispatcher.drain()),
+      };
       const periodic = new PeriodicRunner(log);
       if (background) stops.unshift(...(await startBackground(built, infra, periodic, hl7Outbox, log)));
 
       for (const b of built) {
         const p = b.parts;
-        log.info({
-          flow: b.flow.name,
-          routes: declaredRoutes(p.http?.controllers ?? []).map((r) => `${r.method} ${r.path}`),
-          workers: background ? (p.workers ?? []).map((w) => w.queue.name) : [],
-          schedules: (p.schedules ?? []).map((s) => s.id),
-          periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],
-          probes: (p.probes ?? []).map((x) => x.name),
-          hl7: (p.hl7 ?? []).map((s) => s.name),
-          returns: !!p.returns,
-        }, 'Flow started');
+        log.info(
+          {
+            flow: b.flow.name,
+            routes: declaredRoutes(p.http?.controllers ?? []).map((r) => `${r.method} ${r.path}`),
+            workers: background ? (p.workers ?? []).map((w) => w.queue.name) : [],
+            schedules: (p.schedules ?? []).map((s) => s.id),
+            periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],
+            probes: (p.probes ?? []).map((x) => x.name),
+            hl7: (p.hl7 ?? []).map((s) => s.name),
+            returns: !!p.returns,
+          },
+          'Flow started',
+        );
       }
       if (config.role === 'worker') {
-        log.info({ role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+        log.info(
+          { role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode },
+          'Passerelle started',
+        );
         return new Gateway(config, infra, log, stops);
       }
 
@@ -109,7 +125,8 @@ export class Gateway {
         receivingFacility: config.hl7.receivingFacility,
         faultInjection: config.faultInjection,
       });
-      if (config.faultInjection) log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
+      if (config.faultInjection)
+        log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
       const mllp = createMllpServer(config, inbound, log);
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts);
@@ -120,7 +137,18 @@ export class Gateway {
       const mllpPort = await mllp.listen();
       // MLLP stops first: no new message is taken while the rest is still up to store and answer the last ones.
       stops.unshift(() => mllp.close());
-      log.info({ role: config.role, httpPort: httpPort.port, mllpPort, httpAdapter: config.http.adapter, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode }, 'Passerelle started');
+      log.info(
+        {
+          role: config.role,
+          httpPort: httpPort.port,
+          mllpPort,
+          httpAdapter: config.http.adapter,
+          queue: config.queue.backend,
+          database: config.database.mode,
+          cdri: config.cdri.mode,
+        },
+        'Passerelle started',
+      );
       return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort);
     } catch (err) {
       for (const stop of stops) await stop().catch(() => undefined);
@@ -144,7 +172,13 @@ export class Gateway {
  * The worker role: every flow's queue workers, cluster schedules and periodic work, the HL7 outbox drain, then the
  * flows' own loops. Returns the stops, in the order they must run.
  */
-async function startBackground(built: BuiltFlow[], infra: Infrastructure, periodic: PeriodicRunner, hl7Outbox: PeriodicTask, log: AppLogger): Promise<Array<() => Promise<void>>> {
+async function startBackground(
+  built: BuiltFlow[],
+  infra: Infrastructure,
+  periodic: PeriodicRunner,
+  hl7Outbox: PeriodicTask,
+  log: AppLogger,
+): Promise<Array<() => Promise<void>>> {
   const workers: BackendWorker<unknown, unknown>[] = [];
   for (const def of built.flatMap((b) => b.parts.workers ?? [])) {
     const worker = infra.queue.worker(def.queue.name, def.processor, def.settings);
@@ -191,7 +225,12 @@ function createMllpServer(config: AppConfig, inbound: Hl7InboundHandler, log: Ap
     sendingApp: config.hl7.receivingApplication,
     sendingFacility: config.hl7.receivingFacility,
     tls: tls
-      ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: tls.caFile ? readFileSync(tls.caFile) : undefined, requestCert: tls.requestClientCert }
+      ? {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
+          requestCert: tls.requestClientCert,
+        }
       : undefined,
   });
 }

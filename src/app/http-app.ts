@@ -23,7 +23,10 @@ export async function createHttpApp(config: AppConfig, log: AppLogger, deps: App
     return NestFactory.create(AppModule.with(deps), adapter, options);
   }
   const { installExpressEdge } = await import('./express-edge');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.with(deps), { ...options, httpsOptions: tls ? httpsOptions(tls) : undefined });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.with(deps), {
+    ...options,
+    httpsOptions: tls ? httpsOptions(tls) : undefined,
+  });
   installExpressEdge(app);
   return app;
 }

@@ -32,7 +32,10 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     let embeddedPostgres: EmbeddedPostgresHandle | undefined;
     let databaseUrl: string;
     if (config.database.mode === 'embedded') {
-      log.warn({ dataDir: config.database.dataDir, port: config.database.port }, 'Starting EMBEDDED PostgreSQL (no DATABASE_URL set) — not for production');
+      log.warn(
+        { dataDir: config.database.dataDir, port: config.database.port },
+        'Starting EMBEDDED PostgreSQL (no DATABASE_URL set) — not for production',
+      );
       embeddedPostgres = await startEmbeddedPostgres({
         dataDir: config.database.dataDir,
         port: config.database.port,

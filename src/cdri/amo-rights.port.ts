@@ -64,12 +64,7 @@ export interface AmoRightsAnswer {
 }
 
 /** Errors an insurer exchange can end in; each maps to one HL7 / FHIR outcome. */
-export type AmoRightsErrorCode =
-  | 'INSURER_TIMEOUT'
-  | 'INSURER_UNAVAILABLE'
-  | 'INSURER_FAULT'
-  | 'INSURER_RATE_LIMITED'
-  | 'INVALID_QUERY';
+export type AmoRightsErrorCode = 'INSURER_TIMEOUT' | 'INSURER_UNAVAILABLE' | 'INSURER_FAULT' | 'INSURER_RATE_LIMITED' | 'INVALID_QUERY';
 
 export class AmoRightsError extends Error {
   constructor(

@@ -33,7 +33,9 @@ export function startCdriAdapters(config: AppConfig, log: AppLogger): CdriAdapte
   } else {
     endpoint = config.cdri.endpoint;
     const files = config.cdri.tls;
-    tls = files ? { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), ca: files.caFile ? readFileSync(files.caFile) : undefined } : undefined;
+    tls = files
+      ? { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), ca: files.caFile ? readFileSync(files.caFile) : undefined }
+      : undefined;
   }
   const options = { endpoint, timeoutMs: common.timeoutMs, maxSockets: common.maxSockets, context, tls };
   const rights = new CdriSoapAdapter(options);

@@ -12,7 +12,13 @@
  */
 import { isIsoDate, isValidFiness, validateNir } from '../identifiers';
 import { InsurerCallError } from '../insurer/insurer-outcome';
-import { failureOf, type InsurerExchangeEvent, InsurerHttpClient, type InsurerHttpResponse, type InsurerTlsOptions } from '../insurer/insurer-http-client';
+import {
+  failureOf,
+  type InsurerExchangeEvent,
+  InsurerHttpClient,
+  type InsurerHttpResponse,
+  type InsurerTlsOptions,
+} from '../insurer/insurer-http-client';
 import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway, type AmoRightsQuery } from './amo-rights.port';
 import {
   buildRightsRequest,

@@ -44,7 +44,9 @@ export const cdriFlow: FlowModule = {
       { rightsChecks, plannedEncounters: new PlannedEncounterStore(db) },
       async (checks) => {
         const queuedAt = Date.now();
-        await checkQueue.addBulk(checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })));
+        await checkQueue.addBulk(
+          checks.map((c) => ({ name: 'check', data: { checkId: c.id, correlationId: c.correlationId, queuedAt }, opts: { jobId: c.id } })),
+        );
       },
       config.establishmentFiness,
       log,
@@ -52,9 +54,19 @@ export const cdriFlow: FlowModule = {
 
     const lotStore = new LotStore(db);
     let stopped = false;
-    const exchange = new LotExchangeRunner(new LotChunkStore(db), lotStore, adapters.lot, {
-      chunkSize: config.lots.chunkSize, pollIntervalMs: config.lots.pollIntervalMs, maxAttempts: config.lots.attempts, ttlSeconds: common.rightsTtlSeconds,
-    }, log, () => stopped);
+    const exchange = new LotExchangeRunner(
+      new LotChunkStore(db),
+      lotStore,
+      adapters.lot,
+      {
+        chunkSize: config.lots.chunkSize,
+        pollIntervalMs: config.lots.pollIntervalMs,
+        maxAttempts: config.lots.attempts,
+        ttlSeconds: common.rightsTtlSeconds,
+      },
+      log,
+      () => stopped,
+    );
     const notifier = new RightsChangeNotifier(new OutboundMessageStore(db), lotStore, config, log);
     const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
     // In the api role the worker processes' runners find new lots on their next tick.
@@ -68,7 +80,10 @@ export const cdriFlow: FlowModule = {
       http: {
         // Loaded here, not at the top: the registry (names, migrations) stays loadable where NestJS is not (jest's
         // CommonJS runtime cannot load ESM-only NestJS; tests read the flows' migrations).
-        controllers: [(await import('./http/eligibility.controller')).EligibilityController, (await import('./http/lots.controller')).LotsController],
+        controllers: [
+          (await import('./http/eligibility.controller')).EligibilityController,
+          (await import('./http/lots.controller')).LotsController,
+        ],
         providers: [
           { provide: CheckRightsUseCase, useValue: checkRights },
           { provide: LotService, useValue: lots },
@@ -81,16 +96,29 @@ export const cdriFlow: FlowModule = {
       },
       hl7: [admissions],
       workers: [
-        defineWorker({ queue: queues.check, processor: cdriCheckProcessor(checkRights, common.jobAttempts, log), settings: { concurrency: common.jobConcurrency, lockDurationMs } }),
+        defineWorker({
+          queue: queues.check,
+          processor: cdriCheckProcessor(checkRights, common.jobAttempts, log),
+          settings: { concurrency: common.jobConcurrency, lockDurationMs },
+        }),
         defineWorker({
           queue: queues.lotItem,
           processor: lotItemProcessor({
-            store: lotStore, gateway: adapters.rights, metrics, ttlSeconds: common.rightsTtlSeconds, attempts: config.lots.attempts,
-            insurerSlots: new Semaphore(config.lots.concurrency), worker: () => itemWorker,
+            store: lotStore,
+            gateway: adapters.rights,
+            metrics,
+            ttlSeconds: common.rightsTtlSeconds,
+            attempts: config.lots.attempts,
+            insurerSlots: new Semaphore(config.lots.concurrency),
+            worker: () => itemWorker,
           }),
           // More jobs than insurer slots, so that a job's database reads and writes overlap other jobs' insurer calls
           // and the cap stays busy.
-          settings: { concurrency: Math.ceil(config.lots.concurrency * 1.5) + 4, limiter: { max: config.lots.ratePerSecond, duration: 1000 }, lockDurationMs },
+          settings: {
+            concurrency: Math.ceil(config.lots.concurrency * 1.5) + 4,
+            limiter: { max: config.lots.ratePerSecond, duration: 1000 },
+            lockDurationMs,
+          },
           onStarted: (w) => (itemWorker = w),
         }),
         defineWorker({ queue: queues.lotTrigger, processor: lotTriggerProcessor(lots), settings: { concurrency: 1 } }),
@@ -102,9 +130,7 @@ export const cdriFlow: FlowModule = {
         timeZone: config.lots.timeZone,
         job: { name: 'night-lot', data: { finess } },
       })),
-      periodic: [
-        { name: 'cdri-stale-check-requeue', intervalMs: config.inboxSweepIntervalMs, run: () => admissions.requeueStaleChecks() },
-      ],
+      periodic: [{ name: 'cdri-stale-check-requeue', intervalMs: config.inboxSweepIntervalMs, run: () => admissions.requeueStaleChecks() }],
       probes: [
         {
           name: 'cdri',
@@ -120,7 +146,8 @@ export const cdriFlow: FlowModule = {
         metrics.lotEta.reset();
         for (const lot of await lotStore.running()) {
           const p = lotProgress(lot, await lotStore.counts(lot.id));
-          for (const state of ['pending', 'done', 'failed', 'changed'] as const) metrics.lotItems.inc({ finess: lot.finess, state }, p[state]);
+          for (const state of ['pending', 'done', 'failed', 'changed'] as const)
+            metrics.lotItems.inc({ finess: lot.finess, state }, p[state]);
           metrics.lotEta.set({ finess: lot.finess }, p.etaSeconds ?? -1);
         }
       },

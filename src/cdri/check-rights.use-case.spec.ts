@@ -13,8 +13,15 @@ const metrics = new Metrics();
 
 function kioskRequest(over: Partial<RightsRequest> = {}): RightsRequest {
   return {
-    nir: NIR, nirField: 'CoverageEligibilityRequest.patient', dateOfCare: '2026-12-01', finess: '010000024', source: 'fhir',
-    requestedBy: 'kiosk-1', idempotencyKey: 'fhir:kiosk-1:req-1', correlationId: 'corr-1', ...over,
+    nir: NIR,
+    nirField: 'CoverageEligibilityRequest.patient',
+    dateOfCare: '2026-12-01',
+    finess: '010000024',
+    source: 'fhir',
+    requestedBy: 'kiosk-1',
+    idempotencyKey: 'fhir:kiosk-1:req-1',
+    correlationId: 'corr-1',
+    ...over,
   };
 }
 
@@ -26,7 +33,13 @@ function setup(script: Array<AmoRightsAnswer | AmoRightsError>) {
 
 function pendingHl7(store: InMemoryRightsCheckStore) {
   return store.addPending({
-    idempotencyKey: 'hl7:inbox-1', correlationId: 'corr-hl7', nir: NIR, birthDate: null, dateOfCare: '2026-12-01', finess: '010000024', requestedBy: 'GAP',
+    idempotencyKey: 'hl7:inbox-1',
+    correlationId: 'corr-hl7',
+    nir: NIR,
+    birthDate: null,
+    dateOfCare: '2026-12-01',
+    finess: '010000024',
+    requestedBy: 'GAP',
   });
 }
 
@@ -66,7 +79,9 @@ describe('CheckRightsUseCase.checkNow (kiosk)', () => {
     const insurer: AmoRightsGateway = {
       ping: async () => true,
       checkRights: async (q: AmoRightsQuery) => {
-        const twin = await new CheckRightsUseCase(store, new ScriptedInsurer([OPEN_ANSWER]), TTL_SECONDS, metrics, log).checkNow(kioskRequest());
+        const twin = await new CheckRightsUseCase(store, new ScriptedInsurer([OPEN_ANSWER]), TTL_SECONDS, metrics, log).checkNow(
+          kioskRequest(),
+        );
         twinId = twin.id;
         return { ...OPEN_ANSWER, insurerReference: `late-${q.requestId}` };
       },
@@ -84,7 +99,13 @@ describe('CheckRightsUseCase.checkNow (kiosk)', () => {
     expect(err).toBeInstanceOf(GatewayError);
     expect((err as GatewayError).code).toBe('INSURER_TIMEOUT');
     const [row] = [...store.rows.values()];
-    expect(row).toMatchObject({ state: 'failed', errorCode: 'INSURER_TIMEOUT', errorMessage: (err as GatewayError).message, answer: null, expiresAt: null });
+    expect(row).toMatchObject({
+      state: 'failed',
+      errorCode: 'INSURER_TIMEOUT',
+      errorMessage: (err as GatewayError).message,
+      answer: null,
+      expiresAt: null,
+    });
 
     const again = await useCase.checkNow(kioskRequest());
     expect(again).toMatchObject({ id: row.id, state: 'failed' });
@@ -104,7 +125,10 @@ describe('CheckRightsUseCase.checkNow (kiosk)', () => {
 
   it('refuses a date of care that is not a YYYY-MM-DD date', async () => {
     const { useCase } = setup([]);
-    await expect(useCase.checkNow(kioskRequest({ dateOfCare: '01/12/2026' }))).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'date of care' });
+    await expect(useCase.checkNow(kioskRequest({ dateOfCare: '01/12/2026' }))).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'date of care',
+    });
   });
 });
 
@@ -156,10 +180,17 @@ describe('CheckRightsUseCase.execute (queued HL7 check)', () => {
 
   it('rethrows errors that are not insurer errors without recording a failure', async () => {
     const store = new InMemoryRightsCheckStore();
-    const broken: AmoRightsGateway = { ping: async () => true, checkRights: async () => { throw new TypeError('bug'); } };
+    const broken: AmoRightsGateway = {
+      ping: async () => true,
+      checkRights: async () => {
+        throw new TypeError('bug');
+      },
+    };
     const pending = pendingHl7(store);
 
-    await expect(new CheckRightsUseCase(store, broken, TTL_SECONDS, metrics, log).execute(pending, { final: true })).rejects.toThrow(TypeError);
+    await expect(new CheckRightsUseCase(store, broken, TTL_SECONDS, metrics, log).execute(pending, { final: true })).rejects.toThrow(
+      TypeError,
+    );
     expect(await store.findById(pending.id)).toMatchObject({ state: 'pending', attempts: 0 });
   });
 });

@@ -66,17 +66,39 @@ export class CheckRightsUseCase {
     let answer: AmoRightsAnswer | undefined;
     let failure: { error: AmoRightsError; mapped: GatewayError } | undefined;
     try {
-      answer = await this.ask({ id, nir: req.nir, assureNir: req.assureNir, birthDate: req.birthDate, dateOfCare: req.dateOfCare, finess: req.finess, correlationId: req.correlationId, source: req.source });
+      answer = await this.ask({
+        id,
+        nir: req.nir,
+        assureNir: req.assureNir,
+        birthDate: req.birthDate,
+        dateOfCare: req.dateOfCare,
+        finess: req.finess,
+        correlationId: req.correlationId,
+        source: req.source,
+      });
     } catch (err) {
       if (!(err instanceof AmoRightsError)) throw err;
       failure = { error: err, mapped: toGatewayError(err) };
     }
     const answeredAt = answer ? new Date() : null;
     const stored = await this.checks.insertCompleted({
-      id, source: req.source, requestedBy: req.requestedBy, idempotencyKey: req.idempotencyKey ?? null, correlationId: req.correlationId,
-      nir: req.nir, assureNir: req.assureNir ?? null, birthDate: req.birthDate ?? null, dateOfCare: req.dateOfCare, finess: req.finess,
-      state: answer ? 'answered' : 'failed', rightsStatus: answer?.status ?? null, answer: answer ?? null,
-      errorCode: failure?.error.code ?? null, errorMessage: failure?.mapped.message ?? null, requestedAt, answeredAt,
+      id,
+      source: req.source,
+      requestedBy: req.requestedBy,
+      idempotencyKey: req.idempotencyKey ?? null,
+      correlationId: req.correlationId,
+      nir: req.nir,
+      assureNir: req.assureNir ?? null,
+      birthDate: req.birthDate ?? null,
+      dateOfCare: req.dateOfCare,
+      finess: req.finess,
+      state: answer ? 'answered' : 'failed',
+      rightsStatus: answer?.status ?? null,
+      answer: answer ?? null,
+      errorCode: failure?.error.code ?? null,
+      errorMessage: failure?.mapped.message ?? null,
+      requestedAt,
+      answeredAt,
       expiresAt: answeredAt ? new Date(answeredAt.getTime() + this.ttlSeconds * 1000) : null,
     });
     if (failure) throw failure.mapped;
@@ -107,11 +129,26 @@ export class CheckRightsUseCase {
   }
 
   /** One insurer call, measured and logged (ids and outcome only). The check id is the insurer's request id. */
-  private async ask(c: { id: string; nir: string; assureNir?: string; birthDate?: string; dateOfCare: string; finess: string; correlationId: string; source: string }): Promise<AmoRightsAnswer> {
+  private async ask(c: {
+    id: string;
+    nir: string;
+    assureNir?: string;
+    birthDate?: string;
+    dateOfCare: string;
+    finess: string;
+    correlationId: string;
+    source: string;
+  }): Promise<AmoRightsAnswer> {
     const end = this.metrics.insurerCallDuration.startTimer({ service: 'cdri' });
     try {
       const answer = await this.gateway.checkRights({
-        nir: c.nir, assureNir: c.assureNir, birthDate: c.birthDate, dateOfCare: c.dateOfCare, finess: c.finess, correlationId: c.correlationId, requestId: c.id,
+        nir: c.nir,
+        assureNir: c.assureNir,
+        birthDate: c.birthDate,
+        dateOfCare: c.dateOfCare,
+        finess: c.finess,
+        correlationId: c.correlationId,
+        requestId: c.id,
       });
       end({ outcome: 'ok' });
       this.log.info({ checkId: c.id, source: c.source, rightsStatus: answer.status }, 'AMO rights answered');

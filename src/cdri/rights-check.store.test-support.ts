@@ -4,7 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type AmoRightsAnswer, AmoRightsError, type AmoRightsGateway, type AmoRightsQuery } from './amo-rights.port';
-import { type CompletedCheck, type PendingHl7Check, type QueuedCheckRef, type RightsCheck, type RightsCheckSource, type RightsCheckStorePort } from './rights-check.store';
+import {
+  type CompletedCheck,
+  type PendingHl7Check,
+  type QueuedCheckRef,
+  type RightsCheck,
+  type RightsCheckSource,
+  type RightsCheckStorePort,
+} from './rights-check.store';
 
 const STALE_MS = 2 * 60 * 1000;
 
@@ -31,7 +38,16 @@ export class InMemoryRightsCheckStore implements RightsCheckStorePort {
   async recordAnswer(id: string, answer: AmoRightsAnswer, answeredAt: Date, expiresAt: Date): Promise<void> {
     const row = this.rows.get(id);
     if (row?.state !== 'pending') return;
-    Object.assign(row, { state: 'answered', rightsStatus: answer.status, answer, answeredAt, expiresAt, errorCode: null, errorMessage: null, attempts: row.attempts + 1 });
+    Object.assign(row, {
+      state: 'answered',
+      rightsStatus: answer.status,
+      answer,
+      answeredAt,
+      expiresAt,
+      errorCode: null,
+      errorMessage: null,
+      attempts: row.attempts + 1,
+    });
   }
 
   async recordFailure(id: string, code: string, message: string, final: boolean): Promise<void> {
@@ -86,10 +102,25 @@ export class InMemoryRightsCheckStore implements RightsCheckStorePort {
 
   private pending(source: RightsCheckSource, c: PendingHl7Check): RightsCheck {
     return {
-      id: randomUUID(), source, requestedBy: c.requestedBy, idempotencyKey: c.idempotencyKey, correlationId: c.correlationId,
-      nir: c.nir, assureNir: null, birthDate: c.birthDate, dateOfCare: c.dateOfCare, finess: c.finess, state: 'pending',
-      rightsStatus: null, answer: null, errorCode: null, errorMessage: null, attempts: 0, requestedAt: this.now(),
-      answeredAt: null, expiresAt: null,
+      id: randomUUID(),
+      source,
+      requestedBy: c.requestedBy,
+      idempotencyKey: c.idempotencyKey,
+      correlationId: c.correlationId,
+      nir: c.nir,
+      assureNir: null,
+      birthDate: c.birthDate,
+      dateOfCare: c.dateOfCare,
+      finess: c.finess,
+      state: 'pending',
+      rightsStatus: null,
+      answer: null,
+      errorCode: null,
+      errorMessage: null,
+      attempts: 0,
+      requestedAt: this.now(),
+      answeredAt: null,
+      expiresAt: null,
     };
   }
 
@@ -99,7 +130,12 @@ export class InMemoryRightsCheckStore implements RightsCheckStorePort {
 }
 
 export const OPEN_ANSWER: AmoRightsAnswer = {
-  status: 'OPEN', periods: [{ start: '2026-01-01' }], c2s: false, ame: false, maternity: false, insurerReference: 'REF-1',
+  status: 'OPEN',
+  periods: [{ start: '2026-01-01' }],
+  c2s: false,
+  ame: false,
+  maternity: false,
+  insurerReference: 'REF-1',
   organism: { grandRegime: '01', caisse: '751', centre: '0001', codeGestion: '10' },
 };
 

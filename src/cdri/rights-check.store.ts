@@ -35,8 +35,23 @@ export interface RightsCheck {
 /** A kiosk check asked and answered (or failed) before anything was stored: written in one commit. */
 export type CompletedCheck = Pick<
   RightsCheck,
-  'id' | 'source' | 'requestedBy' | 'idempotencyKey' | 'correlationId' | 'nir' | 'assureNir' | 'birthDate' | 'dateOfCare' | 'finess'
-  | 'rightsStatus' | 'answer' | 'errorCode' | 'errorMessage' | 'requestedAt' | 'answeredAt' | 'expiresAt'
+  | 'id'
+  | 'source'
+  | 'requestedBy'
+  | 'idempotencyKey'
+  | 'correlationId'
+  | 'nir'
+  | 'assureNir'
+  | 'birthDate'
+  | 'dateOfCare'
+  | 'finess'
+  | 'rightsStatus'
+  | 'answer'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'requestedAt'
+  | 'answeredAt'
+  | 'expiresAt'
 > & { state: 'answered' | 'failed' };
 
 /** A check the HL7 outbox asks for; `idempotencyKey` is `hl7:<inbox id>`. */
@@ -113,9 +128,26 @@ export class RightsCheckStore implements RightsCheckStorePort {
          finess, state, rights_status, answer, error_code, error_message, attempts, requested_at, answered_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [c.id, c.source, c.requestedBy, c.idempotencyKey, c.correlationId, c.nir, c.assureNir, c.birthDate,
-        c.dateOfCare, c.finess, c.state, c.rightsStatus, c.answer ? JSON.stringify(c.answer) : null,
-        c.errorCode, c.errorMessage, c.requestedAt, c.answeredAt, c.expiresAt],
+      [
+        c.id,
+        c.source,
+        c.requestedBy,
+        c.idempotencyKey,
+        c.correlationId,
+        c.nir,
+        c.assureNir,
+        c.birthDate,
+        c.dateOfCare,
+        c.finess,
+        c.state,
+        c.rightsStatus,
+        c.answer ? JSON.stringify(c.answer) : null,
+        c.errorCode,
+        c.errorMessage,
+        c.requestedAt,
+        c.answeredAt,
+        c.expiresAt,
+      ],
     );
   }
 
@@ -151,8 +183,15 @@ export class RightsCheckStore implements RightsCheckStorePort {
        SELECT id, correlation_id FROM inserted
        UNION ALL
        SELECT rc.id, rc.correlation_id FROM rights_check rc JOIN input ON rc.idempotency_key = input.key WHERE rc.state = 'pending'`,
-      [col((c) => c.idempotencyKey), col((c) => c.correlationId), col((c) => c.nir), col((c) => c.birthDate),
-        col((c) => c.dateOfCare), col((c) => c.finess), col((c) => c.requestedBy)],
+      [
+        col((c) => c.idempotencyKey),
+        col((c) => c.correlationId),
+        col((c) => c.nir),
+        col((c) => c.birthDate),
+        col((c) => c.dateOfCare),
+        col((c) => c.finess),
+        col((c) => c.requestedBy),
+      ],
     );
     return rows.map((r) => ({ id: r.id, correlationId: r.correlation_id }));
   }

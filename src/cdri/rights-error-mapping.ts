@@ -17,11 +17,21 @@ export function toGatewayError(err: AmoRightsError): GatewayError {
       return new GatewayError('INSURER_UNAVAILABLE', 'The AMO rights service (CDRi) is unavailable');
     case 'INSURER_RATE_LIMITED':
       // The insurer's own Retry-After reaches the kiosk's Retry-After header: it knows when it will take calls again.
-      return new GatewayError('INSURER_BUSY', 'The AMO rights service (CDRi) asked us to slow down', undefined,
-        err.retryAfterMs !== undefined ? retryAfterSeconds(err.retryAfterMs) : DEFAULT_BUSY_RETRY_AFTER_SECONDS);
+      return new GatewayError(
+        'INSURER_BUSY',
+        'The AMO rights service (CDRi) asked us to slow down',
+        undefined,
+        err.retryAfterMs !== undefined ? retryAfterSeconds(err.retryAfterMs) : DEFAULT_BUSY_RETRY_AFTER_SECONDS,
+      );
     case 'INSURER_FAULT':
-      return new GatewayError('INSURER_REFUSED', `The AMO rights service (CDRi) answered with a fault${err.insurerCode ? ` (${err.insurerCode})` : ''}`);
+      return new GatewayError(
+        'INSURER_REFUSED',
+        `The AMO rights service (CDRi) answered with a fault${err.insurerCode ? ` (${err.insurerCode})` : ''}`,
+      );
     case 'INVALID_QUERY':
-      return new GatewayError('BUSINESS_RULE', `The AMO rights service (CDRi) refused the request as invalid${err.insurerCode ? ` (${err.insurerCode})` : ''}`);
+      return new GatewayError(
+        'BUSINESS_RULE',
+        `The AMO rights service (CDRi) refused the request as invalid${err.insurerCode ? ` (${err.insurerCode})` : ''}`,
+      );
   }
 }

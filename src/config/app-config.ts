@@ -10,12 +10,9 @@ export interface TlsFiles {
 }
 
 export type DatabaseConfig =
-  | { mode: 'external'; url: string; poolSize: number }
-  | { mode: 'embedded'; dataDir: string; port: number; poolSize: number };
+  { mode: 'external'; url: string; poolSize: number } | { mode: 'embedded'; dataDir: string; port: number; poolSize: number };
 
-export type QueueConfig =
-  | { backend: 'redis'; url: string; prefix: string }
-  | { backend: 'postgres'; schema: string };
+export type QueueConfig = { backend: 'redis'; url: string; prefix: string } | { backend: 'postgres'; schema: string };
 
 export type CdriConfig =
   | {

@@ -10,7 +10,10 @@ export type RawEnv = Record<string, string | number | boolean | undefined>;
 export class ConfigReader {
   readonly errors: string[] = [];
 
-  constructor(private readonly env: RawEnv, private readonly defaults: RawEnv) {}
+  constructor(
+    private readonly env: RawEnv,
+    private readonly defaults: RawEnv,
+  ) {}
 
   private raw(name: string): string | undefined {
     const v = this.env[name] ?? this.defaults[name];
@@ -85,7 +88,10 @@ export class ConfigReader {
     const out = new Map<string, string>();
     const v = this.raw(name);
     if (v === undefined) return out;
-    for (const item of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const i = item.indexOf(':');
       if (i <= 0 || i === item.length - 1) {
         this.errors.push(`${name}: each entry must be id:secret`);

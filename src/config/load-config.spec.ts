@@ -17,7 +17,13 @@ describe('loadConfig', () => {
 
   it('uses the configured PostgreSQL, Redis and insurer in production mode', () => {
     const c = loadConfig(
-      { DATABASE_URL: 'postgres://u@db:5432/p', REDIS_URL: 'redis://r:6379', CDRI_ENDPOINT: 'http://cdri:8443/ws', CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c', KIOSK_API_KEYS: 'k1:0123456789abcdef0' },
+      {
+        DATABASE_URL: 'postgres://u@db:5432/p',
+        REDIS_URL: 'redis://r:6379',
+        CDRI_ENDPOINT: 'http://cdri:8443/ws',
+        CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+        KIOSK_API_KEYS: 'k1:0123456789abcdef0',
+      },
       defaults,
     );
     expect(c.embedded).toBe(false);
@@ -49,7 +55,17 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = error!.problems.map((p) => p.split(':')[0]);
     expect(names).toEqual(
-      expect.arrayContaining(['HTTP_PORT', 'MLLP_PORT', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'HTTP_ADAPTER', 'KIOSK_API_KEYS', 'HTTP_TLS_CERT_FILE', 'CDRI_INSTALL_ID']),
+      expect.arrayContaining([
+        'HTTP_PORT',
+        'MLLP_PORT',
+        'DATABASE_URL',
+        'REDIS_URL',
+        'LOG_LEVEL',
+        'HTTP_ADAPTER',
+        'KIOSK_API_KEYS',
+        'HTTP_TLS_CERT_FILE',
+        'CDRI_INSTALL_ID',
+      ]),
     );
     expect(error!.problems.some((p) => p.startsWith('CDRI_TLS_CERT_FILE'))).toBe(true);
     expect(error!.message).not.toContain('short-secret-x');

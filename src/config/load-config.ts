@@ -34,11 +34,17 @@ function tlsFiles(r: ConfigReader, prefix: string): TlsFiles | undefined {
   const caFile = r.file(`${prefix}_TLS_CA_FILE`);
   const requestClientCert = r.bool(`${prefix}_TLS_REQUEST_CLIENT_CERT`, false);
   if (!certFile && !keyFile) {
-    r.check(!caFile && !requestClientCert, `${prefix}_TLS_CA_FILE / ${prefix}_TLS_REQUEST_CLIENT_CERT need ${prefix}_TLS_CERT_FILE and ${prefix}_TLS_KEY_FILE`);
+    r.check(
+      !caFile && !requestClientCert,
+      `${prefix}_TLS_CA_FILE / ${prefix}_TLS_REQUEST_CLIENT_CERT need ${prefix}_TLS_CERT_FILE and ${prefix}_TLS_KEY_FILE`,
+    );
     return undefined;
   }
   r.check(!!certFile && !!keyFile, `${prefix}_TLS_CERT_FILE and ${prefix}_TLS_KEY_FILE go together`);
-  r.check(!requestClientCert || !!caFile, `${prefix}_TLS_REQUEST_CLIENT_CERT needs ${prefix}_TLS_CA_FILE (the CA that signs client certificates)`);
+  r.check(
+    !requestClientCert || !!caFile,
+    `${prefix}_TLS_REQUEST_CLIENT_CERT needs ${prefix}_TLS_CA_FILE (the CA that signs client certificates)`,
+  );
   return { certFile: certFile ?? '', keyFile: keyFile ?? '', caFile, requestClientCert };
 }
 
@@ -74,7 +80,10 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   const cdriKey = r.file('CDRI_TLS_KEY_FILE');
   const cdriCa = r.file('CDRI_TLS_CA_FILE');
   if (cdriEndpoint?.startsWith('https')) {
-    r.check(!!cdriCert && !!cdriKey, 'CDRI_TLS_CERT_FILE and CDRI_TLS_KEY_FILE: required for an https CDRI_ENDPOINT (ORG AUTH_CLI certificate, mutual TLS)');
+    r.check(
+      !!cdriCert && !!cdriKey,
+      'CDRI_TLS_CERT_FILE and CDRI_TLS_KEY_FILE: required for an https CDRI_ENDPOINT (ORG AUTH_CLI certificate, mutual TLS)',
+    );
   }
 
   const apiKeys = r.pairs('KIOSK_API_KEYS');
@@ -98,7 +107,10 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     lots: {
       cron: lotCron,
       timeZone,
-      finess: (r.optionalString('CDRI_LOT_FINESS') ?? r.string('ESTABLISHMENT_FINESS')).split(',').map((f) => f.trim()).filter(Boolean),
+      finess: (r.optionalString('CDRI_LOT_FINESS') ?? r.string('ESTABLISHMENT_FINESS'))
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
       horizonDays: r.int('CDRI_LOT_HORIZON_DAYS', 1, 60),
       mode: r.oneOf('CDRI_LOT_MODE', ['unit-fanout', 'lot-exchange'] as const),
       concurrency: r.int('CDRI_LOT_CONCURRENCY', 1, 1000),
@@ -115,7 +127,11 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
           timeoutMs: r.int('GAP_MLLP_TIMEOUT_MS', 100, 600000),
           retries: r.int('GAP_MLLP_RETRIES', 0, 100),
           tls: r.bool('GAP_MLLP_TLS', false)
-            ? { caFile: r.file('GAP_MLLP_TLS_CA_FILE'), certFile: r.file('GAP_MLLP_TLS_CERT_FILE'), keyFile: r.file('GAP_MLLP_TLS_KEY_FILE') }
+            ? {
+                caFile: r.file('GAP_MLLP_TLS_CA_FILE'),
+                certFile: r.file('GAP_MLLP_TLS_CERT_FILE'),
+                keyFile: r.file('GAP_MLLP_TLS_KEY_FILE'),
+              }
             : undefined,
         }
       : undefined,
@@ -165,10 +181,13 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
     },
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
-    faultInjection: r.optionalString('TEST_FAULT_INJECTION') ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const) : undefined,
+    faultInjection: r.optionalString('TEST_FAULT_INJECTION')
+      ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
+      : undefined,
   };
   r.check(isValidFiness(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be a valid FINESS (9 characters, check digit)');
-  for (const f of config.lots.finess) r.check(isValidFiness(f), 'CDRI_LOT_FINESS: each entry must be a valid FINESS (9 characters, check digit)');
+  for (const f of config.lots.finess)
+    r.check(isValidFiness(f), 'CDRI_LOT_FINESS: each entry must be a valid FINESS (9 characters, check digit)');
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return config;
 }

@@ -15,7 +15,15 @@ export interface TransportConfig {
   jobBackoffMs: number;
   concurrency: number;
   sweepIntervalMs: number;
-  smtp?: { host: string; port: number; security: 'tls' | 'starttls' | 'insecure-plaintext'; from: string; user?: string; password?: string; caFile?: string };
+  smtp?: {
+    host: string;
+    port: number;
+    security: 'tls' | 'starttls' | 'insecure-plaintext';
+    from: string;
+    user?: string;
+    password?: string;
+    caFile?: string;
+  };
   sftp?: { host: string; port: number; user: string; password?: string; keyFile?: string; hostKeySha256: string[]; remoteDir: string };
   fileDropDir?: string;
   returns: { dir?: string; sftpDir?: string; pollIntervalMs: number; lotIdPattern: string };
@@ -38,7 +46,8 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     r.check(false, 'RETURNS_LOT_ID_PATTERN: not a valid regular expression');
   }
   const recipients = r.pairs('TRANSMISSION_RECIPIENT_CERTS');
-  for (const [id, file] of recipients) r.check(/^[A-Za-z0-9._-]+$/.test(id) && file.length > 0, `TRANSMISSION_RECIPIENT_CERTS: bad entry for ${id}`);
+  for (const [id, file] of recipients)
+    r.check(/^[A-Za-z0-9._-]+$/.test(id) && file.length > 0, `TRANSMISSION_RECIPIENT_CERTS: bad entry for ${id}`);
   return {
     seal: { p12File, password },
     trustStoreFile: trustStoreFile ?? '',
@@ -70,11 +79,19 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
           user: r.string('SFTP_USER'),
           password: r.optionalString('SFTP_PASSWORD'),
           keyFile: r.file('SFTP_KEY_FILE'),
-          hostKeySha256: r.string('SFTP_HOST_KEY_SHA256').split(',').map((s) => s.trim()),
+          hostKeySha256: r
+            .string('SFTP_HOST_KEY_SHA256')
+            .split(',')
+            .map((s) => s.trim()),
           remoteDir: r.string('SFTP_REMOTE_DIR'),
         }
       : undefined,
     fileDropDir: r.optionalString('FILE_DROP_DIR'),
-    returns: { dir: r.optionalString('RETURNS_DIR'), sftpDir: r.optionalString('RETURNS_SFTP_DIR'), pollIntervalMs: r.int('RETURNS_POLL_INTERVAL_MS', 100, 86400000), lotIdPattern: pattern },
+    returns: {
+      dir: r.optionalString('RETURNS_DIR'),
+      sftpDir: r.optionalString('RETURNS_SFTP_DIR'),
+      pollIntervalMs: r.int('RETURNS_POLL_INTERVAL_MS', 100, 86400000),
+      lotIdPattern: pattern,
+    },
   };
 }

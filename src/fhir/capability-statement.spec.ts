@@ -4,14 +4,28 @@ import { capabilityStatement } from './capability-statement';
 
 // Routes as @Route declares them (the served statement is compared with the mapped routes in operations.test.ts).
 const route = (method: 'GET' | 'POST', path: string, fhir: DeclaredRoute['fhir']): DeclaredRoute => ({
-  method, path, fhir, summary: `${method} ${path}`, tag: 'FHIR', handler: 'h', controller: 'C',
+  method,
+  path,
+  fhir,
+  summary: `${method} ${path}`,
+  tag: 'FHIR',
+  handler: 'h',
+  controller: 'C',
 });
 
 describe('capabilityStatement', () => {
   const routes = [
     route('GET', '/fhir/metadata', { resource: '', kind: 'capabilities', name: 'capabilities' }),
-    route('POST', '/fhir/CoverageEligibilityRequest/$submit', { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit' }),
-    route('POST', '/fhir/CoverageEligibilityRequest/$submit-batch', { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit-batch' }),
+    route('POST', '/fhir/CoverageEligibilityRequest/$submit', {
+      resource: 'CoverageEligibilityRequest',
+      kind: 'operation',
+      name: 'submit',
+    }),
+    route('POST', '/fhir/CoverageEligibilityRequest/$submit-batch', {
+      resource: 'CoverageEligibilityRequest',
+      kind: 'operation',
+      name: 'submit-batch',
+    }),
     route('GET', '/fhir/CoverageEligibilityResponse/:id', { resource: 'CoverageEligibilityResponse', kind: 'read', name: 'read' }),
     route('GET', '/fhir/Task/:id', { resource: 'Task', kind: 'read', name: 'read' }),
     route('GET', '/fhir/List/:id', { resource: 'List', kind: 'read', name: 'read' }),

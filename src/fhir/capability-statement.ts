@@ -29,7 +29,8 @@ export function capabilityStatement(version: string, baseUrl: string, routes: re
         mode: 'server',
         security: {
           cors: false,
-          description: 'Kiosks authenticate with an API key (Authorization: Bearer) or a client certificate (mutual TLS); requests are rate-limited per kiosk.',
+          description:
+            'Kiosks authenticate with an API key (Authorization: Bearer) or a client certificate (mutual TLS); requests are rate-limited per kiosk.',
         },
         resource: [...byResource].map(([type, list]) => {
           const interaction = list.filter((i) => i.kind === 'read').map((i) => ({ code: 'read', documentation: i.documentation }));

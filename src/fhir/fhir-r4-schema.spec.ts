@@ -27,25 +27,48 @@ describe('FHIR R4 schema check (tests/support/fhir-schema)', () => {
   });
 
   it('rejects empty arrays, empty objects and nulls', () => {
-    expect(emptyValuePaths({ a: [], b: {}, c: null, d: [{ e: 'ok' }] })).toEqual(['/a is an empty array', '/b is an empty object', '/c is null']);
+    expect(emptyValuePaths({ a: [], b: {}, c: null, d: [{ e: 'ok' }] })).toEqual([
+      '/a is an empty array',
+      '/b is an empty object',
+      '/c is null',
+    ]);
   });
 
   it('rejects unknown elements, bad codes, bad dates and unknown resource types, naming the path', () => {
-    const bad = { ...task({ valueString: 'x' }), meta: { lastUpdated: '2026-11-23 10:00' }, valueString: 'stray', input: [{ type: { text: 't' }, valueCode: 'two  spaces' }] };
+    const bad = {
+      ...task({ valueString: 'x' }),
+      meta: { lastUpdated: '2026-11-23 10:00' },
+      valueString: 'stray',
+      input: [{ type: { text: 't' }, valueCode: 'two  spaces' }],
+    };
     const problems = fhirProblems(bad);
     expect(problems).toEqual(
-      expect.arrayContaining(['/: unknown element "valueString"', expect.stringMatching(/^\/meta\/lastUpdated: must match pattern/), expect.stringMatching(/^\/input\/0\/valueCode: must match pattern/)]),
+      expect.arrayContaining([
+        '/: unknown element "valueString"',
+        expect.stringMatching(/^\/meta\/lastUpdated: must match pattern/),
+        expect.stringMatching(/^\/input\/0\/valueCode: must match pattern/),
+      ]),
     );
     expect(fhirProblems({ resourceType: 'Tsak' })).toEqual(['/resourceType: not an R4 resource type ("Tsak")']);
     // The schema's package adds its own server's types; they are not FHIR R4.
     expect(fhirProblems({ resourceType: 'Project' })).toEqual(['/resourceType: not an R4 resource type ("Project")']);
-    expect(fhirProblems({ resourceType: 'Task', status: 'requested', intent: 'order', meta: { project: 'x' } })).toEqual(['/meta: unknown element "project"']);
+    expect(fhirProblems({ resourceType: 'Task', status: 'requested', intent: 'order', meta: { project: 'x' } })).toEqual([
+      '/meta: unknown element "project"',
+    ]);
   });
 
   it('validates contained resources and Bundle entries through the schema', () => {
-    const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal!', code: 'invalid' }] } }] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal!', code: 'invalid' }] } }],
+    };
     expect(fhirProblems(bundle).length).toBeGreaterThan(0);
-    const ok = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'invalid' }] } }] };
+    const ok = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'invalid' }] } }],
+    };
     expect(fhirProblems(ok)).toEqual([]);
   });
 });

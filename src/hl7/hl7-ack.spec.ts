@@ -7,7 +7,9 @@ const NOW = new Date(2025, 0, 31, 14, 30, 5);
 describe('buildAck', () => {
   it('answers AA with swapped applications, ACK^event^ACK, new MSH-10, MSA-2 = original MSH-10', () => {
     const original = parseHl7(buildA01({ controlId: 'ORIG-0001' }));
-    const ack = parseHl7(buildAck(original, { code: 'AA', controlId: 'ACK-0001', now: NOW, sendingApp: 'PASSERELLE', sendingFacility: 'FAC-GW' }));
+    const ack = parseHl7(
+      buildAck(original, { code: 'AA', controlId: 'ACK-0001', now: NOW, sendingApp: 'PASSERELLE', sendingFacility: 'FAC-GW' }),
+    );
     expect(ack.field('MSH-3')).toBe('PASSERELLE');
     expect(ack.field('MSH-4')).toBe('FAC-GW');
     expect(ack.field('MSH-5')).toBe('GAP-TEST');
@@ -49,7 +51,11 @@ describe('buildAck', () => {
 
   it('encodes the ACK in the charset of the original', () => {
     const original = parseHl7(buildPam('A04', { charset: '8859/1', given: 'PRÉNOMTEST' }));
-    const bytes = buildAck(original, { code: 'AE', controlId: 'C3', errors: [{ segment: 'PID', code: 102, severity: 'E', text: 'donnée invalide' }] });
+    const bytes = buildAck(original, {
+      code: 'AE',
+      controlId: 'C3',
+      errors: [{ segment: 'PID', code: 102, severity: 'E', text: 'donnée invalide' }],
+    });
     expect(bytes.includes(Buffer.from('donnée', 'latin1'))).toBe(true);
     expect(parseHl7(bytes).field('ERR-8')).toBe('donnée invalide');
     expect(parseHl7(bytes).field('MSH-18')).toBe('8859/1');
@@ -66,7 +72,10 @@ describe('buildAck', () => {
 
 describe('buildNakFromRaw', () => {
   it('salvages MSH fields of a frame that does not parse and answers AR', () => {
-    const raw = Buffer.from('MSH|^~\\&|GAP|FAC|GW|GWF|20250101||ADT^A01|CTRL-77|P|2.5^FRA^2.11|||||FRA|8859/1\rPID|||1\r\u0001zz|x', 'latin1');
+    const raw = Buffer.from(
+      'MSH|^~\\&|GAP|FAC|GW|GWF|20250101||ADT^A01|CTRL-77|P|2.5^FRA^2.11|||||FRA|8859/1\rPID|||1\r\u0001zz|x',
+      'latin1',
+    );
     const nak = parseHl7(buildNakFromRaw(raw, 'message cannot be parsed', 'NAK-1', { now: NOW, sendingApp: 'PASSERELLE' }));
     expect(nak.field('MSA-1')).toBe('AR');
     expect(nak.field('MSA-2')).toBe('CTRL-77');

@@ -66,8 +66,10 @@ export function formatHl7Timestamp(d: Date): string {
   const off = -d.getTimezoneOffset();
   const sign = off >= 0 ? '+' : '-';
   const abs = Math.abs(off);
-  return `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}${pad(d.getHours())}${pad(d.getMinutes())}` +
-    `${pad(d.getSeconds())}${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`;
+  return (
+    `${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}${pad(d.getHours())}${pad(d.getMinutes())}` +
+    `${pad(d.getSeconds())}${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
+  );
 }
 
 /** Raw MSH field values copied into the ACK (already escaped in the original's delimiters). */
@@ -111,10 +113,15 @@ function assemble(m: MshCopy, d: Hl7Delimiters, o: Omit<AckOptions, 'errors'>, e
     escapeHl7(o.controlId, d),
     m.processingId || 'P',
     m.version || `2.5${c}FRA${c}2.11`,
-    '', '', '', '',
+    '',
+    '',
+    '',
+    '',
     m.country,
     m.charset,
-  ].join(f).replace(new RegExp(`\\${f}+$`), '');
+  ]
+    .join(f)
+    .replace(new RegExp(`\\${f}+$`), '');
   const segments = [msh, ['MSA', o.code, m.controlId].join(f)];
   for (const e of errors) segments.push(errSegment(e, d));
   return segments.join('\r') + '\r';
@@ -125,9 +132,16 @@ export function buildAck(original: Hl7Message, opts: AckOptions): Buffer {
   const d = original.delimiters;
   const raw = (n: number): string => original.raw('MSH', 1, n);
   const copy: MshCopy = {
-    app: raw(3), facility: raw(4), receivingApp: raw(5), receivingFacility: raw(6),
+    app: raw(3),
+    facility: raw(4),
+    receivingApp: raw(5),
+    receivingFacility: raw(6),
     event: piece(piece(raw(9), d.repetition, 1), d.component, 2),
-    controlId: raw(10), processingId: raw(11), version: raw(12), country: raw(17), charset: raw(18),
+    controlId: raw(10),
+    processingId: raw(11),
+    version: raw(12),
+    country: raw(17),
+    charset: raw(18),
   };
   return original.codec.encode(assemble(copy, d, opts, opts.errors ?? []));
 }
@@ -197,9 +211,16 @@ export function buildNakFromRaw(
       charset = ''; // unknown or not ASCII-compatible: our ASCII NAK would lie about its bytes
     }
     const copy: MshCopy = {
-      app: raw(3), facility: raw(4), receivingApp: raw(5), receivingFacility: raw(6),
+      app: raw(3),
+      facility: raw(4),
+      receivingApp: raw(5),
+      receivingFacility: raw(6),
       event: piece(piece(raw(9), d.repetition, 1), d.component, 2),
-      controlId: raw(10), processingId: raw(11), version: raw(12), country: raw(17), charset,
+      controlId: raw(10),
+      processingId: raw(11),
+      version: raw(12),
+      country: raw(17),
+      charset,
     };
     const issue = reasonToIssue(reason, opts.errorCode ?? 207);
     const { now, sendingApp, sendingFacility } = opts;

@@ -46,11 +46,21 @@ export function unescapeHl7(s: string, d: Hl7Delimiters, codec: CharsetCodec): s
     const seq = s.slice(i + 1, j);
     let rep: string | undefined;
     switch (seq) {
-      case 'F': rep = d.field; break;
-      case 'S': rep = d.component; break;
-      case 'T': rep = d.subcomponent; break;
-      case 'R': rep = d.repetition; break;
-      case 'E': rep = esc; break;
+      case 'F':
+        rep = d.field;
+        break;
+      case 'S':
+        rep = d.component;
+        break;
+      case 'T':
+        rep = d.subcomponent;
+        break;
+      case 'R':
+        rep = d.repetition;
+        break;
+      case 'E':
+        rep = esc;
+        break;
       default:
         if (HEX_SEQUENCE.test(seq)) {
           try {
@@ -81,7 +91,8 @@ export function escapeHl7(s: string, d: Hl7Delimiters): string {
     else if (ch === d.component) out += `${d.escape}S${d.escape}`;
     else if (ch === d.subcomponent) out += `${d.escape}T${d.escape}`;
     else if (ch === d.repetition) out += `${d.escape}R${d.escape}`;
-    else if (ch === '\r' || ch === '\n') out += ' '; // a segment separator inside a value would cut the segment
+    else if (ch === '\r' || ch === '\n')
+      out += ' '; // a segment separator inside a value would cut the segment
     else out += ch;
   }
   return out;

@@ -88,4 +88,3 @@ export class Hl7Segment {
     return n < ends.length;
   }
 }
-

@@ -103,8 +103,12 @@ function coverages(msg: Hl7Message): AdtCoverage[] {
   for (let occ = 1; occ <= count; occ++) {
     const v = (field: number): string | undefined => nonEmpty(msg.get('IN1', occ, field));
     const c: AdtCoverage = {
-      planId: v(2), organism: v(3), rightsStart: hl7DateToIso(msg.get('IN1', occ, 12)),
-      rightsEnd: hl7DateToIso(msg.get('IN1', occ, 13)), codeGestion: v(35), insuredNir: v(49),
+      planId: v(2),
+      organism: v(3),
+      rightsStart: hl7DateToIso(msg.get('IN1', occ, 12)),
+      rightsEnd: hl7DateToIso(msg.get('IN1', occ, 13)),
+      codeGestion: v(35),
+      insuredNir: v(49),
     };
     out.push(Object.fromEntries(Object.entries(c).filter(([, x]) => x !== undefined)));
   }

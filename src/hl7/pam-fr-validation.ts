@@ -18,7 +18,20 @@ export { extractAdtFacts } from './pam-fr-facts';
 export type { AdtFacts, AdtPatientId, AdtCoverage } from './pam-fr-facts';
 
 export const SUPPORTED_EVENTS: ReadonlySet<string> = new Set([
-  'A28', 'A31', 'A40', 'A05', 'A38', 'A01', 'A11', 'A04', 'A03', 'A13', 'A08', 'A02', 'A12', 'Z99',
+  'A28',
+  'A31',
+  'A40',
+  'A05',
+  'A38',
+  'A01',
+  'A11',
+  'A04',
+  'A03',
+  'A13',
+  'A08',
+  'A02',
+  'A12',
+  'Z99',
 ]);
 
 /** Patient-identity events (ITI-30, plus A08 "update patient information"): PID-5 is required. */
@@ -37,8 +50,16 @@ const PV1_EVENTS = new Set(['A01', 'A04', 'A05', 'A03', 'A11', 'A13', 'A38', 'Z9
  * a movement; ZBE is validated there only when present. Value: the ZBE-4 action each event implies.
  */
 const ZBE_ACTION: Readonly<Record<string, string>> = {
-  A01: 'INSERT', A02: 'INSERT', A03: 'INSERT', A04: 'INSERT', A05: 'INSERT',
-  A11: 'CANCEL', A12: 'CANCEL', A13: 'CANCEL', A38: 'CANCEL', Z99: 'UPDATE',
+  A01: 'INSERT',
+  A02: 'INSERT',
+  A03: 'INSERT',
+  A04: 'INSERT',
+  A05: 'INSERT',
+  A11: 'CANCEL',
+  A12: 'CANCEL',
+  A13: 'CANCEL',
+  A38: 'CANCEL',
+  Z99: 'UPDATE',
 };
 
 /** HL7 table 0004 patient class. */
@@ -105,8 +126,7 @@ function checkHeader(msg: Hl7Message, c: Collector, opts: PamValidationOptions):
   if (version === '') c.rejectWith(12, 101, 'MSH-12 (version id) is required');
   else if (version !== '2.5' && !version.startsWith('2.5.')) {
     c.rejectWith(12, 203, 'MSH-12 version must be 2.5 (IHE PAM FR: 2.5^FRA^2.x)');
-  }
-  else if (val(msg, 'MSH', 1, 12, 1, 2) !== 'FRA') {
+  } else if (val(msg, 'MSH', 1, 12, 1, 2) !== 'FRA') {
     c.add('MSH', 12, 203, 'MSH-12.2 should be FRA (IHE PAM French extension)', { component: 2, severity: 'W' });
   }
   if (!c.reject) c.date(msg, 'MSH', 1, 7, 'date/time of message', true);

@@ -16,7 +16,11 @@ export class HealthController {
 
   /** Full report: 200 when ok or degraded (embedded mode is always degraded), 503 when a critical part is down. */
   @Get('health')
-  @Route({ summary: 'Health report (database, queue, insurers, mode); 503 when a critical part is down', tag: 'Operations', secured: false })
+  @Route({
+    summary: 'Health report (database, queue, insurers, mode); 503 when a critical part is down',
+    tag: 'Operations',
+    secured: false,
+  })
   async report(): Promise<Reply> {
     const warnings = this.config.embedded ? [EMBEDDED_WARNING] : [];
     const report = await runHealth(this.health.probes, this.config.embedded, warnings);
@@ -32,7 +36,11 @@ export class HealthController {
   @Get('health/ready')
   @Route({ summary: 'Readiness (critical dependencies)', tag: 'Operations', secured: false })
   async ready(): Promise<Reply> {
-    const report = await runHealth(this.health.probes.filter((p) => p.critical), false, []);
+    const report = await runHealth(
+      this.health.probes.filter((p) => p.critical),
+      false,
+      [],
+    );
     return Reply.json({ status: report.status, checks: report.checks }, report.status === 'down' ? 503 : 200);
   }
 

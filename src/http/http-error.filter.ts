@@ -8,7 +8,15 @@ import { Metrics } from '../observability/metrics';
 import { LOGGER, METRICS } from '../platform/tokens';
 import { requestLabel } from './route-context';
 
-const HTTP_ISSUE: Record<number, string> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 413: 'too-costly', 415: 'not-supported' };
+const HTTP_ISSUE: Record<number, string> = {
+  400: 'invalid',
+  401: 'login',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'not-supported',
+  413: 'too-costly',
+  415: 'not-supported',
+};
 
 /**
  * Every error leaves as an OperationOutcome with the right status: gateway errors through the one status table

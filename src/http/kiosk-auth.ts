@@ -33,7 +33,10 @@ export class KioskAuthenticator {
       const match = this.keys.find((k) => timingSafeEqual(k.digest, digest));
       if (match) return match.id;
     }
-    throw new GatewayError('UNAUTHENTICATED', 'Kiosk authentication required: a valid API key (Authorization: Bearer) or client certificate');
+    throw new GatewayError(
+      'UNAUTHENTICATED',
+      'Kiosk authentication required: a valid API key (Authorization: Bearer) or client certificate',
+    );
   }
 }
 

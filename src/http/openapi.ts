@@ -13,7 +13,10 @@ const errors = (codes: readonly number[]) =>
 function requestBody(r: DeclaredRoute): Record<string, unknown> | undefined {
   if (!r.body) return undefined;
   if (r.body === 'application/fhir+json') {
-    const schema = r.fhir?.resource === 'CoverageEligibilityRequest' && r.fhir.name === 'submit' ? { $ref: '#/components/schemas/CoverageEligibilityRequest' } : { type: 'object' };
+    const schema =
+      r.fhir?.resource === 'CoverageEligibilityRequest' && r.fhir.name === 'submit'
+        ? { $ref: '#/components/schemas/CoverageEligibilityRequest' }
+        : { type: 'object' };
     return { required: true, content: fhirJson(schema) };
   }
   const schema = r.body === 'application/json' ? { type: 'object' } : { type: 'string' };
@@ -37,7 +40,10 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
         ...(params.length ? { parameters: params } : {}),
         ...(body ? { requestBody: body } : {}),
         responses: {
-          [success]: { description: r.tag === 'Operations' ? 'OK' : 'FHIR resource', content: r.tag === 'Operations' ? undefined : fhirJson({ type: 'object' }) },
+          [success]: {
+            description: r.tag === 'Operations' ? 'OK' : 'FHIR resource',
+            content: r.tag === 'Operations' ? undefined : fhirJson({ type: 'object' }),
+          },
           ...errors(r.errors ?? []),
         },
       },
@@ -53,8 +59,16 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
         kioskBearer: { type: 'http', scheme: 'bearer' },
       },
       schemas: {
-        OperationOutcome: { type: 'object', required: ['resourceType', 'issue'], properties: { resourceType: { const: 'OperationOutcome' }, issue: { type: 'array' } } },
-        CoverageEligibilityRequest: { type: 'object', required: ['resourceType', 'patient'], properties: { resourceType: { const: 'CoverageEligibilityRequest' } } },
+        OperationOutcome: {
+          type: 'object',
+          required: ['resourceType', 'issue'],
+          properties: { resourceType: { const: 'OperationOutcome' }, issue: { type: 'array' } },
+        },
+        CoverageEligibilityRequest: {
+          type: 'object',
+          required: ['resourceType', 'patient'],
+          properties: { resourceType: { const: 'CoverageEligibilityRequest' } },
+        },
       },
     },
   };

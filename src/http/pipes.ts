@@ -27,7 +27,8 @@ export class ResourceIdPipe implements PipeTransform<unknown, string> {
   constructor(private readonly resourceType: string) {}
 
   transform(value: unknown): string {
-    if (typeof value !== 'string' || !isUuid(value)) throw new GatewayError('NOT_FOUND', `${this.resourceType}/${String(value).slice(0, 64)} does not exist`);
+    if (typeof value !== 'string' || !isUuid(value))
+      throw new GatewayError('NOT_FOUND', `${this.resourceType}/${String(value).slice(0, 64)} does not exist`);
     return value;
   }
 }

@@ -8,7 +8,11 @@ export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly perMs: number;
 
-  constructor(perMinute: number, private readonly burst: number, private readonly now = () => Date.now()) {
+  constructor(
+    perMinute: number,
+    private readonly burst: number,
+    private readonly now = () => Date.now(),
+  ) {
     this.perMs = perMinute / 60000;
   }
 

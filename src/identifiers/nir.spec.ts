@@ -17,7 +17,11 @@ describe('computeNirKey', () => {
 
   it('agrees with an independent BigInt reference on generated bodies', () => {
     for (let i = 1; i < 400; i += 7) {
-      const body = `2${String(i % 100).padStart(2, '0')}0${(i % 9) + 1}${String((i % 95) + 1).padStart(2, '0')}${String(i).padStart(3, '0')}${String(i * 3).slice(-3).padStart(3, '0')}`;
+      const body = `2${String(i % 100).padStart(2, '0')}0${(i % 9) + 1}${String((i % 95) + 1).padStart(2, '0')}${String(i).padStart(3, '0')}${String(
+        i * 3,
+      )
+        .slice(-3)
+        .padStart(3, '0')}`;
       expect(computeNirKey(body)).toBe(referenceKey(body));
     }
   });
@@ -70,7 +74,7 @@ describe('validateNir', () => {
 
   it('rejects a bad key and says so', () => {
     const good = withKey('1800175056001');
-    const badKey = good.slice(0, 13) + String(((Number(good.slice(13)) % 97) + 1)).padStart(2, '0');
+    const badKey = good.slice(0, 13) + String((Number(good.slice(13)) % 97) + 1).padStart(2, '0');
     expect(reasonFor(badKey)).toMatch(/key/);
   });
 

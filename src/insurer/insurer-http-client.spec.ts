@@ -36,13 +36,22 @@ describe('InsurerHttpClient', () => {
         let body = '';
         req.on('data', (c) => (body += c));
         req.on('end', () => {
-          res.writeHead(429, { 'Content-Type': 'text/plain', 'Retry-After': '17', 'X-Echo': `${req.method} ${req.url} ${req.headers.accept} ${body}` });
+          res.writeHead(429, {
+            'Content-Type': 'text/plain',
+            'Retry-After': '17',
+            'X-Echo': `${req.method} ${req.url} ${req.headers.accept} ${body}`,
+          });
           res.end('slow down');
         });
       },
       async (url) => {
         const events: InsurerExchangeEvent[] = [];
-        const client = new InsurerHttpClient({ endpoint: url, timeoutMs: 5000, accept: 'application/soap+xml', onExchange: (e) => events.push(e) });
+        const client = new InsurerHttpClient({
+          endpoint: url,
+          timeoutMs: 5000,
+          accept: 'application/soap+xml',
+          onExchange: (e) => events.push(e),
+        });
         try {
           const res = await client.post('<q/>', 'application/soap+xml');
           expect(res).toMatchObject({ status: 429, body: 'slow down', retryAfterMs: 17_000 });
@@ -92,7 +101,10 @@ describe('InsurerHttpClient', () => {
 
   it('ends with unavailable, naming only the error code, when the connection is refused', async () => {
     let url = '';
-    await withServer(() => undefined, async (u) => void (url = u)); // a port that was just closed
+    await withServer(
+      () => undefined,
+      async (u) => void (url = u),
+    ); // a port that was just closed
     const client = new InsurerHttpClient({ endpoint: url, timeoutMs: 2000 });
     try {
       const err = await rejection(client.post('q', 'text/plain'));

@@ -184,7 +184,13 @@ export class InsurerHttpClient {
   }
 
   /** One HTTP exchange under a hard deadline; the request is destroyed when it fires (never hangs). */
-  private exchange(url: URL, method: string, payload: Buffer | undefined, contentType: string, timeoutMs: number): Promise<InsurerHttpResponse> {
+  private exchange(
+    url: URL,
+    method: string,
+    payload: Buffer | undefined,
+    contentType: string,
+    timeoutMs: number,
+  ): Promise<InsurerHttpResponse> {
     return new Promise<InsurerHttpResponse>((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
       if (this.options.accept) headers.Accept = this.options.accept;

@@ -22,7 +22,12 @@ describe('classifyHttpStatus', () => {
 });
 
 describe('failureOf', () => {
-  const answer = (status: number, retryAfterMs?: number) => ({ status, contentType: 'text/plain', body: 'secret body 1800175056001', retryAfterMs });
+  const answer = (status: number, retryAfterMs?: number) => ({
+    status,
+    contentType: 'text/plain',
+    body: 'secret body 1800175056001',
+    retryAfterMs,
+  });
 
   it('keeps the Retry-After of a throttling answer, and is transient', () => {
     const err = failureOf(answer(429, 17_000));

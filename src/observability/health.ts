@@ -1,8 +1,7 @@
 export type ProbeResult = { status: 'up' | 'down' | 'degraded'; detail?: string };
 export type HealthProbe = { name: string; critical: boolean; check: () => Promise<ProbeResult> };
 
-export const EMBEDDED_WARNING =
-  'EMBEDDED/SIMULATION MODE: embedded PostgreSQL and/or insurer simulators are in use — not for production';
+export const EMBEDDED_WARNING = 'EMBEDDED/SIMULATION MODE: embedded PostgreSQL and/or insurer simulators are in use — not for production';
 
 export interface HealthProbes {
   probes: HealthProbe[];

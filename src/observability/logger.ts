@@ -7,8 +7,22 @@ import { scrubText } from './log-scrubber';
  * every line carries the current correlation id, and the final text is scrubbed of NIR shapes.
  */
 const REDACTED_KEYS = [
-  'nir', 'assureNir', 'birthDate', 'name', 'family', 'given', 'password', 'passphrase', 'key', 'apiKey',
-  'authorization', 'cookie', 'raw', 'body', 'payload', 'privateKey',
+  'nir',
+  'assureNir',
+  'birthDate',
+  'name',
+  'family',
+  'given',
+  'password',
+  'passphrase',
+  'key',
+  'apiKey',
+  'authorization',
+  'cookie',
+  'raw',
+  'body',
+  'payload',
+  'privateKey',
 ];
 
 export type AppLogger = Logger;

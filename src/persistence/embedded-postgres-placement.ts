@@ -109,11 +109,7 @@ async function nearestExisting(dir: string): Promise<string> {
  * own executable) into <target>/<package version>, once; a copy is made aside then renamed into place, so a
  * concurrent start never sees half a tree.
  */
-async function copyBinaries(
-  binaries: PostgresBinaries,
-  target: string,
-  log: (message: string) => void,
-): Promise<PostgresBinaries> {
+async function copyBinaries(binaries: PostgresBinaries, target: string, log: (message: string) => void): Promise<PostgresBinaries> {
   const nativeDir = path.dirname(path.dirname(binaries.postgres));
   const pkg = JSON.parse(await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8')) as { name: string; version: string };
   const dest = path.join(target, `${pkg.name.replace('/', '+')}@${pkg.version}`);

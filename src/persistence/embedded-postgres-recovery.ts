@@ -15,9 +15,12 @@ export const esmImport = new Function('specifier', 'return import(specifier)') a
 
 export const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 
-
 export class DataDirInUseError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number, readonly ownerPid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+    readonly ownerPid: number,
+  ) {
     super(
       `PostgreSQL data directory ${dataDir} is in use by a server (pid ${pid}) whose ` +
         `parent process ${ownerPid} is still alive; refusing to stop another instance's database.`,
@@ -95,7 +98,11 @@ async function stopOrphan(
     if (result.code === 0 && (await waitUntilDead(pid, 10_000))) return;
   }
   // Fallback without pg_ctl: SIGINT = fast shutdown, SIGQUIT = immediate, SIGKILL = last resort.
-  for (const [signal, waitMs] of [['SIGINT', 30_000], ['SIGQUIT', 10_000], ['SIGKILL', 5_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGINT', 30_000],
+    ['SIGQUIT', 10_000],
+    ['SIGKILL', 5_000],
+  ] as const) {
     log(`Sending ${signal} to orphaned PostgreSQL pid ${pid}`);
     try {
       process.kill(pid, signal);
@@ -137,11 +144,7 @@ async function procStat(pid: number): Promise<{ state: string; ppid: number } | 
   return { state: fields[0] ?? '', ppid: Number(fields[1]) };
 }
 
-function run(
-  file: string,
-  args: string[],
-  runAs?: { uid: number; gid: number },
-): Promise<{ code: number | null; output: string }> {
+function run(file: string, args: string[], runAs?: { uid: number; gid: number }): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     // cwd '/' so a non-root child never fails on an unreadable working directory.
     const child = spawn(file, args, { ...runAs, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -159,4 +162,3 @@ export async function exists(file: string): Promise<boolean> {
     () => false,
   );
 }
-

@@ -105,8 +105,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   // On process.exit() without stop(), ask for a fast shutdown rather than leave an orphan (synchronous: nothing async runs in 'exit').
   const onProcessExit = (): void => void child.kill('SIGINT');
   if (options.releaseSignalHandlers !== false) process.once('exit', onProcessExit);
-  const stop = (): Promise<void> =>
-    (stopping ??= stopServer(child).finally(() => process.removeListener('exit', onProcessExit)));
+  const stop = (): Promise<void> => (stopping ??= stopServer(child).finally(() => process.removeListener('exit', onProcessExit)));
 
   try {
     await ensureDatabase({ host: '127.0.0.1', port, user, password }, database);
@@ -247,9 +246,7 @@ async function assertInitialisable(dataDir: string): Promise<void> {
     throw err;
   });
   if (entries.length > 0) {
-    throw new Error(
-      `${dataDir} is not empty but has no PG_VERSION: not a PostgreSQL cluster; refusing to initialise over it.`,
-    );
+    throw new Error(`${dataDir} is not empty but has no PG_VERSION: not a PostgreSQL cluster; refusing to initialise over it.`);
   }
 }
 
@@ -258,17 +255,12 @@ function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.unref();
-    probe.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err),
-    );
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port) : err));
     probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve()));
   });
 }
 
-async function ensureDatabase(
-  conn: { host: string; port: number; user: string; password: string },
-  database: string,
-): Promise<void> {
+async function ensureDatabase(conn: { host: string; port: number; user: string; password: string }, database: string): Promise<void> {
   if (database === 'postgres') return;
   const client = new Client({ ...conn, database: 'postgres' });
   client.on('error', () => undefined);

@@ -43,19 +43,14 @@ export async function readPostgresVersion(target: SqlQueryable | string): Promis
 }
 
 /** Throws PostgresVersionError ("PostgreSQL 14 or newer is required, found X") when too old. */
-export async function assertPostgresAtLeast(
-  target: SqlQueryable | string,
-  minimumMajor: number,
-): Promise<PostgresServerVersion> {
+export async function assertPostgresAtLeast(target: SqlQueryable | string, minimumMajor: number): Promise<PostgresServerVersion> {
   const version = await readPostgresVersion(target);
   if (version.major < minimumMajor) throw new PostgresVersionError(minimumMajor, version);
   return version;
 }
 
 async function queryVersion(client: SqlQueryable): Promise<PostgresServerVersion> {
-  const { rows } = await client.query(
-    "SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text",
-  );
+  const { rows } = await client.query("SELECT current_setting('server_version_num') AS num, current_setting('server_version') AS text");
   const raw = rows[0]?.num;
   const num = typeof raw === 'string' || typeof raw === 'number' ? Number.parseInt(String(raw), 10) : Number.NaN;
   if (!Number.isFinite(num)) throw new Error('Unexpected server_version_num');

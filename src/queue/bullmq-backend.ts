@@ -2,14 +2,7 @@
    BullMQ types each backend's connection options and job data apart; this class holds queues and workers of every
    job type and both backends, and exposes them typed again (BackendQueue<T>, BackendWorker<T, R>). */
 import { type BackendFactory, type DefaultJobOptions, type IQueueBackend, type JobType, Queue, Worker } from 'bullmq';
-import type {
-  BackendQueue,
-  BackendWorker,
-  JobProcessor,
-  QueueBackend,
-  QueueDepth,
-  WorkerSettings,
-} from './queue-backend';
+import type { BackendQueue, BackendWorker, JobProcessor, QueueBackend, QueueDepth, WorkerSettings } from './queue-backend';
 
 export type ErrorSink = (error: Error, source: string) => void;
 
@@ -91,11 +84,7 @@ export abstract class BullmqBackend implements QueueBackend {
     return queue;
   }
 
-  worker<T = unknown, R = unknown>(
-    name: string,
-    processor: JobProcessor<T, R>,
-    settings: WorkerSettings,
-  ): BackendWorker<T, R> {
+  worker<T = unknown, R = unknown>(name: string, processor: JobProcessor<T, R>, settings: WorkerSettings): BackendWorker<T, R> {
     this.assertUsable('worker');
     const worker = new Worker<T, R, string, IQueueBackend, any, unknown>(
       name,
@@ -104,7 +93,9 @@ export abstract class BullmqBackend implements QueueBackend {
         ...this.workerConnection(settings.concurrency),
         concurrency: settings.concurrency,
         limiter: settings.limiter,
-        ...(settings.lockDurationMs ? { lockDuration: settings.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)) } : {}),
+        ...(settings.lockDurationMs
+          ? { lockDuration: settings.lockDurationMs, stalledInterval: Math.max(1000, Math.floor(settings.lockDurationMs / 2)) }
+          : {}),
         // Never let the fetch loop run against a connection whose readiness
         // failed: on the PostgreSQL backend that memoized rejection makes the
         // loop spin on microtasks (100 % CPU, deaf to SIGTERM).
@@ -164,9 +155,15 @@ export abstract class BullmqBackend implements QueueBackend {
       }
     };
     // Workers first: close() waits for active jobs, which still need their queue's connections.
-    await settle('workers', [...this.workers].map((w) => w.close()));
+    await settle(
+      'workers',
+      [...this.workers].map((w) => w.close()),
+    );
     const queues = [...[...this.queues.values()].map((q) => q.queue), ...this.retired];
-    await settle('queues', queues.map((q) => q.close()));
+    await settle(
+      'queues',
+      queues.map((q) => q.close()),
+    );
     this.workers.clear();
     this.queues.clear();
     this.retired.clear();

@@ -61,9 +61,7 @@ export class CertificateChecker {
 
   constructor(options: CertificateCheckerOptions) {
     const store = typeof options.trustStore === 'string' ? [options.trustStore] : options.trustStore;
-    this.anchors = store.flatMap((t) =>
-      typeof t === 'string' || t instanceof Uint8Array ? parseCertificates(t) : [t],
-    );
+    this.anchors = store.flatMap((t) => (typeof t === 'string' || t instanceof Uint8Array ? parseCertificates(t) : [t]));
     this.warnDays = options.warnDays ?? 30;
     this.minRsaBits = options.minRsaBits ?? 2048;
   }
@@ -146,9 +144,7 @@ function checkIssuer(leaf: ParsedCertificate, ca: ParsedCertificate, casBelow: n
     throw new CertificateError(e.code, `${describeCertificate(leaf)}: issuing CA ${e.message}`, leaf);
   }
   const notCa =
-    !ca.isCa ||
-    (ca.keyUsage !== undefined && !ca.keyUsage.has('keyCertSign')) ||
-    (ca.pathLength !== undefined && casBelow > ca.pathLength);
+    !ca.isCa || (ca.keyUsage !== undefined && !ca.keyUsage.has('keyCertSign')) || (ca.pathLength !== undefined && casBelow > ca.pathLength);
   if (notCa) {
     const msg = `${describeCertificate(leaf)}: issuer "${ca.subjectCn}" is not allowed to act as a CA here`;
     throw new CertificateError('UNTRUSTED', msg, leaf);

@@ -106,7 +106,11 @@ function toKeyObject(forgeKey: forge.pki.rsa.PrivateKey): KeyObject {
 function withMatchingCertificate(key: KeyObject, certs: ParsedCertificate[]): SoftwareKeyProvider {
   for (const cert of certs) {
     try {
-      return new SoftwareKeyProvider(key, cert, certs.filter((c) => c !== cert));
+      return new SoftwareKeyProvider(
+        key,
+        cert,
+        certs.filter((c) => c !== cert),
+      );
     } catch {
       // not this one: try the next certificate of the bundle
     }

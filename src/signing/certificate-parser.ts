@@ -93,8 +93,7 @@ function decode(der: Buffer): ParsedCertificate {
   const subject = expectTlv(fields[base + 4], Tag.SEQUENCE, 'subject');
 
   const extensions = asn1.tbsCertificate.extensions ?? [];
-  const ext = (oid: string): ArrayBuffer | undefined =>
-    extensions.find((e) => e.extnID === oid)?.extnValue.buffer;
+  const ext = (oid: string): ArrayBuffer | undefined => extensions.find((e) => e.extnID === oid)?.extnValue.buffer;
   const ku = ext(id_ce_keyUsage);
   const eku = ext(id_ce_extKeyUsage);
   const bc = ext(id_ce_basicConstraints);

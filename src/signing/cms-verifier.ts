@@ -10,7 +10,12 @@ import { createHash, verify as cryptoVerify, constants } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
 import { Attribute, SigningTime } from '@peculiar/asn1-cms';
-import { type CertificateCheckResult, CertificateChecker, type CertificateCheckerOptions, type CertificatePurpose } from './certificate-checker';
+import {
+  type CertificateCheckResult,
+  CertificateChecker,
+  type CertificateCheckerOptions,
+  type CertificatePurpose,
+} from './certificate-checker';
 import { Oid, hashFromOid, parseSignatureAlgorithm } from './cms-algorithm-codec';
 import { CmsError, decoding } from './cms-error';
 import { Tag, type Tlv, childrenOf, decodeOid, derHeader, expectTlv, octetSegments, readTlv, tlvBytes, tlvContent } from './der-codec';

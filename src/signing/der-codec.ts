@@ -119,7 +119,7 @@ export function readTlv(buf: Uint8Array, offset: number, limit = buf.length, dep
 /** The direct children of a constructed element. */
 export function childrenOf(buf: Uint8Array, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let pos = parent.contentStart; pos < parent.contentEnd; ) {
+  for (let pos = parent.contentStart; pos < parent.contentEnd;) {
     const child = readTlv(buf, pos, parent.contentEnd);
     out.push(child);
     pos = child.end;

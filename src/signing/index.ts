@@ -12,14 +12,7 @@ export {
   type CertificateCheckResult,
   type CertificatePurpose,
 } from './certificate-checker';
-export type {
-  HashAlgorithm,
-  KeyProvider,
-  KeyTransport,
-  KeyTransportAlgorithm,
-  SignatureAlgorithm,
-  SignInput,
-} from './key-provider';
+export type { HashAlgorithm, KeyProvider, KeyTransport, KeyTransportAlgorithm, SignatureAlgorithm, SignInput } from './key-provider';
 export { SoftwareKeyProvider } from './software-key-provider';
 export { loadPem, loadPemFiles, loadPkcs12, loadPkcs12File, type PemKeyFiles, type PemKeyMaterial } from './certificate-loader';
 export {

@@ -9,7 +9,12 @@ export interface WatchedCertificate {
 }
 
 /** An expired seal stops every billing flow; within the warning window the gateway says so (degraded). */
-export function certificateProbe(watched: readonly WatchedCertificate[], checker: CertificateChecker, chain: KeyProvider['chain'], metrics: Metrics): HealthProbe {
+export function certificateProbe(
+  watched: readonly WatchedCertificate[],
+  checker: CertificateChecker,
+  chain: KeyProvider['chain'],
+  metrics: Metrics,
+): HealthProbe {
   return {
     name: 'certificates',
     critical: false,

@@ -42,23 +42,37 @@ export const transportFlow: FlowModule = {
     if (cfg.smtp) {
       const s = cfg.smtp;
       channels.smtp = new SmtpChannel({
-        host: s.host, port: s.port, security: s.security, from: s.from,
+        host: s.host,
+        port: s.port,
+        security: s.security,
+        from: s.from,
         auth: s.user ? { user: s.user, pass: s.password ?? '' } : undefined,
         ca: s.caFile ? readFileSync(s.caFile) : undefined,
       });
     }
     const sftpConnection = cfg.sftp && {
-      host: cfg.sftp.host, port: cfg.sftp.port, username: cfg.sftp.user, password: cfg.sftp.password,
-      privateKey: cfg.sftp.keyFile ? readFileSync(cfg.sftp.keyFile) : undefined, hostKeySha256: cfg.sftp.hostKeySha256,
+      host: cfg.sftp.host,
+      port: cfg.sftp.port,
+      username: cfg.sftp.user,
+      password: cfg.sftp.password,
+      privateKey: cfg.sftp.keyFile ? readFileSync(cfg.sftp.keyFile) : undefined,
+      hostKeySha256: cfg.sftp.hostKeySha256,
     };
     if (cfg.sftp && sftpConnection) channels.sftp = new SftpChannel({ ...sftpConnection, remoteDir: cfg.sftp.remoteDir });
     if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
 
     const outbox = new TransmissionOutbox({
-      store: new TransmissionStore(db), queue, channels, seal, checker, recipientCertificates, spoolDir: cfg.spoolDir,
+      store: new TransmissionStore(db),
+      queue,
+      channels,
+      seal,
+      checker,
+      recipientCertificates,
+      spoolDir: cfg.spoolDir,
       signature: { padding: cfg.padding },
       encryption: { contentEncryption: cfg.contentEncryption },
-      jobAttempts: cfg.jobAttempts, jobBackoffMs: cfg.jobBackoffMs,
+      jobAttempts: cfg.jobAttempts,
+      jobBackoffMs: cfg.jobBackoffMs,
       // Events carry ids, states and codes, never lot content.
       onEvent: (e) => {
         log.info({ ...e }, `transmission ${e.type}`);
@@ -68,14 +82,22 @@ export const transportFlow: FlowModule = {
     services.provide(TRANSMISSION_OUTBOX, outbox);
 
     const sources: ReturnsSource[] = [];
-    if (cfg.returns.dir) sources.push(new FileDropReturnsSource({ name: 'drop:returns', directory: cfg.returns.dir, acknowledge: 'move-to-done' }));
-    if (cfg.returns.sftpDir && sftpConnection) sources.push(new SftpReturnsSource({ name: 'sftp:returns', remoteDir: cfg.returns.sftpDir, acknowledge: 'move-to-done', ...sftpConnection }));
+    if (cfg.returns.dir)
+      sources.push(new FileDropReturnsSource({ name: 'drop:returns', directory: cfg.returns.dir, acknowledge: 'move-to-done' }));
+    if (cfg.returns.sftpDir && sftpConnection)
+      sources.push(
+        new SftpReturnsSource({ name: 'sftp:returns', remoteDir: cfg.returns.sftpDir, acknowledge: 'move-to-done', ...sftpConnection }),
+      );
     const keyProviders = cfg.decrypt ? [await loadPkcs12File(cfg.decrypt.p12File, cfg.decrypt.password)] : [seal];
     const intake = new ReturnsIntake({ db, keyProviders, checker, onEvent: (e) => log.info({ ...e }, `return ${e.type}`) });
     const poller = sources.length
       ? new ReturnsPoller({
-          sources, handler: intake.handler, intervalMs: cfg.returns.pollIntervalMs, lotIdPattern: new RegExp(cfg.returns.lotIdPattern),
-          onError: (err) => log.warn({ phase: err.phase, source: err.source, code: (err as { code?: string }).code }, 'Returns intake problem'),
+          sources,
+          handler: intake.handler,
+          intervalMs: cfg.returns.pollIntervalMs,
+          lotIdPattern: new RegExp(cfg.returns.lotIdPattern),
+          onError: (err) =>
+            log.warn({ phase: err.phase, source: err.source, code: (err as { code?: string }).code }, 'Returns intake problem'),
         })
       : undefined;
 
@@ -85,12 +107,21 @@ export const transportFlow: FlowModule = {
 
     return {
       // Loaded here, not at the top: see cdri.flow.ts.
-      http: { controllers: [(await import('./http/transport.controller')).TransportController], providers: [{ provide: TransmissionOutbox, useValue: outbox }] },
+      http: {
+        controllers: [(await import('./http/transport.controller')).TransportController],
+        providers: [{ provide: TransmissionOutbox, useValue: outbox }],
+      },
       tasks: async (id) => {
         const t = await outbox.get(id);
         return t ? buildTransmissionTask(t) : undefined;
       },
-      workers: [defineWorker({ queue: sendQueue, processor: outbox.processor(), settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 } })],
+      workers: [
+        defineWorker({
+          queue: sendQueue,
+          processor: outbox.processor(),
+          settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 },
+        }),
+      ],
       periodic: [{ name: 'transmission-sweep', intervalMs: cfg.sweepIntervalMs, run: () => outbox.requeuePending() }],
       probes: [certificateProbe(watched, checker, seal.chain, metrics)],
       beforeScrape: async () => {

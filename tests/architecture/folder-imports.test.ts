@@ -76,12 +76,18 @@ describe('folder imports', () => {
   it('keep the shared plumbing free of flow imports', () => {
     const flows = ['cdri', 'transport', 'fides', 'roc', 'scor-cp'];
     const plumbing = [...graph.keys()].filter((f) => !flows.includes(f) && f !== 'app' && f !== 'simulators');
-    const offending = plumbing.flatMap((from) => [...(graph.get(from) ?? new Map<string, string>())].filter(([to]) => flows.includes(to)).map(([to, file]) => `${from} → ${to} (${file})`));
+    const offending = plumbing.flatMap((from) =>
+      [...(graph.get(from) ?? new Map<string, string>())]
+        .filter(([to]) => flows.includes(to))
+        .map(([to, file]) => `${from} → ${to} (${file})`),
+    );
     expect(offending).toEqual([]);
   });
 
   it('keep the composition root out of every other folder', () => {
-    const offending = [...graph].flatMap(([from, edges]) => (from !== 'app' && from !== '(root)' && edges.has('app') ? [`${from} → app (${edges.get('app')})`] : []));
+    const offending = [...graph].flatMap(([from, edges]) =>
+      from !== 'app' && from !== '(root)' && edges.has('app') ? [`${from} → app (${edges.get('app')})`] : [],
+    );
     expect(offending).toEqual([]);
   });
 });

@@ -47,8 +47,16 @@ describe('lot transmission through the gateway', () => {
         TRANSMISSION_RECIPIENT_CERTS: `cpam-75:${recipientFile}`,
         TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
         TRANSMISSION_JOB_BACKOFF_MS: '100',
-        SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtpPort), SMTP_SECURITY: 'insecure-plaintext', SMTP_FROM: 'facturation@ch-test.fr',
-        SFTP_HOST: '127.0.0.1', SFTP_PORT: String(sftpPort), SFTP_USER: 'hospital', SFTP_PASSWORD: 'pw', SFTP_HOST_KEY_SHA256: sftp.hostKeyFingerprint, SFTP_REMOTE_DIR: '/inbox',
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(smtpPort),
+        SMTP_SECURITY: 'insecure-plaintext',
+        SMTP_FROM: 'facturation@ch-test.fr',
+        SFTP_HOST: '127.0.0.1',
+        SFTP_PORT: String(sftpPort),
+        SFTP_USER: 'hospital',
+        SFTP_PASSWORD: 'pw',
+        SFTP_HOST_KEY_SHA256: sftp.hostKeyFingerprint,
+        SFTP_REMOTE_DIR: '/inbox',
         RETURNS_DIR: join(dir, 'returns'),
         RETURNS_POLL_INTERVAL_MS: '200',
       },
@@ -73,18 +81,32 @@ describe('lot transmission through the gateway', () => {
 
   const submit = (lot: Buffer, q: Record<string, string>) =>
     fetch(`${fx.gateway.baseUrl}/transport/lots?${new URLSearchParams(q).toString()}`, {
-      method: 'POST', headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY }, body: lot,
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY },
+      body: lot,
     });
 
   const sent = (id: string) =>
-    waitFor('the lot to be sent', async () => {
-      const task = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${id}`);
-      return task.businessStatus?.text?.startsWith('sent') ? task : undefined;
-    }, 30000, 100);
+    waitFor(
+      'the lot to be sent',
+      async () => {
+        const task = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${id}`);
+        return task.businessStatus?.text?.startsWith('sent') ? task : undefined;
+      },
+      30000,
+      100,
+    );
 
   it('seals a lot and sends it by SMTP: the insurer decrypts and verifies it to the same bytes', async () => {
     const lot = randomBytes(512 * 1024);
-    const res = await submit(lot, { flow: 'b2', lotRef: 'LOT-E2E-1', recipient: 'cpam-75', channel: 'smtp', address: 'b2@cpam-75.test', fileName: 'B2_LOT-E2E-1.p7m' });
+    const res = await submit(lot, {
+      flow: 'b2',
+      lotRef: 'LOT-E2E-1',
+      recipient: 'cpam-75',
+      channel: 'smtp',
+      address: 'b2@cpam-75.test',
+      fileName: 'B2_LOT-E2E-1.p7m',
+    });
     expect(res.status).toBe(202);
     const task = (await res.json()) as any;
     expect(res.headers.get('location')).toBe(`/fhir/Task/${task.id}`);
@@ -112,7 +134,14 @@ describe('lot transmission through the gateway', () => {
   });
 
   it('refuses an unknown recipient with an OperationOutcome before sealing anything', async () => {
-    const res = await submit(Buffer.from('x'), { flow: 'b2', lotRef: 'LOT-E2E-3', recipient: 'nobody', channel: 'smtp', address: 'x@y.test', fileName: 'B2_LOT-E2E-3.p7m' });
+    const res = await submit(Buffer.from('x'), {
+      flow: 'b2',
+      lotRef: 'LOT-E2E-3',
+      recipient: 'nobody',
+      channel: 'smtp',
+      address: 'x@y.test',
+      fileName: 'B2_LOT-E2E-3.p7m',
+    });
     expect(res.status).toBe(422);
     const outcome = (await res.json()) as any;
     expect(outcome.resourceType).toBe('OperationOutcome');
@@ -127,11 +156,18 @@ describe('lot transmission through the gateway', () => {
     const signed = (await signCms(Buffer.from('ARL POSITIF LOT-E2E-1'), { signer: insurerSeal, checker, now })).cms;
     const { cms } = await encryptCms(Buffer.from(signed), { recipient: ourKey.certificate, recipientChain: ourKey.chain, checker, now });
     writeFileSync(join(dir, 'returns', 'ARL_LOT-E2E-1.p7m'), cms);
-    const row = await waitFor('the return to be stored', async () => {
-      // Stored raw first, then decrypted and verified: wait until that processing is recorded.
-      const r = await db.query(`SELECT lot_ref, signature, content, transmission_id FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m' AND processed_at IS NOT NULL`);
-      return r.rows[0];
-    }, 20000, 100);
+    const row = await waitFor(
+      'the return to be stored',
+      async () => {
+        // Stored raw first, then decrypted and verified: wait until that processing is recorded.
+        const r = await db.query(
+          `SELECT lot_ref, signature, content, transmission_id FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m' AND processed_at IS NOT NULL`,
+        );
+        return r.rows[0];
+      },
+      20000,
+      100,
+    );
     expect(row.lot_ref).toBe('LOT-E2E-1');
     expect(row.signature).toBe('valid');
     expect(Buffer.from(row.content).toString()).toBe('ARL POSITIF LOT-E2E-1');

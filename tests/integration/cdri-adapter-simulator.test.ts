@@ -12,7 +12,12 @@ import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { FAMILY_TWINS_BIRTH_DATE, makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { until } from '../support/wait-for';
 
-const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-TEST-0001', softwareVersion: '0.1.0', installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a' };
+const context: CdriContext = {
+  softwareName: 'Passerelle',
+  authorisationNumber: 'CNDA-TEST-0001',
+  softwareVersion: '0.1.0',
+  installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a',
+};
 const BIRTH_DATE = '1980-01-15';
 const NO_FAULTS = { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 };
 
@@ -26,7 +31,10 @@ const query = (order: number, extra: Partial<AmoRightsQuery> = {}): AmoRightsQue
 
 /** Awaits a rejection and checks it is a log-safe AmoRightsError with the expected code. */
 async function expectFailure(promise: Promise<unknown>, code: AmoRightsErrorCode, q?: AmoRightsQuery): Promise<AmoRightsError> {
-  const caught = await promise.then(() => undefined, (err: unknown) => err);
+  const caught = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(caught).toBeInstanceOf(AmoRightsError);
   const err = caught as AmoRightsError;
   expect(err.code).toBe(code);
@@ -71,12 +79,22 @@ describe('CDRi adapter ↔ simulator over HTTP', () => {
       insurerReference: 'SIM-OPEN-20250314',
     });
     expect((await adapter.checkRights(query(985))).status).toBe('OPEN');
-    expect(await adapter.checkRights(query(400))).toMatchObject({ status: 'CLOSED', periods: [{ start: '2024-01-01', end: '2025-02-28' }] });
+    expect(await adapter.checkRights(query(400))).toMatchObject({
+      status: 'CLOSED',
+      periods: [{ start: '2024-01-01', end: '2025-02-28' }],
+    });
     expect((await adapter.checkRights(query(450))).exoneration).toEqual({ code: '4', label: 'ALD', end: '2026-12-31' });
     expect(await adapter.checkRights(query(500))).toMatchObject({ status: 'OPEN', c2s: true, ame: false });
-    expect(await adapter.checkRights(query(550))).toMatchObject({ ame: true, organism: { grandRegime: '01' }, periods: [{ start: '2025-01-01', end: '2025-12-31' }] });
+    expect(await adapter.checkRights(query(550))).toMatchObject({
+      ame: true,
+      organism: { grandRegime: '01' },
+      periods: [{ start: '2025-01-01', end: '2025-12-31' }],
+    });
     expect(await adapter.checkRights(query(580))).toMatchObject({ natureAssurance: 'MT', maternity: true, exoneration: { code: '3' } });
-    expect(await adapter.checkRights(query(610))).toMatchObject({ natureAssurance: 'AT', atmp: { reference: 'AT-SIM-20250314', date: '2025-03-04' } });
+    expect(await adapter.checkRights(query(610))).toMatchObject({
+      natureAssurance: 'AT',
+      atmp: { reference: 'AT-SIM-20250314', date: '2025-03-04' },
+    });
     expect((await adapter.checkRights(query(670))).organism?.grandRegime).toBe('02');
     expect((await adapter.checkRights(query(690))).organism?.grandRegime).toBe('04');
     expect(await adapter.checkRights(query(900))).toMatchObject({ status: 'UNKNOWN_PATIENT', periods: [] });
@@ -94,7 +112,14 @@ describe('CDRi adapter ↔ simulator over HTTP', () => {
   it('counts calls per NIR and lets a test change rights between two checks', async () => {
     const q = query(2, { assureNir: makeTestNir({ sex: 2, order: 3 }), birthDate: BIRTH_DATE });
     expect((await adapter.checkRights(q)).status).toBe('OPEN');
-    sim.overrideRights(q.nir, { status: 'CLOSED', periods: [{ start: '2024-01-01', end: '2025-03-01' }], c2s: false, ame: false, maternity: false, insurerReference: 'OVR-1' });
+    sim.overrideRights(q.nir, {
+      status: 'CLOSED',
+      periods: [{ start: '2024-01-01', end: '2025-03-01' }],
+      c2s: false,
+      ame: false,
+      maternity: false,
+      insurerReference: 'OVR-1',
+    });
     expect(await adapter.checkRights(q)).toMatchObject({ status: 'CLOSED', insurerReference: 'OVR-1' });
     expect(sim.callsFor(q.nir)).toBe(2);
     expect(sim.stats().callsFor(q.nir)).toBe(2);
@@ -215,11 +240,30 @@ describe('CdriSoapAdapter against misbehaving servers', () => {
   });
 
   it.each<[string, (res: http.ServerResponse) => void, AmoRightsErrorCode, string | undefined]>([
-    ['an HTML 502', (res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html>Bad gateway</html>'), 'INSURER_UNAVAILABLE', 'HTTP_502'],
-    ['a garbage 200', (res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end('<oops'), 'INSURER_FAULT', 'REPONSE_MALFORMEE'],
+    [
+      'an HTML 502',
+      (res) => res.writeHead(502, { 'Content-Type': 'text/html' }).end('<html>Bad gateway</html>'),
+      'INSURER_UNAVAILABLE',
+      'HTTP_502',
+    ],
+    [
+      'a garbage 200',
+      (res) => res.writeHead(200, { 'Content-Type': 'application/soap+xml' }).end('<oops'),
+      'INSURER_FAULT',
+      'REPONSE_MALFORMEE',
+    ],
     ['a 404', (res) => res.writeHead(404).end('no'), 'INSURER_FAULT', 'HTTP_404'],
     ['an oversized answer', (res) => res.writeHead(200).end('x'.repeat(4096)), 'INSURER_FAULT', 'REPONSE_TROP_GRANDE'],
-    ['a reset mid-answer', (res) => { res.writeHead(200, { 'Content-Length': '1000' }); res.write('<env:'); setTimeout(() => res.socket?.destroy(), 20); }, 'INSURER_UNAVAILABLE', undefined],
+    [
+      'a reset mid-answer',
+      (res) => {
+        res.writeHead(200, { 'Content-Length': '1000' });
+        res.write('<env:');
+        setTimeout(() => res.socket?.destroy(), 20);
+      },
+      'INSURER_UNAVAILABLE',
+      undefined,
+    ],
   ])('maps %s', async (_label, behaviour, code, insurerCode) => {
     reply = behaviour;
     const a = new CdriSoapAdapter({ endpoint: url, timeoutMs: 5000, maxResponseBytes: 1024, context });
@@ -236,13 +280,44 @@ describe('CDRi over mutual TLS (throwaway PKI generated with openssl)', () => {
   const file = (name: string) => readFileSync(join(dir, name));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-  const makeCa = (name: string) => openssl('req', '-x509', ...ec, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2',
-    '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  const makeCa = (name: string) =>
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
   function makeLeaf(name: string, ca: string, ext: string): void {
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial',
-      '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
 
   let sim: CdriSimulator;
@@ -257,7 +332,9 @@ describe('CDRi over mutual TLS (throwaway PKI generated with openssl)', () => {
     makeLeaf('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
     makeLeaf('client', 'ca', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
     makeLeaf('rogue-client', 'rogue-ca', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-    sim = new CdriSimulator({ tls: { cert: file('server.crt'), key: file('server.key'), ca: file('ca.crt'), requestCert: true, rejectUnauthorized: true } });
+    sim = new CdriSimulator({
+      tls: { cert: file('server.crt'), key: file('server.key'), ca: file('ca.crt'), requestCert: true, rejectUnauthorized: true },
+    });
     ({ url } = await sim.start());
     expect(url.startsWith('https://127.0.0.1:')).toBe(true);
   });

@@ -9,7 +9,12 @@ import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { until } from '../support/wait-for';
 
-const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-TEST-0001', softwareVersion: '0.1.0', installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a' };
+const context: CdriContext = {
+  softwareName: 'Passerelle',
+  authorisationNumber: 'CNDA-TEST-0001',
+  softwareVersion: '0.1.0',
+  installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a',
+};
 const NO_FAULTS = { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 };
 
 const query = (order: number, extra: Partial<AmoRightsQuery> = {}): AmoRightsQuery => ({
@@ -21,7 +26,10 @@ const query = (order: number, extra: Partial<AmoRightsQuery> = {}): AmoRightsQue
 });
 
 async function expectFailure(promise: Promise<unknown>, code: AmoRightsErrorCode, q?: AmoRightsQuery): Promise<AmoRightsError> {
-  const caught = await promise.then(() => undefined, (err: unknown) => err);
+  const caught = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(caught).toBeInstanceOf(AmoRightsError);
   expect((caught as AmoRightsError).code).toBe(code);
   if (q) expect((caught as Error).message).not.toContain(q.nir.slice(0, 13));
@@ -46,14 +54,28 @@ describe('CDRi simulator: IdRequete and front-door limits, through the adapter',
   });
   beforeEach(() => {
     sim.reset();
-    sim.configure({ latencyMs: 0, jitterMs: 0, faults: NO_FAULTS, maxConcurrent: undefined, rateLimitPerSecond: undefined, rateLimitedRetryAfterSeconds: undefined });
+    sim.configure({
+      latencyMs: 0,
+      jitterMs: 0,
+      faults: NO_FAULTS,
+      maxConcurrent: undefined,
+      rateLimitPerSecond: undefined,
+      rateLimitedRetryAfterSeconds: undefined,
+    });
   });
 
   it('answers a repeated requestId with the stored answer: one check, every call counted', async () => {
     const q = query(1, { requestId: 'chk-0001' });
     const first = await adapter.checkRights(q);
     // Rights change at the insurer: a repeat of the SAME question still gets the stored answer…
-    sim.overrideRights(q.nir, { status: 'CLOSED', periods: [{ start: '2024-01-01', end: '2025-03-01' }], c2s: false, ame: false, maternity: false, insurerReference: 'OVR-2' });
+    sim.overrideRights(q.nir, {
+      status: 'CLOSED',
+      periods: [{ start: '2024-01-01', end: '2025-03-01' }],
+      c2s: false,
+      ame: false,
+      maternity: false,
+      insurerReference: 'OVR-2',
+    });
     expect(await adapter.checkRights(q)).toEqual(first);
     expect(sim.callsFor(q.nir)).toBe(2);
     expect(sim.answeredFor(q.nir)).toBe(2);

@@ -4,18 +4,29 @@ import { csvOf, getFhir, nirs, output, postCsv, tomorrow, waitForTask } from '..
 import { waitFor } from '../support/wait-for';
 import { restartRedis } from '../support/redis-restart';
 
-const LOT_ENV = { CDRI_LOT_CRON: '', CDRI_LOT_CONCURRENCY: '20', CDRI_LOT_RATE_PER_SECOND: '5000', CDRI_LOT_BACKOFF_MS: '50', LOG_LEVEL: 'info' };
+const LOT_ENV = {
+  CDRI_LOT_CRON: '',
+  CDRI_LOT_CONCURRENCY: '20',
+  CDRI_LOT_RATE_PER_SECOND: '5000',
+  CDRI_LOT_BACKOFF_MS: '50',
+  LOG_LEVEL: 'info',
+};
 
 // Every Task read is checked against the FHIR R4 schema; compiled before any lot runs.
 beforeAll(() => prepareFhirSchema());
 
 /** Runs until the lot has made some progress, returns its done count. */
 async function progressed(baseUrl: string, id: string, atLeast: number): Promise<number> {
-  return waitFor('lot progress', async () => {
-    const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
-    const done = output(t, 'done').valueInteger as number;
-    return done >= atLeast ? done : undefined;
-  }, 60000, 50);
+  return waitFor(
+    'lot progress',
+    async () => {
+      const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
+      const done = output(t, 'done').valueInteger as number;
+      return done >= atLeast ? done : undefined;
+    },
+    60000,
+    50,
+  );
 }
 
 describe('a night lot survives the death of its worker process (API and worker in separate processes)', () => {
@@ -23,7 +34,11 @@ describe('a night lot survives the death of its worker process (API and worker i
   let worker: GatewayProcess;
 
   beforeAll(async () => {
-    fx = await startGatewayFixture({ queue: 'redis', simulatorLatencyMs: 40, env: { ...LOT_ENV, PROCESS_ROLE: 'api', CDRI_TIMEOUT_MS: '10000' } });
+    fx = await startGatewayFixture({
+      queue: 'redis',
+      simulatorLatencyMs: 40,
+      env: { ...LOT_ENV, PROCESS_ROLE: 'api', CDRI_TIMEOUT_MS: '10000' },
+    });
     worker = await fx.restart({ PROCESS_ROLE: 'worker' });
   });
 

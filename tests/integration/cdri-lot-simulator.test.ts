@@ -13,11 +13,22 @@ import { type CdriContext } from '../../src/cdri/soap/cdri-soap.codec';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 
-const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-TEST-0001', softwareVersion: '0.1.0', installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a' };
+const context: CdriContext = {
+  softwareName: 'Passerelle',
+  authorisationNumber: 'CNDA-TEST-0001',
+  softwareVersion: '0.1.0',
+  installId: '0b6f3c1e-8d0a-4b8e-9a57-1f2e3d4c5b6a',
+};
 const FINESS = '750000010';
 const NO_FAULTS = { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 };
 
-const lotQuery = (requestId: string, nir: string): LotQuery => ({ requestId, nir, dateOfCare: '2025-03-14', finess: FINESS, correlationId: 'lot-it' });
+const lotQuery = (requestId: string, nir: string): LotQuery => ({
+  requestId,
+  nir,
+  dateOfCare: '2025-03-14',
+  finess: FINESS,
+  correlationId: 'lot-it',
+});
 /** `n` distinct patients with open rights (ordre 1-3, communes 1-999). */
 const openQueries = (n: number, prefix: string): LotQuery[] =>
   Array.from({ length: n }, (_, i) => lotQuery(`${prefix}-${i}`, makeTestNir({ commune: 1 + (i % 999), order: 1 + Math.floor(i / 999) })));
@@ -25,7 +36,10 @@ const openQueries = (n: number, prefix: string): LotQuery[] =>
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function failure(promise: Promise<unknown>): Promise<AmoRightsError> {
-  const caught = await promise.then(() => undefined, (err: unknown) => err);
+  const caught = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(caught).toBeInstanceOf(AmoRightsError);
   return caught as AmoRightsError;
 }
@@ -169,18 +183,52 @@ describe('CDRi lot over mutual TLS (throwaway PKI generated with openssl)', () =
   function makeLeaf(name: string, ext: string): void {
     writeFileSync(join(dir, `${name}.ext`), ext);
     openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
   let sim: CdriSimulator;
   let url: string;
   const adapters: CdriLotAdapter[] = [];
 
   beforeAll(async () => {
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=ca',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=ca',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
     makeLeaf('server', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n');
     makeLeaf('client', 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-    sim = new CdriSimulator({ lotThroughputPerSecond: 2000, tls: { cert: file('server.crt'), key: file('server.key'), ca: file('ca.crt') } });
+    sim = new CdriSimulator({
+      lotThroughputPerSecond: 2000,
+      tls: { cert: file('server.crt'), key: file('server.key'), ca: file('ca.crt') },
+    });
     ({ url } = await sim.start());
   });
   afterAll(async () => {

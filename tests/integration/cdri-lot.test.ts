@@ -51,8 +51,16 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const later = makeTestNir({ order: 151, commune: 901 });
     const cancelled = makeTestNir({ order: 152, commune: 902 });
     const at = hl7Date(tomorrow());
-    for (const [i, nir] of expected.entries()) await mllp.send(buildA05({ controlId: `PLAN-${i}`, nir, visitNumber: `V-PLAN-${i}`, plannedDate: at }));
-    await mllp.send(buildA05({ controlId: 'PLAN-LATER', nir: later, visitNumber: 'V-LATER', plannedDate: hl7Date(new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10)) }));
+    for (const [i, nir] of expected.entries())
+      await mllp.send(buildA05({ controlId: `PLAN-${i}`, nir, visitNumber: `V-PLAN-${i}`, plannedDate: at }));
+    await mllp.send(
+      buildA05({
+        controlId: 'PLAN-LATER',
+        nir: later,
+        visitNumber: 'V-LATER',
+        plannedDate: hl7Date(new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10)),
+      }),
+    );
     await mllp.send(buildA05({ controlId: 'PLAN-CANC', nir: cancelled, visitNumber: 'V-CANC', plannedDate: at }));
     await mllp.send(buildA38({ controlId: 'PLAN-A38', nir: cancelled, visitNumber: 'V-CANC' }));
     await mllp.close();
@@ -65,7 +73,9 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     const sites = await db.query(`SELECT DISTINCT finess FROM planned_encounter`);
     expect(sites.rows).toEqual([{ finess: SAMPLE_SITE_FINESS }]);
     const res = await fetch(`${fx.gateway.baseUrl}/cdri/lots`, {
-      method: 'POST', headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY }, body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
     });
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as any;
@@ -83,11 +93,16 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     expect(output(task, 'total').valueInteger).toBe(3000); // the two repeats are checked once
     expectValidFhir(task);
     const seen = new Set<string>();
-    const done = await waitFor('the lot', async () => {
-      const t = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${task.id}`);
-      seen.add(t.status);
-      return t.status === 'completed' ? t : undefined;
-    }, 180000, 100);
+    const done = await waitFor(
+      'the lot',
+      async () => {
+        const t = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${task.id}`);
+        seen.add(t.status);
+        return t.status === 'completed' ? t : undefined;
+      },
+      180000,
+      100,
+    );
     expect(seen.has('in-progress')).toBe(true);
     expect(output(done, 'done').valueInteger).toBe(3000);
     expect(output(done, 'failed').valueInteger).toBe(0);
@@ -106,13 +121,28 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     expect(nothing.emptyReason.coding[0].code).toBe('nilknown');
 
     const base = (nir: string): AmoRightsAnswer => ({
-      status: 'OPEN', organism: { grandRegime: '01', caisse: '751', centre: '0001', codeGestion: '10' }, periods: [{ start: '2025-01-01' }],
-      natureAssurance: 'MA', c2s: false, ame: false, maternity: false, insurerReference: `OVR-${nir.slice(-4)}`,
+      status: 'OPEN',
+      organism: { grandRegime: '01', caisse: '751', centre: '0001', codeGestion: '10' },
+      periods: [{ start: '2025-01-01' }],
+      natureAssurance: 'MA',
+      c2s: false,
+      ame: false,
+      maternity: false,
+      insurerReference: `OVR-${nir.slice(-4)}`,
     });
     const changed = new Map<string, string>();
-    open.slice(0, 10).forEach((n) => { fx.simulator.overrideRights(n, { ...base(n), status: 'CLOSED' }); changed.set(n, 'RIGHTS_CLOSED'); });
-    open.slice(10, 20).forEach((n) => { fx.simulator.overrideRights(n, { ...base(n), organism: { grandRegime: '02', caisse: '921', centre: '0001', codeGestion: '10' } }); changed.set(n, 'ORGANISM_CHANGED'); });
-    open.slice(20, 25).forEach((n) => { fx.simulator.overrideRights(n, { ...base(n), status: 'UNKNOWN_PATIENT', organism: undefined, periods: [] }); changed.set(n, 'UNKNOWN_PATIENT'); });
+    open.slice(0, 10).forEach((n) => {
+      fx.simulator.overrideRights(n, { ...base(n), status: 'CLOSED' });
+      changed.set(n, 'RIGHTS_CLOSED');
+    });
+    open.slice(10, 20).forEach((n) => {
+      fx.simulator.overrideRights(n, { ...base(n), organism: { grandRegime: '02', caisse: '921', centre: '0001', codeGestion: '10' } });
+      changed.set(n, 'ORGANISM_CHANGED');
+    });
+    open.slice(20, 25).forEach((n) => {
+      fx.simulator.overrideRights(n, { ...base(n), status: 'UNKNOWN_PATIENT', organism: undefined, periods: [] });
+      changed.set(n, 'UNKNOWN_PATIENT');
+    });
     // ALD patients losing their exoneration, organism unchanged: rebuild the simulator's own organism for them.
     for (const n of ald.slice(0, 5)) {
       const item = await db.query(`SELECT answer FROM cdri_lot_item WHERE lot_id = $1 AND nir = $2`, [first.task.id, n]);
@@ -160,7 +190,9 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
       entry: [...list, list[0]].map((n) => ({ resource: eligibilityRequest(n, { servicedDate: tomorrow() }) })),
     };
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
-      method: 'POST', headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY }, body: JSON.stringify(bundle),
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify(bundle),
     });
     expect(res.status).toBe(202);
     const task = (await res.json()) as any;
@@ -177,8 +209,13 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     expect(bad.task.issue[0].expression).toEqual(['line 3, nir']);
     expectValidFhir(bad.task);
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
-      method: 'POST', headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
-      body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: [{ resource: eligibilityRequest(makeTestNir({ order: 241 })) }, { resource: { resourceType: 'Patient' } }] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ resource: eligibilityRequest(makeTestNir({ order: 241 })) }, { resource: { resourceType: 'Patient' } }],
+      }),
     });
     expect(res.status).toBe(400);
     const outcome = (await res.json()) as any;

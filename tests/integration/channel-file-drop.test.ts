@@ -10,8 +10,6 @@ import { join } from 'node:path';
 import { FileDropChannel } from '../../src/transport/channels/file-drop.channel';
 import { lot, sendError } from '../support/channel-lots';
 
-
-
 describe('FileDropChannel', () => {
   let dir: string;
   let channel: FileDropChannel;
@@ -26,10 +24,18 @@ describe('FileDropChannel', () => {
     expect(await channel.ping()).toBe(true);
     const content = randomBytes(2 * 1024 * 1024);
     const receipt = await channel.send(lot(1, content));
-    expect(receipt).toMatchObject({ channel: 'file-drop', remoteId: join(dir, 'idem-1__B2-1.p7m'), alreadyDelivered: false, size: content.length });
+    expect(receipt).toMatchObject({
+      channel: 'file-drop',
+      remoteId: join(dir, 'idem-1__B2-1.p7m'),
+      alreadyDelivered: false,
+      size: content.length,
+    });
     expect(readFileSync(join(dir, 'idem-1__B2-1.p7m')).equals(content)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['idem-1__B2-1.p7m', 'idem-1__B2-1.p7m.meta.json']);
-    expect(JSON.parse(readFileSync(join(dir, 'idem-1__B2-1.p7m.meta.json'), 'utf8'))).toMatchObject({ lotId: 'LOT-1', attemptId: 'att-1-1' });
+    expect(JSON.parse(readFileSync(join(dir, 'idem-1__B2-1.p7m.meta.json'), 'utf8'))).toMatchObject({
+      lotId: 'LOT-1',
+      attemptId: 'att-1-1',
+    });
   });
 
   it('copies a lot given as a file path, into a recipient sub-directory, without sidecar when disabled', async () => {
@@ -66,7 +72,9 @@ describe('FileDropChannel', () => {
   it('refuses a different file under an existing key (CONFLICT), and unsafe names (INVALID_LOT)', async () => {
     await channel.send(lot(5, randomBytes(10)));
     expect(await sendError(channel.send(lot(5, randomBytes(11), 2)))).toMatchObject({ code: 'CONFLICT', transient: false });
-    expect(await sendError(channel.send({ ...lot(6, Buffer.from('x')), fileName: '../escape.p7m' }))).toMatchObject({ code: 'INVALID_LOT' });
+    expect(await sendError(channel.send({ ...lot(6, Buffer.from('x')), fileName: '../escape.p7m' }))).toMatchObject({
+      code: 'INVALID_LOT',
+    });
     expect(await sendError(channel.send(lot(6, Buffer.from('x'), 1, '../up')))).toMatchObject({ code: 'INVALID_LOT' });
     expect(existsSync(join(dir, '..', 'escape.p7m'))).toBe(false);
   });

@@ -11,8 +11,6 @@ import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SftpChannel, type SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
 import { lot, sendError } from '../support/channel-lots';
 
-
-
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 400 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 25));
   expect(existsSync(path)).toBe(true);
@@ -27,7 +25,14 @@ describe('SftpChannel', () => {
   beforeAll(async () => {
     const port = await server.start();
     mkdirSync(inbox());
-    base = { host: '127.0.0.1', port, username: 'hospital', privateKey: clientKey.private, hostKeySha256: server.hostKeyFingerprint, remoteDir: '/inbox' };
+    base = {
+      host: '127.0.0.1',
+      port,
+      username: 'hospital',
+      privateKey: clientKey.private,
+      hostKeySha256: server.hostKeyFingerprint,
+      remoteDir: '/inbox',
+    };
   });
   afterAll(() => server.stop());
 
@@ -39,7 +44,13 @@ describe('SftpChannel', () => {
     expect(receipt).toMatchObject({ channel: 'sftp', remoteId: '/inbox/idem-1__B2-1.p7m', alreadyDelivered: false, size: content.length });
     expect(readFileSync(join(inbox(), 'idem-1__B2-1.p7m')).equals(content)).toBe(true);
     const meta = JSON.parse(readFileSync(join(inbox(), 'idem-1__B2-1.p7m.meta.json'), 'utf8'));
-    expect(meta).toMatchObject({ lotId: 'LOT-1', attemptId: 'att-1-1', idempotencyKey: 'idem-1', size: content.length, repeatDetected: false });
+    expect(meta).toMatchObject({
+      lotId: 'LOT-1',
+      attemptId: 'att-1-1',
+      idempotencyKey: 'idem-1',
+      size: content.length,
+      repeatDetected: false,
+    });
     expect(readdirSync(inbox()).filter((f) => f.endsWith('.part'))).toEqual([]);
     await channel.close();
   });

@@ -12,10 +12,8 @@ import { makeThrowawayCertificate, type ThrowawayCertificate } from '../support/
 import { SmtpChannel } from '../../src/transport/channels/smtp.channel';
 import { lot as channelLot, sendError } from '../support/channel-lots';
 
-const lot = (n: number, content: Parameters<typeof channelLot>[1], attempt = 1) => channelLot(n, content, attempt, 'fides@cpam-test.example');
-
-
-
+const lot = (n: number, content: Parameters<typeof channelLot>[1], attempt = 1) =>
+  channelLot(n, content, attempt, 'fides@cpam-test.example');
 
 /** A port nothing listens on: bind an ephemeral one, then release it. */
 async function closedPort(): Promise<number> {
@@ -119,7 +117,10 @@ describe('SmtpChannel (plaintext test server)', () => {
 
   it('reports a server that is down as UNREACHABLE, transient', async () => {
     const down = new SmtpChannel({
-      host: '127.0.0.1', port: await closedPort(), security: 'insecure-plaintext', from: 'billing@hospital.example',
+      host: '127.0.0.1',
+      port: await closedPort(),
+      security: 'insecure-plaintext',
+      from: 'billing@hospital.example',
     });
     const err = await sendError(down.send(lot(7, Buffer.from('x'))));
     expect(err).toMatchObject({ code: 'UNREACHABLE', transient: true, deliveryUncertain: false });
@@ -142,7 +143,14 @@ describe('SmtpChannel with STARTTLS and AUTH', () => {
   afterAll(() => server.stop());
 
   it('upgrades with STARTTLS, authenticates and delivers', async () => {
-    const channel = new SmtpChannel({ host: '127.0.0.1', port, security: 'starttls', auth, ca: cert.cert, from: 'billing@hospital.example' });
+    const channel = new SmtpChannel({
+      host: '127.0.0.1',
+      port,
+      security: 'starttls',
+      auth,
+      ca: cert.cert,
+      from: 'billing@hospital.example',
+    });
     expect(await channel.ping()).toBe(true);
     await channel.send(lot(10, randomBytes(10_000)));
     const [mail] = await server.waitForMessages(1);
@@ -159,13 +167,20 @@ describe('SmtpChannel with STARTTLS and AUTH', () => {
 
   it('maps bad credentials to AUTH, not transient', async () => {
     const channel = new SmtpChannel({
-      host: '127.0.0.1', port, security: 'starttls', auth: { user: 'hospital', pass: 'wrong' }, ca: cert.cert, from: 'billing@hospital.example',
+      host: '127.0.0.1',
+      port,
+      security: 'starttls',
+      auth: { user: 'hospital', pass: 'wrong' },
+      ca: cert.cert,
+      from: 'billing@hospital.example',
     });
     expect(await sendError(channel.send(lot(12, Buffer.from('x'))))).toMatchObject({ code: 'AUTH', transient: false });
     await channel.close();
   });
 
   it('never sends credentials in clear', () => {
-    expect(() => new SmtpChannel({ host: '127.0.0.1', port, security: 'insecure-plaintext', auth, from: 'a@b.example' })).toThrow(/credentials/);
+    expect(() => new SmtpChannel({ host: '127.0.0.1', port, security: 'insecure-plaintext', auth, from: 'a@b.example' })).toThrow(
+      /credentials/,
+    );
   });
 });

@@ -100,7 +100,11 @@ describe('KeyProvider signatures', () => {
 
   it.each(['pkcs1-v1_5', 'pss'] as const)('signs data and pre-computed digests (%s) that node verifies', async (padding) => {
     const p = provider(pki.seal);
-    const key = { key: p.certificate.publicKey, padding: padding === 'pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING, saltLength: 32 };
+    const key = {
+      key: p.certificate.publicKey,
+      padding: padding === 'pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
+      saltLength: 32,
+    };
     for (const input of [{ data }, { digest }]) {
       const sig = await p.sign(input, { hash: 'sha256', padding });
       expect(verify('sha256', data, key, sig)).toBe(true);

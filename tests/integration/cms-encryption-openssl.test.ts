@@ -31,20 +31,49 @@ function opensslDecrypt(cms: Buffer, name: string): Buffer {
   const inPath = join(work, `${name}.p7m`);
   const outPath = join(work, `${name}.out`);
   writeFileSync(inPath, cms);
-  runOpenssl(['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', inPath, '-recip', pki.recipient.certPath,
-    '-inkey', pki.recipient.keyPath, '-out', outPath]);
+  runOpenssl([
+    'cms',
+    '-decrypt',
+    '-binary',
+    '-inform',
+    'DER',
+    '-in',
+    inPath,
+    '-recip',
+    pki.recipient.certPath,
+    '-inkey',
+    pki.recipient.keyPath,
+    '-out',
+    outPath,
+  ]);
   return readFileSync(outPath);
 }
 
 function opensslEncrypt(cipher: string, name: string, extra: string[] = OAEP): Buffer {
   const outPath = join(work, `${name}.p7m`);
-  runOpenssl(['cms', '-encrypt', '-binary', `-${cipher}`, '-in', contentPath, '-recip', pki.recipient.certPath,
-    ...extra, '-outform', 'DER', '-out', outPath]);
+  runOpenssl([
+    'cms',
+    '-encrypt',
+    '-binary',
+    `-${cipher}`,
+    '-in',
+    contentPath,
+    '-recip',
+    pki.recipient.certPath,
+    ...extra,
+    '-outform',
+    'DER',
+    '-out',
+    outPath,
+  ]);
   return readFileSync(outPath);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: Error) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: Error) => e,
+  );
   if (!err) throw new Error('expected a refusal');
   expect(err.message).not.toContain(MARKER);
   expect(err.message).not.toContain(pki.p12Password);
@@ -57,7 +86,11 @@ const encryptions = ['aes-256-gcm', 'aes-256-cbc'] as const;
 describe('ours → openssl cms -decrypt', () => {
   it.each(encryptions)('%s', async (contentEncryption) => {
     const { cms, certificateCheck } = await encryptCms(content, {
-      recipient: insurerCert, recipientChain: insurerChain, checker, now: now(), options: { contentEncryption },
+      recipient: insurerCert,
+      recipientChain: insurerChain,
+      checker,
+      now: now(),
+      options: { contentEncryption },
     });
     expect(certificateCheck.ok).toBe(true);
     const dump = runOpenssl(['asn1parse', '-inform', 'DER'], { input: cms }).toString();
@@ -69,7 +102,13 @@ describe('ours → openssl cms -decrypt', () => {
   it.each([0, 1, 15, 16, 17, 4096])('handles %i-byte files (CBC padding edges) both ways', async (size) => {
     const small = randomBytes(size);
     for (const contentEncryption of encryptions) {
-      const { cms } = await encryptCms(small, { recipient: insurerCert, recipientChain: insurerChain, checker, now: now(), options: { contentEncryption } });
+      const { cms } = await encryptCms(small, {
+        recipient: insurerCert,
+        recipientChain: insurerChain,
+        checker,
+        now: now(),
+        options: { contentEncryption },
+      });
       expect(opensslDecrypt(cms, `small-${size}-${contentEncryption}`).equals(small)).toBe(true);
       expect((await decryptCms(cms, { keyProviders: insurerKeys })).content.equals(small)).toBe(true);
     }
@@ -134,11 +173,13 @@ describe('signAndEncryptFile (streaming, file to file)', () => {
   it('refuses an expired seal before writing anything', async () => {
     const expired = loadPkcs12(pki.expired.p12, pki.p12Password);
     const outPath = join(work, 'never.p7m');
-    const err = await refusal(signAndEncryptFile(contentPath, outPath, {
-      signature: { signer: expired, checker },
-      encryption: { recipient: insurerCert, recipientChain: insurerChain, checker },
-      now: now(),
-    }));
+    const err = await refusal(
+      signAndEncryptFile(contentPath, outPath, {
+        signature: { signer: expired, checker },
+        encryption: { recipient: insurerCert, recipientChain: insurerChain, checker },
+        now: now(),
+      }),
+    );
     expect((err as CertificateError).code).toBe('EXPIRED');
     expect(existsSync(outPath) || existsSync(`${outPath}.part`)).toBe(false);
   });
@@ -158,14 +199,24 @@ describe('refusals', () => {
   });
 
   it('a wrong tag value fails too', async () => {
-    const { cms } = await encryptCms(content.subarray(0, 1000), { recipient: insurerCert, recipientChain: insurerChain, checker, now: now() });
+    const { cms } = await encryptCms(content.subarray(0, 1000), {
+      recipient: insurerCert,
+      recipientChain: insurerChain,
+      checker,
+      now: now(),
+    });
     const bad = Buffer.from(cms);
     bad[bad.length - 1] ^= 0xff; // the mac OCTET STRING is the last element
     expect(((await refusal(decryptCms(bad, { keyProviders: insurerKeys }))) as CmsError).code).toBe('DECRYPTION_FAILED');
   });
 
   it('a file for another recipient is NO_MATCHING_CERTIFICATE', async () => {
-    const { cms } = await encryptCms(content.subarray(0, 1000), { recipient: insurerCert, recipientChain: insurerChain, checker, now: now() });
+    const { cms } = await encryptCms(content.subarray(0, 1000), {
+      recipient: insurerCert,
+      recipientChain: insurerChain,
+      checker,
+      now: now(),
+    });
     const seal = loadPkcs12(pki.seal.p12, pki.p12Password);
     expect(((await refusal(decryptCms(cms, { keyProviders: seal }))) as CmsError).code).toBe('NO_MATCHING_CERTIFICATE');
   });
@@ -191,7 +242,12 @@ describe('refusals', () => {
   });
 
   it('garbage and truncated files are MALFORMED', async () => {
-    const { cms } = await encryptCms(content.subarray(0, 5000), { recipient: insurerCert, recipientChain: insurerChain, checker, now: now() });
+    const { cms } = await encryptCms(content.subarray(0, 5000), {
+      recipient: insurerCert,
+      recipientChain: insurerChain,
+      checker,
+      now: now(),
+    });
     for (const bytes of [Buffer.alloc(0), randomBytes(300), cms.subarray(0, 200), cms.subarray(0, cms.length - 1)]) {
       const err = await refusal(decryptCms(bytes, { keyProviders: insurerKeys }));
       expect((err as CmsError).code).toBe('MALFORMED');

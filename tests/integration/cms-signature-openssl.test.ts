@@ -45,13 +45,33 @@ function file(name: string, bytes: Uint8Array): string {
 
 function opensslSign(cert: TestCertificate, name: string, extra: string[] = []): Buffer {
   const out = join(work, `${name}.p7s`);
-  runOpenssl(['cms', '-sign', '-binary', '-md', 'sha256', '-in', lotPath, '-signer', cert.certPath, '-inkey', cert.keyPath,
-    ...(cert.chainPem ? ['-certfile', cert.chainPath] : []), '-outform', 'DER', '-out', out, ...extra]);
+  runOpenssl([
+    'cms',
+    '-sign',
+    '-binary',
+    '-md',
+    'sha256',
+    '-in',
+    lotPath,
+    '-signer',
+    cert.certPath,
+    '-inkey',
+    cert.keyPath,
+    ...(cert.chainPem ? ['-certfile', cert.chainPath] : []),
+    '-outform',
+    'DER',
+    '-out',
+    out,
+    ...extra,
+  ]);
   return readFileSync(out);
 }
 
 async function refusal(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: Error) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: Error) => e,
+  );
   if (!err) throw new Error('expected a refusal');
   expect(err.message).not.toContain(MARKER);
   expect(err.message).not.toContain(pki.p12Password);
@@ -71,13 +91,27 @@ describe('our SignedData verifies with openssl cms -verify', () => {
     expect(certificateCheck.warnings).toEqual([]);
     const sig = file(`ours-${label}-${padding}.p7s`, cms);
     const out = join(work, `ours-${label}-${padding}.out`);
-    runOpenssl(['cms', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-CAfile', pki.caBundlePath, '-out', out,
-      ...(detached ? ['-content', lotPath] : [])]);
+    runOpenssl([
+      'cms',
+      '-verify',
+      '-binary',
+      '-inform',
+      'DER',
+      '-in',
+      sig,
+      '-CAfile',
+      pki.caBundlePath,
+      '-out',
+      out,
+      ...(detached ? ['-content', lotPath] : []),
+    ]);
     expect(readFileSync(out).equals(lot)).toBe(true);
     // …and with ourselves (the self-check run before sending).
     const verified = await verifyCms(cms, { trustStore: checker, now: now(), detachedContent: detached ? lot : undefined });
     expect(verified.content.equals(lot)).toBe(true);
-    expect(verified.signer).toEqual(expect.objectContaining({ subjectCn: 'CH TEST ORG SIGN', serialNumber: seal.certificate.serialNumber }));
+    expect(verified.signer).toEqual(
+      expect.objectContaining({ subjectCn: 'CH TEST ORG SIGN', serialNumber: seal.certificate.serialNumber }),
+    );
     expect(verified.signatureAlgorithm.padding).toBe(padding);
   });
 

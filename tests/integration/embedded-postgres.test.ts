@@ -16,9 +16,7 @@ import { createQueueBackend } from '../../src/queue/queue-backend';
 const ROOT = path.resolve(__dirname, '../..');
 const CHILD_SCRIPT = path.join(ROOT, 'tests/support/embedded-pg-child.js');
 const COMPILED = path.join(ROOT, 'dist/src/persistence/embedded-postgres.js');
-const SOURCES = ['src/persistence/embedded-postgres.ts', 'src/persistence/postgres-version.ts'].map((f) =>
-  path.join(ROOT, f),
-);
+const SOURCES = ['src/persistence/embedded-postgres.ts', 'src/persistence/postgres-version.ts'].map((f) => path.join(ROOT, f));
 
 interface ChildEvent {
   event: 'ready' | 'stopped' | 'error';

@@ -133,13 +133,17 @@ describe('npm start, embedded mode, from a 0700 clone', () => {
   });
 
   // The crash was a race between the gateway's drain and PostgreSQL's own shutdown: several moments after boot.
-  it.each([0, 300, 1500])('stops cleanly on Ctrl-C (SIGINT to the process group) %i ms after boot', async (delayMs) => {
-    const run = startGateway();
-    await until(run, /"Passerelle started"/);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
-    process.kill(-run.child.pid!, 'SIGINT');
-    expectCleanStop(run, await run.exited);
-  }, 120_000);
+  it.each([0, 300, 1500])(
+    'stops cleanly on Ctrl-C (SIGINT to the process group) %i ms after boot',
+    async (delayMs) => {
+      const run = startGateway();
+      await until(run, /"Passerelle started"/);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      process.kill(-run.child.pid!, 'SIGINT');
+      expectCleanStop(run, await run.exited);
+    },
+    120_000,
+  );
 
   it('stops cleanly on SIGTERM to the npm process alone', async () => {
     const run = startGateway();
@@ -155,7 +159,9 @@ describe('npm start, embedded mode, from a 0700 clone', () => {
       const run = startGateway((squatter.address() as net.AddressInfo).port);
       const code = await run.exited;
       expect(code).not.toBe(0);
-      const fatal = run.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'fatal' || l.level === 'error');
+      const fatal = run.lines
+        .map((l) => JSON.parse(l) as { level: string; msg: string })
+        .filter((l) => l.level === 'fatal' || l.level === 'error');
       expect(fatal).toHaveLength(1);
       expect(fatal[0].msg).toMatch(/could not start: Port \d+ on 127\.0\.0\.1 is already in use.*EMBEDDED_PG_PORT/);
       expect(`${run.lines.join('\n')}${run.stderr.join('')}`).not.toMatch(/"stack"|^\s+at /m);

@@ -30,7 +30,10 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     // Compiled first: the seconds it takes would otherwise block the event loop mid-test, long enough for the
     // gateway to close an idle keep-alive socket that fetch then reuses ("other side closed").
     prepareFhirSchema();
-    fx = await startGatewayFixture({ queue: 'redis', env: { CDRI_TIMEOUT_MS: '1500', KIOSK_RATE_LIMIT_PER_MINUTE: '60', KIOSK_RATE_LIMIT_BURST: '60' } });
+    fx = await startGatewayFixture({
+      queue: 'redis',
+      env: { CDRI_TIMEOUT_MS: '1500', KIOSK_RATE_LIMIT_PER_MINUTE: '60', KIOSK_RATE_LIMIT_BURST: '60' },
+    });
     fhir = new Client({ baseUrl: `${fx.gateway.baseUrl}/fhir`, customHeaders: { 'X-API-Key': TEST_KIOSK_KEY } });
   });
 
@@ -81,10 +84,28 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
   });
 
   it.each([
-    { what: 'an invalid NIR key', status: 400, code: 'invalid', expression: 'CoverageEligibilityRequest.contained.Patient.identifier[0].value', build: () => eligibilityRequest(makeTestNir({ order: 121 }).slice(0, 13) + '00') },
-    { what: 'a NIA instead of a NIR', status: 422, code: 'business-rule', expression: 'CoverageEligibilityRequest.contained.Patient.identifier[0]', build: () => eligibilityRequest('180017505612375', { system: 'urn:oid:1.2.250.1.213.1.4.9' }) },
+    {
+      what: 'an invalid NIR key',
+      status: 400,
+      code: 'invalid',
+      expression: 'CoverageEligibilityRequest.contained.Patient.identifier[0].value',
+      build: () => eligibilityRequest(makeTestNir({ order: 121 }).slice(0, 13) + '00'),
+    },
+    {
+      what: 'a NIA instead of a NIR',
+      status: 422,
+      code: 'business-rule',
+      expression: 'CoverageEligibilityRequest.contained.Patient.identifier[0]',
+      build: () => eligibilityRequest('180017505612375', { system: 'urn:oid:1.2.250.1.213.1.4.9' }),
+    },
     { what: 'a wrong resource type', status: 400, code: 'invalid', expression: 'resourceType', build: () => ({ resourceType: 'Patient' }) },
-    { what: 'a bad servicedDate', status: 400, code: 'invalid', expression: 'CoverageEligibilityRequest.servicedDate', build: () => eligibilityRequest(makeTestNir({ order: 122 }), { servicedDate: '23/11/2026' }) },
+    {
+      what: 'a bad servicedDate',
+      status: 400,
+      code: 'invalid',
+      expression: 'CoverageEligibilityRequest.servicedDate',
+      build: () => eligibilityRequest(makeTestNir({ order: 122 }), { servicedDate: '23/11/2026' }),
+    },
   ])('answers $what with HTTP $status and an OperationOutcome ($code) naming the field', async ({ build, status, code, expression }) => {
     const { status: got, outcome } = await failure(submit(build()));
     expect(got).toBe(status);
@@ -101,7 +122,9 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
   });
 
   it('answers 404 with an OperationOutcome for an unknown response id', async () => {
-    const { status, outcome } = await failure(fhir.read({ resourceType: 'CoverageEligibilityResponse', id: '00000000-0000-4000-8000-000000000000' }));
+    const { status, outcome } = await failure(
+      fhir.read({ resourceType: 'CoverageEligibilityResponse', id: '00000000-0000-4000-8000-000000000000' }),
+    );
     expect(status).toBe(404);
     expect(outcome.issue[0].code).toBe('not-found');
   });
@@ -153,7 +176,9 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
   it('rate-limits a kiosk with 429, Retry-After and an OperationOutcome', async () => {
     const results = await Promise.all(
       Array.from({ length: 80 }, () =>
-        fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityResponse/00000000-0000-4000-8000-000000000000`, { headers: { 'X-API-Key': TEST_KIOSK_KEY } }),
+        fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityResponse/00000000-0000-4000-8000-000000000000`, {
+          headers: { 'X-API-Key': TEST_KIOSK_KEY },
+        }),
       ),
     );
     const limited = results.filter((r) => r.status === 429);

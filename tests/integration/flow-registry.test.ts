@@ -70,10 +70,17 @@ describe('flow registry', () => {
 
   it("serves each flow's routes and lists them in OpenAPI, the FHIR ones in the CapabilityStatement", async () => {
     const doc = (await (await get('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)));
-    const cs = (await (await get('/fhir/metadata')).json()) as { rest: Array<{ resource: Array<{ type: string; interaction?: unknown[]; operation?: Array<{ name: string }> }> }> };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)),
+    );
+    const cs = (await (await get('/fhir/metadata')).json()) as {
+      rest: Array<{ resource: Array<{ type: string; interaction?: unknown[]; operation?: Array<{ name: string }> }> }>;
+    };
     const capabilities = new Set(
-      cs.rest[0].resource.flatMap((r) => [...(r.operation ?? []).map((o) => `POST /fhir/${r.type}/$${o.name}`), ...(r.interaction?.length ? [`GET /fhir/${r.type}/:id`] : [])]),
+      cs.rest[0].resource.flatMap((r) => [
+        ...(r.operation ?? []).map((o) => `POST /fhir/${r.type}/$${o.name}`),
+        ...(r.interaction?.length ? [`GET /fhir/${r.type}/:id`] : []),
+      ]),
     );
     for (const f of flows) {
       expect(f.routes.length).toBeGreaterThan(0);

@@ -15,16 +15,42 @@ import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY
 import { csvOf, nirs, tomorrow } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 
-interface Pair { keyFile: string; certFile: string }
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => any }
+interface Pair {
+  keyFile: string;
+  certFile: string;
+}
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => any;
+}
 
 function selfSigned(dir: string, name: string, san: string): Pair {
   const keyFile = join(dir, `${name}.key`);
   const certFile = join(dir, `${name}.crt`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1',
-    '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=${san}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   return { keyFile, certFile };
 }
 
@@ -40,18 +66,25 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
   /** One HTTPS call; with `asKiosk`, presents the kiosk's client certificate (CN = kiosk id). */
   const call = (method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; asKiosk?: boolean } = {}) =>
     new Promise<Answer>((resolve, reject) => {
-      const req = request({
-        host: '127.0.0.1', port: fx.gateway.httpPort, method, path, headers: opts.headers,
-        ca: readFileSync(server.certFile),
-        ...(opts.asKiosk ? { cert: readFileSync(kiosk.certFile), key: readFileSync(kiosk.keyFile) } : {}),
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-        });
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: fx.gateway.httpPort,
+          method,
+          path,
+          headers: opts.headers,
+          ca: readFileSync(server.certFile),
+          ...(opts.asKiosk ? { cert: readFileSync(kiosk.certFile), key: readFileSync(kiosk.keyFile) } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(opts.body);
     });
@@ -83,18 +116,27 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
   });
 
   it('runs on the adapter it was asked for', () => {
-    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes('"HTTP adapter"'))!;
+    const line = fx.gateway.logs
+      .join('')
+      .split('\n')
+      .find((l) => l.includes('"HTTP adapter"'))!;
     expect(JSON.parse(line)).toMatchObject({ adapter, tls: true, mutualTls: true });
   });
 
   it('checks rights (200), echoes the correlation id and logs the work under it', async () => {
-    const res = await submit(JSON.stringify(eligibilityRequest(makeTestNir({ order: 101, commune: 11 }))), { ...withKey, 'X-Correlation-Id': `adapter-${adapter}-0001` });
+    const res = await submit(JSON.stringify(eligibilityRequest(makeTestNir({ order: 101, commune: 11 }))), {
+      ...withKey,
+      'X-Correlation-Id': `adapter-${adapter}-0001`,
+    });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain(FHIR_JSON);
     expect(res.headers['x-correlation-id']).toBe(`adapter-${adapter}-0001`);
     expect(res.json().resourceType).toBe('CoverageEligibilityResponse');
     await waitFor('the log line', async () => fx.gateway.logs.join('').includes(`adapter-${adapter}-0001`));
-    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes(`adapter-${adapter}-0001`))!;
+    const line = fx.gateway.logs
+      .join('')
+      .split('\n')
+      .find((l) => l.includes(`adapter-${adapter}-0001`))!;
     expect(JSON.parse(line)).toMatchObject({ correlationId: `adapter-${adapter}-0001`, msg: 'AMO rights answered' });
   });
 
@@ -136,7 +178,10 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
   });
 
   it('takes a CSV list as text (202 and the Task to follow)', async () => {
-    const res = await call('POST', '/cdri/lots/csv', { headers: { 'content-type': 'text/csv', ...withKey }, body: csvOf(nirs(3, 101, 40), tomorrow()) });
+    const res = await call('POST', '/cdri/lots/csv', {
+      headers: { 'content-type': 'text/csv', ...withKey },
+      body: csvOf(nirs(3, 101, 40), tomorrow()),
+    });
     expect(res.status).toBe(202);
     expect(res.headers.location).toMatch(/\/fhir\/Task\//);
   });

@@ -48,7 +48,10 @@ describe('MllpClient', () => {
     p = await peer((frame, socket) => {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      setTimeout(() => { inFlight -= 1; socket.write(ack(frame)); }, 2);
+      setTimeout(() => {
+        inFlight -= 1;
+        socket.write(ack(frame));
+      }, 2);
     });
     const client = new MllpClient({ host: '127.0.0.1', port: p.port });
     const acks = await Promise.all([0, 1, 2, 3, 4].map((i) => client.send(buildA28({ controlId: `Q-${i}` }))));

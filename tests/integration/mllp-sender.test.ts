@@ -12,14 +12,22 @@ import { buildA08 } from '../support/hl7-samples';
 
 type Reply = (frame: Buffer) => Promise<Buffer>;
 const controlIdOf = (frame: Buffer) => parseHl7(frame).field('MSH-10');
-const answer = (code: 'AA' | 'AE' | 'AR', errors?: Hl7Issue[]): Reply => async (frame) =>
-  buildAck(parseHl7(frame), { code, errors, controlId: `ACK-${controlIdOf(frame)}`, sendingApp: 'GAP', sendingFacility: 'GAP' });
+const answer =
+  (code: 'AA' | 'AE' | 'AR', errors?: Hl7Issue[]): Reply =>
+  async (frame) =>
+    buildAck(parseHl7(frame), { code, errors, controlId: `ACK-${controlIdOf(frame)}`, sendingApp: 'GAP', sendingFacility: 'GAP' });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The GAP: a real MllpServer recording the MSH-10 of every frame it handles. */
 async function startGap(reply: Reply, port = 0): Promise<{ port: number; received: string[]; server: MllpServer }> {
   const received: string[] = [];
-  const server = new MllpServer({ port, handler: async (frame) => { received.push(controlIdOf(frame)); return reply(frame); } });
+  const server = new MllpServer({
+    port,
+    handler: async (frame) => {
+      received.push(controlIdOf(frame));
+      return reply(frame);
+    },
+  });
   return { port: await server.listen(), received, server };
 }
 
@@ -35,7 +43,11 @@ async function startTap(target: number, opts: { loseFirstAck?: boolean } = {}) {
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('error', () => undefined);
-      s.on('close', () => { client.destroy(); upstream.destroy(); sockets.delete(s); });
+      s.on('close', () => {
+        client.destroy();
+        upstream.destroy();
+        sockets.delete(s);
+      });
     }
     client.on('data', (chunk: Buffer) => {
       for (const e of up.push(chunk)) if (e.type === 'frame') stats.maxInFlight = Math.max(stats.maxInFlight, ++inFlight);
@@ -82,7 +94,10 @@ describe('MllpSender → MllpServer (the GAP)', () => {
   });
 
   it('waits for a slow receiver: concurrent sends go one at a time, in call order, never two frames in flight', async () => {
-    const gap = await startGap(async (frame) => { await pause(100); return answer('AA')(frame); });
+    const gap = await startGap(async (frame) => {
+      await pause(100);
+      return answer('AA')(frame);
+    });
     const tap = await startTap(gap.port);
     cleanups.push(() => gap.server.close(), tap.close);
     const s = sender(tap.port);
@@ -105,7 +120,7 @@ describe('MllpSender → MllpServer (the GAP)', () => {
     expect(tap.stats).toMatchObject({ connections: 2, lostAcks: 1, maxInFlight: 1 });
   });
 
-  it('returns AR and AE as final refusals with the receiver\'s reason, without resending', async () => {
+  it("returns AR and AE as final refusals with the receiver's reason, without resending", async () => {
     const issue: Hl7Issue = { segment: 'PID', sequence: 1, field: 5, code: 101, severity: 'E', text: 'PID-5 (patient name) is required' };
     let code: 'AR' | 'AE' = 'AR';
     const gap = await startGap(async (frame) => answer(code, [issue])(frame));
@@ -113,7 +128,10 @@ describe('MllpSender → MllpServer (the GAP)', () => {
     const s = sender(gap.port);
     const refused = await s.send(buildA08({ controlId: 'REF-1' }));
     expect(refused).toEqual({
-      outcome: 'refused', ackCode: 'AR', errorCode: '101', attempts: 1,
+      outcome: 'refused',
+      ackCode: 'AR',
+      errorCode: '101',
+      attempts: 1,
       detail: '101 Required field missing: PID-5 (patient name) is required (PID-5)',
     });
     code = 'AE';
@@ -124,7 +142,10 @@ describe('MllpSender → MllpServer (the GAP)', () => {
   it('times out on a receiver that never answers, resends `retries` times, then fails', async () => {
     const held: Array<() => void> = [];
     const gap = await startGap((frame) => new Promise((resolve) => held.push(() => void answer('AA')(frame).then(resolve))));
-    cleanups.push(async () => { held.forEach((release) => release()); await gap.server.close(); });
+    cleanups.push(async () => {
+      held.forEach((release) => release());
+      await gap.server.close();
+    });
     const s = sender(gap.port, { timeoutMs: 100, retries: 2 });
     const err = await s.send(buildA08({ controlId: 'MUTE-1' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MllpSenderError);
@@ -140,7 +161,9 @@ describe('MllpSender → MllpServer (the GAP)', () => {
 
     // 50, 100, 200 ms between four connection attempts: at least 350 ms before giving up.
     const started = performance.now();
-    const down = await sender(port, { retries: 3, backoffMs: 50, maxBackoffMs: 1000 }).send(buildA08()).catch((e: unknown) => e);
+    const down = await sender(port, { retries: 3, backoffMs: 50, maxBackoffMs: 1000 })
+      .send(buildA08())
+      .catch((e: unknown) => e);
     expect(down).toMatchObject({ code: 'UNDELIVERED', attempts: 4, lastFailure: 'CONNECT' });
     expect(performance.now() - started).toBeGreaterThanOrEqual(340);
 

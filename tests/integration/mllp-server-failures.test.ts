@@ -24,11 +24,12 @@ async function rawClient(port: number): Promise<{ socket: net.Socket; next: () =
     }
   });
   socket.on('error', () => undefined);
-  const next = (): Promise<Buffer> => new Promise((resolve) => {
-    const f = frames.shift();
-    if (f !== undefined) resolve(f);
-    else waiters.push(resolve);
-  });
+  const next = (): Promise<Buffer> =>
+    new Promise((resolve) => {
+      const f = frames.shift();
+      if (f !== undefined) resolve(f);
+      else waiters.push(resolve);
+    });
   return { socket, next };
 }
 
@@ -46,7 +47,9 @@ async function until(cond: () => boolean): Promise<void> {
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -74,7 +77,11 @@ describe('MllpServer failure handling', () => {
   afterEach(async () => server?.close());
 
   it('answers an AR NAK when the handler throws, without reporting the error text', async () => {
-    const port = await start({ handler: async () => { throw new Error(`database down while storing ${SAMPLE_NIR}`); } });
+    const port = await start({
+      handler: async () => {
+        throw new Error(`database down while storing ${SAMPLE_NIR}`);
+      },
+    });
     const { socket, next } = await rawClient(port);
     socket.write(encodeFrame(buildA28({ controlId: 'CTL-THROW' })));
     const nak = await next();
@@ -87,7 +94,9 @@ describe('MllpServer failure handling', () => {
 
   it('uses onHandlerError when given, and falls back to a NAK when it fails too', async () => {
     const port = await start({
-      handler: async () => { throw new Error('boom'); },
+      handler: async () => {
+        throw new Error('boom');
+      },
       onHandlerError: (frame) => buildAck(parseHl7(frame), { code: 'AE', controlId: 'AE-1' }),
     });
     const { socket, next } = await rawClient(port);
@@ -98,7 +107,9 @@ describe('MllpServer failure handling', () => {
     const port2 = await start({
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a handler that breaks the contract
       handler: async () => Promise.reject('not even an Error'),
-      onHandlerError: () => { throw new Error('also broken'); },
+      onHandlerError: () => {
+        throw new Error('also broken');
+      },
     });
     const c2 = await rawClient(port2);
     c2.socket.write(encodeFrame(buildA28({ controlId: 'CTL-AR' })));
@@ -133,7 +144,13 @@ describe('MllpServer failure handling', () => {
   it('reports an ACK it could not deliver because the peer left during handling', async () => {
     const gate = deferred();
     const entered = deferred();
-    const port = await start({ handler: async (f) => { entered.resolve(); await gate.promise; return ackOf(f); } });
+    const port = await start({
+      handler: async (f) => {
+        entered.resolve();
+        await gate.promise;
+        return ackOf(f);
+      },
+    });
     const { socket } = await rawClient(port);
     socket.write(encodeFrame(buildA28()));
     await entered.promise;
@@ -159,12 +176,20 @@ describe('MllpServer failure handling', () => {
   it('close() waits for the frame being handled and delivers its ACK before destroying sockets', async () => {
     const gate = deferred();
     const entered = deferred();
-    const port = await start({ handler: async (f) => { entered.resolve(); await gate.promise; return ackOf(f); } });
+    const port = await start({
+      handler: async (f) => {
+        entered.resolve();
+        await gate.promise;
+        return ackOf(f);
+      },
+    });
     const { socket, next } = await rawClient(port);
     socket.write(encodeFrame(buildA28({ controlId: 'CTL-INFLIGHT' })));
     await entered.promise;
     let closed = false;
-    const closing = server?.close().then(() => { closed = true; });
+    const closing = server?.close().then(() => {
+      closed = true;
+    });
     await tick(20);
     expect(closed).toBe(false);
     gate.resolve();
@@ -192,7 +217,11 @@ describe('MllpServer failure handling', () => {
   });
 
   it('keeps working when the onError reporter itself throws', async () => {
-    const port = await start({ onError: () => { throw new Error('reporter broken'); } });
+    const port = await start({
+      onError: () => {
+        throw new Error('reporter broken');
+      },
+    });
     const { socket, next } = await rawClient(port);
     socket.write(Buffer.concat([Buffer.from('junk'), encodeFrame(buildA28({ controlId: 'CTL-REP' }))]));
     expect(msa(await next())).toEqual(['AA', 'CTL-REP']);

@@ -11,7 +11,11 @@ import { type MllpError, type MllpFrameMeta, MllpServer, type MllpServerOptions 
 import { extractAdtFacts, validatePamFr } from '../../src/hl7/pam-fr-validation';
 import { buildA01, buildA28, buildPam, MALFORMED } from '../support/hl7-samples';
 
-interface Seen { socketId: string; controlId: string; given: string }
+interface Seen {
+  socketId: string;
+  controlId: string;
+  given: string;
+}
 
 function ackingHandler(seen: Seen[]): MllpServerOptions['handler'] {
   let n = 0;
@@ -46,11 +50,12 @@ async function rawClient(port: number): Promise<{ socket: net.Socket; next: () =
       else frames.push(e.frame);
     }
   });
-  const next = (): Promise<Buffer> => new Promise((resolve) => {
-    const f = frames.shift();
-    if (f !== undefined) resolve(f);
-    else waiters.push(resolve);
-  });
+  const next = (): Promise<Buffer> =>
+    new Promise((resolve) => {
+      const f = frames.shift();
+      if (f !== undefined) resolve(f);
+      else waiters.push(resolve);
+    });
   return { socket, next };
 }
 
@@ -158,7 +163,9 @@ describe('MllpServer', () => {
     const perSocket = new Map<string, number>();
     let maxPerSocket = 0;
     let release: () => void = () => undefined;
-    const twoActive = new Promise<void>((r) => { release = r; });
+    const twoActive = new Promise<void>((r) => {
+      release = r;
+    });
     server = new MllpServer({
       port: 0,
       handler: async (frame, meta) => {
@@ -169,7 +176,12 @@ describe('MllpServer', () => {
         if (active >= 2) release();
         // Hold the first handlers until two sockets are being served at once (or give up after a while).
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([twoActive, new Promise((r) => { timer = setTimeout(r, 2000); })]);
+        await Promise.race([
+          twoActive,
+          new Promise((r) => {
+            timer = setTimeout(r, 2000);
+          }),
+        ]);
         clearTimeout(timer);
         perSocket.set(meta.socketId, (perSocket.get(meta.socketId) ?? 1) - 1);
         active -= 1;
@@ -183,7 +195,10 @@ describe('MllpServer', () => {
     const pipeline = (c: string): Buffer => Buffer.concat([0, 1, 2].map((i) => encodeFrame(buildA28({ controlId: `${c}${i}` }))));
     a.socket.write(pipeline('A'));
     b.socket.write(pipeline('B'));
-    for (const [c, r] of [['A', a], ['B', b]] as const) {
+    for (const [c, r] of [
+      ['A', a],
+      ['B', b],
+    ] as const) {
       for (let i = 0; i < 3; i++) expect(msa(await r.next())[1]).toBe(`${c}${i}`);
     }
     expect(maxActive).toBeGreaterThanOrEqual(2);

@@ -11,15 +11,36 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { type MllpError, type MllpFrameMeta, MllpServer } from '../../src/hl7/mllp/mllp-server';
 import { buildA28 } from '../support/hl7-samples';
 
-interface Pair { key: Buffer; cert: Buffer }
+interface Pair {
+  key: Buffer;
+  cert: Buffer;
+}
 
 function selfSigned(dir: string, name: string, san: string): Pair {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1',
-    '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=${san}`,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 

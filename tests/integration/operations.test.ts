@@ -103,13 +103,18 @@ describe('operating the gateway', () => {
     expect(res.headers.get('x-correlation-id')).toBe('kiosk-corr-123456');
     expectValidFhir(await res.json());
     await waitFor('the log line', async () => fx.gateway.logs.join('').includes('kiosk-corr-123456'));
-    const line = fx.gateway.logs.join('').split('\n').find((l) => l.includes('kiosk-corr-123456'))!;
+    const line = fx.gateway.logs
+      .join('')
+      .split('\n')
+      .find((l) => l.includes('kiosk-corr-123456'))!;
     expect(JSON.parse(line)).toMatchObject({ correlationId: 'kiosk-corr-123456', msg: 'AMO rights answered' });
   });
 
   it('serves an OpenAPI document whose paths are exactly the routes the server maps', async () => {
     const doc = (await (await get('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     const mapped = [...fx.gateway.logs.join('').matchAll(/Mapped \{([^,]+), (\w+)\} route/g)]
       .map(([, path, method]) => `${method} ${path.replace(/\\\\\$/g, '$').replace(/:(\w+)/g, '{$1}')}`)
       .sort();

@@ -6,12 +6,7 @@
 import IORedis from 'ioredis';
 import { Client } from 'pg';
 import type { Job } from 'bullmq';
-import {
-  type BackendWorker,
-  createQueueBackend,
-  type QueueBackend,
-  type QueueBackendConfig,
-} from '../../src/queue/queue-backend';
+import { type BackendWorker, createQueueBackend, type QueueBackend, type QueueBackendConfig } from '../../src/queue/queue-backend';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -85,9 +80,7 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
   it('refuses queues and workers until prepare() has succeeded', async () => {
     const unprepared = createQueueBackend(cfg, { onError: () => undefined });
     expect(() => unprepared.queue('never')).toThrow(/prepare\(\) must succeed/);
-    expect(() => unprepared.worker('never', async () => undefined, { concurrency: 1 })).toThrow(
-      /prepare\(\) must succeed/,
-    );
+    expect(() => unprepared.worker('never', async () => undefined, { concurrency: 1 })).toThrow(/prepare\(\) must succeed/);
     await unprepared.close();
   });
 
@@ -196,7 +189,9 @@ describe.each(configs)('queue backend: $kind', (cfg) => {
 
   it('reports an unreachable backend as unhealthy without throwing', async () => {
     const down = createQueueBackend(
-      cfg.kind === 'redis' ? { kind: 'redis', url: 'redis://127.0.0.1:1' } : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/test' },
+      cfg.kind === 'redis'
+        ? { kind: 'redis', url: 'redis://127.0.0.1:1' }
+        : { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/test' },
       { onError: () => undefined },
     );
     await expect(down.ping()).resolves.toBe(false);

@@ -56,8 +56,17 @@ describe('ReturnsIntake', () => {
     insurerSeal = await loadPkcs12File(pki.seal.p12Path, pki.p12Password);
     transmissionId = randomUUID();
     await new TransmissionStore(sql).insert({
-      id: transmissionId, flow: 'b2', lotRef: 'LOT-42', recipientId: 'cpam-75', channel: 'sftp', recipient: '',
-      fileName: 'B2_LOT-42.p7m', idempotencyKey: 'b2-LOT-42-cpam-75', spoolPath: '/nonexistent', sha256: '0'.repeat(64), bytes: 1,
+      id: transmissionId,
+      flow: 'b2',
+      lotRef: 'LOT-42',
+      recipientId: 'cpam-75',
+      channel: 'sftp',
+      recipient: '',
+      fileName: 'B2_LOT-42.p7m',
+      idempotencyKey: 'b2-LOT-42-cpam-75',
+      spoolPath: '/nonexistent',
+      sha256: '0'.repeat(64),
+      bytes: 1,
     });
   });
 
@@ -79,7 +88,13 @@ describe('ReturnsIntake', () => {
 
   function poller(i: ReturnsIntake): ReturnsPoller {
     const source = new FileDropReturnsSource({ name: 'drop:cpam-75', directory: dir, acknowledge: 'move-to-done' });
-    return new ReturnsPoller({ sources: [source], handler: i.handler, intervalMs: 60_000, lotIdPattern: LOT_ID, onError: (e) => errors.push(e) });
+    return new ReturnsPoller({
+      sources: [source],
+      handler: i.handler,
+      intervalMs: 60_000,
+      lotIdPattern: LOT_ID,
+      onError: (e) => errors.push(e),
+    });
   }
 
   /** What the insurer sends: signed with its seal, then encrypted to our certificate. */
@@ -109,7 +124,13 @@ describe('ReturnsIntake', () => {
     expect(errors).toEqual([]);
     const [r] = await stored('ARL_LOT-42_1.p7m');
     expect(r).toMatchObject({
-      lotRef: 'LOT-42', transmissionId, flow: 'b2', encrypted: true, signature: 'valid', error: null, routeStatus: 'unconsumed',
+      lotRef: 'LOT-42',
+      transmissionId,
+      flow: 'b2',
+      encrypted: true,
+      signature: 'valid',
+      error: null,
+      routeStatus: 'unconsumed',
       processedAt: expect.any(Date),
     });
     expect(r.raw.equals(file)).toBe(true);
@@ -168,7 +189,14 @@ describe('ReturnsIntake', () => {
     expect(await p.runOnce()).toEqual({ handled: 1, failed: 0 }); // second failure: parked, acknowledged
     expect(calls).toBe(2);
     const [r] = await stored('RETOUR_DRE_7.txt');
-    expect(r).toMatchObject({ encrypted: false, signature: 'none', lotRef: null, transmissionId: null, flow: 'dre', routeStatus: 'handler-failed' });
+    expect(r).toMatchObject({
+      encrypted: false,
+      signature: 'none',
+      lotRef: null,
+      transmissionId: null,
+      flow: 'dre',
+      routeStatus: 'handler-failed',
+    });
     expect(r.content?.toString()).toBe('plain return without lot id');
     expect(r.error).toBe('flow handler failed: billing flow unavailable');
     expect(errors.map((e) => e.phase)).toEqual(['handle']);

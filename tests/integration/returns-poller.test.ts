@@ -33,8 +33,14 @@ describe('ReturnsPoller', () => {
     mkdirSync(remote());
     localDir = mkdtempSync(join(tmpdir(), 'returns-drop-'));
     sftpSource = new SftpReturnsSource({
-      name: 'sftp:cpam-75', host: '127.0.0.1', port: server.port, username: 'hospital', password: 'pw',
-      hostKeySha256: server.hostKeyFingerprint, remoteDir: '/returns', acknowledge: 'move-to-done',
+      name: 'sftp:cpam-75',
+      host: '127.0.0.1',
+      port: server.port,
+      username: 'hospital',
+      password: 'pw',
+      hostKeySha256: server.hostKeyFingerprint,
+      remoteDir: '/returns',
+      acknowledge: 'move-to-done',
     });
     dropSource = new FileDropReturnsSource({ name: 'drop:concentrator', directory: localDir, acknowledge: 'delete' });
     received = [];
@@ -50,7 +56,11 @@ describe('ReturnsPoller', () => {
       sources: [sftpSource, dropSource],
       intervalMs,
       lotIdPattern: LOT_ID,
-      handler: handler ?? (async (f) => { received.push(f); }),
+      handler:
+        handler ??
+        (async (f) => {
+          received.push(f);
+        }),
       onError: (e) => errors.push(e),
     });
   }
@@ -101,8 +111,20 @@ describe('ReturnsPoller', () => {
     writeFileSync(join(localDir, 'RSP_LOT-20.noe'), 'rsp');
     writeFileSync(join(localDir, 'done'), 'a file in the way of the done/ directory');
     // A file named 'done' (kept out of the listing) makes creating the done/ directory fail.
-    const archiving = new FileDropReturnsSource({ name: 'drop:archive', directory: localDir, acknowledge: 'move-to-done', exclude: /^done$/ });
-    const p = new ReturnsPoller({ sources: [archiving], intervalMs: 60_000, handler: async (f) => { received.push(f); }, onError: (e) => errors.push(e) });
+    const archiving = new FileDropReturnsSource({
+      name: 'drop:archive',
+      directory: localDir,
+      acknowledge: 'move-to-done',
+      exclude: /^done$/,
+    });
+    const p = new ReturnsPoller({
+      sources: [archiving],
+      intervalMs: 60_000,
+      handler: async (f) => {
+        received.push(f);
+      },
+      onError: (e) => errors.push(e),
+    });
     expect(await p.runOnce()).toEqual({ handled: 0, failed: 1 });
     expect(errors.map((e) => [e.phase, e.fileName])).toEqual([['acknowledge', 'RSP_LOT-20.noe']]);
     rmSync(join(localDir, 'done'));
@@ -114,7 +136,9 @@ describe('ReturnsPoller', () => {
   it('never overlaps runs: concurrent triggers join the running one, and stop() waits for it', async () => {
     for (let i = 0; i < 3; i++) writeFileSync(join(remote(), `ARL_LOT-3${i}.xml`), `arl-${i}`);
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     let inHandler = 0;
     let maxInHandler = 0;
     const p = poller(async (f) => {
@@ -129,7 +153,9 @@ describe('ReturnsPoller', () => {
     const joined = [p.runOnce(), p.runOnce()];
     expect(joined[0]).toBe(joined[1]);
     let stopped = false;
-    const stopping = p.stop().then(() => { stopped = true; });
+    const stopping = p.stop().then(() => {
+      stopped = true;
+    });
     await new Promise((r) => setImmediate(r));
     expect(stopped).toBe(false); // still inside the handler
     release();
@@ -154,13 +180,25 @@ describe('ReturnsPoller', () => {
     expect(readFileSync(join(remote(), 'done', archived[1]), 'utf8')).toBe('today');
 
     const deleting = new SftpReturnsSource({
-      name: 'sftp:delete', host: '127.0.0.1', port: server.port, username: 'hospital', password: 'pw',
-      hostKeySha256: server.hostKeyFingerprint, remoteDir: '/returns', acknowledge: 'delete',
+      name: 'sftp:delete',
+      host: '127.0.0.1',
+      port: server.port,
+      username: 'hospital',
+      password: 'pw',
+      hostKeySha256: server.hostKeyFingerprint,
+      remoteDir: '/returns',
+      acknowledge: 'delete',
     });
     const patient = new FileDropReturnsSource({ name: 'drop:young', directory: localDir, acknowledge: 'delete', minAgeMs: 3_600_000 });
     writeFileSync(join(remote(), 'RSP_LOT-50.noe'), 'rsp');
     writeFileSync(join(localDir, 'RSP_LOT-51.noe'), 'just written');
-    const p2 = new ReturnsPoller({ sources: [deleting, patient], intervalMs: 60_000, handler: async (f) => { received.push(f); } });
+    const p2 = new ReturnsPoller({
+      sources: [deleting, patient],
+      intervalMs: 60_000,
+      handler: async (f) => {
+        received.push(f);
+      },
+    });
     expect(await p2.runOnce()).toEqual({ handled: 1, failed: 0 });
     expect(readdirSync(remote())).toEqual(['done']);
     expect(readdirSync(localDir)).toEqual(['RSP_LOT-51.noe']); // younger than minAgeMs: left for a later run
@@ -169,11 +207,24 @@ describe('ReturnsPoller', () => {
 
   it('reports an unreachable source and carries on with the others', async () => {
     const deadSftp = new SftpReturnsSource({
-      name: 'sftp:down', host: '127.0.0.1', port: 1, username: 'x', password: 'y',
-      hostKeySha256: server.hostKeyFingerprint, remoteDir: '/returns', acknowledge: 'delete',
+      name: 'sftp:down',
+      host: '127.0.0.1',
+      port: 1,
+      username: 'x',
+      password: 'y',
+      hostKeySha256: server.hostKeyFingerprint,
+      remoteDir: '/returns',
+      acknowledge: 'delete',
     });
     writeFileSync(join(localDir, 'ARL_LOT-40.xml'), 'arl');
-    const p = new ReturnsPoller({ sources: [deadSftp, dropSource], intervalMs: 60_000, handler: async (f) => { received.push(f); }, onError: (e) => errors.push(e) });
+    const p = new ReturnsPoller({
+      sources: [deadSftp, dropSource],
+      intervalMs: 60_000,
+      handler: async (f) => {
+        received.push(f);
+      },
+      onError: (e) => errors.push(e),
+    });
     expect(await p.runOnce()).toEqual({ handled: 1, failed: 0 });
     expect(errors.map((e) => [e.phase, e.source])).toEqual([['list', 'sftp:down']]);
     expect(existsSync(join(localDir, 'ARL_LOT-40.xml'))).toBe(false);

@@ -21,7 +21,11 @@ import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SmtpTestServer } from '../support/transport/smtp-test-server';
 import { decryptCms } from '../../src/transport/cms/cms-decryptor';
 import { type OutboxError } from '../../src/transport/outbox/outbox-error';
-import { type PrepareTransmissionInput, TRANSMISSION_SEND_QUEUE, type TransmissionOutbox } from '../../src/transport/outbox/transmission-outbox';
+import {
+  type PrepareTransmissionInput,
+  TRANSMISSION_SEND_QUEUE,
+  type TransmissionOutbox,
+} from '../../src/transport/outbox/transmission-outbox';
 import { buildTransmissionTask } from '../../src/transport/outbox/transmission-task.builder';
 import { type Transmission } from '../../src/transport/outbox/transmission.store';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
@@ -49,8 +53,13 @@ describe('TransmissionOutbox', () => {
   const outboxOf = (t: TestOutbox): TransmissionOutbox => t.outbox;
   const row = (t: TestOutbox, id: string): Promise<Transmission> => t.outbox.get(id).then((r) => r as Transmission);
   const input = (lotRef: string, channel: 'smtp' | 'sftp', lot: { lotPath: string } | { content: Buffer }): PrepareTransmissionInput => ({
-    flow: 'b2', lotRef, recipientId: 'cpam-75', channel, recipient: channel === 'smtp' ? 'b2@cpam-75.test' : '',
-    fileName: `B2_${lotRef}.p7m`, ...lot,
+    flow: 'b2',
+    lotRef,
+    recipientId: 'cpam-75',
+    channel,
+    recipient: channel === 'smtp' ? 'b2@cpam-75.test' : '',
+    fileName: `B2_${lotRef}.p7m`,
+    ...lot,
   });
   const sftpFinal = (t: Transmission): string => join(sftp.root, 'inbox', `${t.idempotencyKey}__${t.fileName}`);
 
@@ -85,12 +94,25 @@ describe('TransmissionOutbox', () => {
     mkdirSync(join(sftp.root, 'inbox'));
     insurerKey = await loadPkcs12File(pki.recipient.p12Path, pki.p12Password);
     config = {
-      databaseUrl: db.url, redisUrl: TEST_REDIS_URL, queuePrefix: `outbox-test-${runId}`, spoolDir,
-      sealP12Path: pki.seal.p12Path, p12Password: pki.p12Password, trustStorePem: pki.trustStorePem,
+      databaseUrl: db.url,
+      redisUrl: TEST_REDIS_URL,
+      queuePrefix: `outbox-test-${runId}`,
+      spoolDir,
+      sealP12Path: pki.seal.p12Path,
+      p12Password: pki.p12Password,
+      trustStorePem: pki.trustStorePem,
       recipients: { 'cpam-75': pki.recipient.certPem + pki.recipient.chainPem, 'wrong-purpose': pki.seal.certPem + pki.seal.chainPem },
       smtp: { host: '127.0.0.1', port: await smtp.start(), from: 'facturation@ch-test.fr' },
-      sftp: { host: '127.0.0.1', port: await sftp.start(), username: 'hospital', password: 'pw', hostKeySha256: sftp.hostKeyFingerprint, remoteDir: '/inbox' },
-      jobAttempts: 5, jobBackoffMs: 20,
+      sftp: {
+        host: '127.0.0.1',
+        port: await sftp.start(),
+        username: 'hospital',
+        password: 'pw',
+        hostKeySha256: sftp.hostKeyFingerprint,
+        remoteDir: '/inbox',
+      },
+      jobAttempts: 5,
+      jobBackoffMs: 20,
     };
     main = await open(config.queuePrefix);
     await main.queue.prepare();
@@ -99,7 +121,10 @@ describe('TransmissionOutbox', () => {
 
   afterAll(async () => {
     for (const t of opened) {
-      await t.queue.prepare().then(() => t.queue.queue(TRANSMISSION_SEND_QUEUE).obliterate({ force: true })).catch(() => undefined);
+      await t.queue
+        .prepare()
+        .then(() => t.queue.queue(TRANSMISSION_SEND_QUEUE).obliterate({ force: true }))
+        .catch(() => undefined);
       await t.close();
     }
     await migrated?.destroy();
@@ -123,7 +148,9 @@ describe('TransmissionOutbox', () => {
       expect(again).toMatchObject({ created: false, transmission: { id: first.transmission.id } });
       expect(readdirSync(spoolDir).filter((f) => f.endsWith('.p7m'))).toContain(`${first.transmission.id}.p7m`);
 
-      const sent = await waitFor('sent', async () => ((await row(main, first.transmission.id)).state === 'sent' ? row(main, first.transmission.id) : undefined));
+      const sent = await waitFor('sent', async () =>
+        (await row(main, first.transmission.id)).state === 'sent' ? row(main, first.transmission.id) : undefined,
+      );
       expect(sent).toMatchObject({ attempts: 1, possibleDuplicate: false, alreadyDelivered: false });
       const [mail] = await smtp.waitForMessages(1);
       expect(smtp.messages()).toHaveLength(1);
@@ -136,7 +163,11 @@ describe('TransmissionOutbox', () => {
       expect((await openAsInsurer(received)).equals(lot)).toBe(true);
 
       const task = buildTransmissionTask(sent);
-      expect(task).toMatchObject({ resourceType: 'Task', status: 'in-progress', businessStatus: { text: 'sent, awaiting acknowledgement' } });
+      expect(task).toMatchObject({
+        resourceType: 'Task',
+        status: 'in-progress',
+        businessStatus: { text: 'sent, awaiting acknowledgement' },
+      });
       expectValidFhir(task);
       expect(await main.outbox.counts()).toMatchObject({ sent: 1 });
     } finally {
@@ -147,7 +178,9 @@ describe('TransmissionOutbox', () => {
   it('sends a 1 MB lot given in memory by SFTP, atomically named by its idempotency key', async () => {
     const lot = randomBytes(MB);
     const { transmission } = await main.outbox.prepare(input('LOT-SFTP-1', 'sftp', { content: lot }));
-    const sent = await waitFor('sent', async () => ((await row(main, transmission.id)).state === 'sent' ? row(main, transmission.id) : undefined));
+    const sent = await waitFor('sent', async () =>
+      (await row(main, transmission.id)).state === 'sent' ? row(main, transmission.id) : undefined,
+    );
     expect(sent.remoteId).toBe(`/inbox/${sent.idempotencyKey}__${sent.fileName}`);
     const received = readFileSync(sftpFinal(sent));
     expect(received.length).toBe(sent.bytes);
@@ -158,7 +191,9 @@ describe('TransmissionOutbox', () => {
     const expired = await open(`outbox-expired-${runId}`, { seal: await loadPkcs12File(pki.expired.p12Path, pki.p12Password) });
     const before = readdirSync(spoolDir);
     const lot = { content: randomBytes(1000) };
-    const err1 = await outboxOf(expired).prepare(input('LOT-EXPIRED', 'sftp', lot)).catch((e: unknown) => e);
+    const err1 = await outboxOf(expired)
+      .prepare(input('LOT-EXPIRED', 'sftp', lot))
+      .catch((e: unknown) => e);
     expect(err1).toBeInstanceOf(CertificateError);
     expect((err1 as CertificateError).code).toBe('EXPIRED');
     const err2 = await main.outbox.prepare({ ...input('LOT-WRONG', 'sftp', lot), recipientId: 'wrong-purpose' }).catch((e: unknown) => e);
@@ -174,14 +209,18 @@ describe('TransmissionOutbox', () => {
   it('retries a transient SMTP 451 and sends; a permanent 554 parks the transmission as failed', async () => {
     smtp.rejectNext(2, 451, 'try again later');
     const { transmission } = await main.outbox.prepare(input('LOT-451', 'smtp', { content: randomBytes(50_000) }));
-    const sent = await waitFor('sent after retries', async () => ((await row(main, transmission.id)).state === 'sent' ? row(main, transmission.id) : undefined));
+    const sent = await waitFor('sent after retries', async () =>
+      (await row(main, transmission.id)).state === 'sent' ? row(main, transmission.id) : undefined,
+    );
     expect(sent).toMatchObject({ attempts: 3, possibleDuplicate: false, lastError: null });
     expect((await attempts(transmission.id)).map((a) => a.outcome)).toEqual(['failed', 'failed', 'sent']);
     expect(smtp.messages()).toHaveLength(1);
 
     smtp.rejectNext(1, 554, 'no such lot type');
     const refused = await main.outbox.prepare(input('LOT-554', 'smtp', { content: randomBytes(1000) }));
-    const failed = await waitFor('failed', async () => ((await row(main, refused.transmission.id)).state === 'failed' ? row(main, refused.transmission.id) : undefined));
+    const failed = await waitFor('failed', async () =>
+      (await row(main, refused.transmission.id)).state === 'failed' ? row(main, refused.transmission.id) : undefined,
+    );
     expect(failed.attempts).toBe(1);
     expect(failed.lastError).toMatch(/^REJECTED: .*554/);
     expect(buildTransmissionTask(failed)).toMatchObject({ status: 'failed', statusReason: { text: failed.lastError } });
@@ -198,9 +237,13 @@ describe('TransmissionOutbox', () => {
     });
 
     async function sendInChildUntilKilled(id: string): Promise<void> {
-      const child = spawn(process.execPath, [CHILD, JSON.stringify({ ...config, queuePrefix: `outbox-crash-${runId}`, transmissionId: id })], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [CHILD, JSON.stringify({ ...config, queuePrefix: `outbox-crash-${runId}`, transmissionId: id })],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -217,13 +260,20 @@ describe('TransmissionOutbox', () => {
 
       const rerun = await crash.outbox.sendJob(transmission.id);
       expect(rerun.outcome).toBe('already-delivered');
-      expect(await row(crash, transmission.id)).toMatchObject({ state: 'sent', attempts: 2, possibleDuplicate: true, alreadyDelivered: true });
+      expect(await row(crash, transmission.id)).toMatchObject({
+        state: 'sent',
+        attempts: 2,
+        possibleDuplicate: true,
+        alreadyDelivered: true,
+      });
       const history = await attempts(transmission.id);
       expect(history).toEqual([
         { outcome: null, error: expect.stringMatching(/^interrupted/), finished: true },
         { outcome: 'already-delivered', error: null, finished: true },
       ]);
-      const files = readdirSync(join(sftp.root, 'inbox')).filter((f) => f.startsWith(transmission.idempotencyKey) && !f.endsWith('.meta.json'));
+      const files = readdirSync(join(sftp.root, 'inbox')).filter(
+        (f) => f.startsWith(transmission.idempotencyKey) && !f.endsWith('.meta.json'),
+      );
       expect(files).toEqual([`${transmission.idempotencyKey}__${transmission.fileName}`]);
       expect((await openAsInsurer(readFileSync(sftpFinal(transmission)))).equals(lot)).toBe(true);
       const task = buildTransmissionTask(await row(crash, transmission.id));
@@ -238,7 +288,12 @@ describe('TransmissionOutbox', () => {
       expect(smtp.messages()).toHaveLength(1);
 
       expect((await crash.outbox.sendJob(transmission.id)).outcome).toBe('sent');
-      expect(await row(crash, transmission.id)).toMatchObject({ state: 'sent', attempts: 2, possibleDuplicate: true, alreadyDelivered: false });
+      expect(await row(crash, transmission.id)).toMatchObject({
+        state: 'sent',
+        attempts: 2,
+        possibleDuplicate: true,
+        alreadyDelivered: false,
+      });
       const mails = smtp.messages();
       expect(mails.map((m) => m.idempotencyKey)).toEqual([transmission.idempotencyKey, transmission.idempotencyKey]);
       expect(smtp.duplicateCount()).toBe(1);

@@ -1,7 +1,10 @@
 import { NIR_SYSTEMS } from '../../src/fhir/fhir-systems';
 
 /** A kiosk's CoverageEligibilityRequest for a NIR (contained Patient, INS-NIR test OID). */
-export function eligibilityRequest(nir: string, opts: { identifier?: string; servicedDate?: string; system?: string; birthDate?: string } = {}) {
+export function eligibilityRequest(
+  nir: string,
+  opts: { identifier?: string; servicedDate?: string; system?: string; birthDate?: string } = {},
+) {
   return {
     resourceType: 'CoverageEligibilityRequest',
     ...(opts.identifier ? { identifier: [{ system: 'urn:ietf:rfc:3986', value: opts.identifier }] } : {}),

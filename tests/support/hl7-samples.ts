@@ -56,13 +56,33 @@ export interface PamSampleOptions {
 }
 
 const STRUCTURE: Record<string, string> = {
-  A01: 'ADT_A01', A04: 'ADT_A01', A08: 'ADT_A01', A13: 'ADT_A01', Z99: 'ADT_A01', A02: 'ADT_A02', A03: 'ADT_A03',
-  A05: 'ADT_A05', A28: 'ADT_A05', A31: 'ADT_A05', A11: 'ADT_A09', A12: 'ADT_A12', A38: 'ADT_A38', A40: 'ADT_A39',
+  A01: 'ADT_A01',
+  A04: 'ADT_A01',
+  A08: 'ADT_A01',
+  A13: 'ADT_A01',
+  Z99: 'ADT_A01',
+  A02: 'ADT_A02',
+  A03: 'ADT_A03',
+  A05: 'ADT_A05',
+  A28: 'ADT_A05',
+  A31: 'ADT_A05',
+  A11: 'ADT_A09',
+  A12: 'ADT_A12',
+  A38: 'ADT_A38',
+  A40: 'ADT_A39',
 };
 /** ZBE-4 action and ZBE-6 original event per event (PAM FR movements). */
 const MOVEMENT: Record<string, [string, string]> = {
-  A01: ['INSERT', ''], A02: ['INSERT', ''], A03: ['INSERT', ''], A04: ['INSERT', ''], A05: ['INSERT', ''],
-  A11: ['CANCEL', 'A01'], A12: ['CANCEL', 'A02'], A13: ['CANCEL', 'A03'], A38: ['CANCEL', 'A05'], Z99: ['UPDATE', 'A01'],
+  A01: ['INSERT', ''],
+  A02: ['INSERT', ''],
+  A03: ['INSERT', ''],
+  A04: ['INSERT', ''],
+  A05: ['INSERT', ''],
+  A11: ['CANCEL', 'A01'],
+  A12: ['CANCEL', 'A02'],
+  A13: ['CANCEL', 'A03'],
+  A38: ['CANCEL', 'A05'],
+  Z99: ['UPDATE', 'A01'],
 };
 
 type Seg = ReturnType<Message['addSegment']>;
@@ -83,8 +103,11 @@ function header(event: string, o: PamSampleOptions): Message {
   const msg = new Message({
     specification: new HL7_2_5(),
     messageHeader: {
-      msh_9_1: 'ADT', msh_9_2: event, msh_9_3: STRUCTURE[event] ?? `ADT_${event}`,
-      msh_10: o.controlId ?? `CTL-${event}-0001`, msh_11_1: o.processingId ?? 'P',
+      msh_9_1: 'ADT',
+      msh_9_2: event,
+      msh_9_3: STRUCTURE[event] ?? `ADT_${event}`,
+      msh_10: o.controlId ?? `CTL-${event}-0001`,
+      msh_11_1: o.processingId ?? 'P',
     },
   });
   msg.set('MSH.3', o.sendingApp ?? 'GAP-TEST');
@@ -106,9 +129,16 @@ function header(event: string, o: PamSampleOptions): Message {
 function pid(msg: Message, o: PamSampleOptions): void {
   const seg = fill(msg.addSegment('PID'), {
     '1': '1',
-    '5.1': o.family ?? SAMPLE_FAMILY, '5.2': o.given ?? SAMPLE_GIVEN, '5.7': 'L',
-    '7': o.birthDate ?? SAMPLE_BIRTH_DATE, '8': 'M',
-    '11.1': '1 RUE DES TESTS', '11.3': 'TESTVILLE', '11.5': '99999', '11.6': 'FRA', '11.7': 'H',
+    '5.1': o.family ?? SAMPLE_FAMILY,
+    '5.2': o.given ?? SAMPLE_GIVEN,
+    '5.7': 'L',
+    '7': o.birthDate ?? SAMPLE_BIRTH_DATE,
+    '8': 'M',
+    '11.1': '1 RUE DES TESTS',
+    '11.3': 'TESTVILLE',
+    '11.5': '99999',
+    '11.6': 'FRA',
+    '11.7': 'H',
     '32': 'VALI',
   });
   const ids: Array<Record<string, string>> = [];
@@ -126,10 +156,13 @@ function pv1(msg: Message, event: string, o: PamSampleOptions): void {
   let cls = event === 'A04' ? 'O' : 'I';
   if (event === 'A28' || event === 'A31' || event === 'A40') cls = 'N';
   fill(msg.addSegment('PV1'), {
-    '1': '1', '2': cls,
+    '1': '1',
+    '2': cls,
     ...(cls === 'N' ? {} : { '3.1': 'UF-CARDIO', '3.2': 'CH-101', '3.3': 'LIT-1', '3.4.1': SAMPLE_SITE_FINESS }),
-    '10': 'MED', '19.1': cls === 'N' ? undefined : o.visitNumber ?? SAMPLE_VISIT, '19.4.1': cls === 'N' ? undefined : 'GAP-TEST',
-    '44': cls === 'N' ? undefined : o.admitDate ?? '20250115083000',
+    '10': 'MED',
+    '19.1': cls === 'N' ? undefined : (o.visitNumber ?? SAMPLE_VISIT),
+    '19.4.1': cls === 'N' ? undefined : 'GAP-TEST',
+    '44': cls === 'N' ? undefined : (o.admitDate ?? '20250115083000'),
     '45': event === 'A03' ? '20250120110000' : undefined,
   });
 }
@@ -137,24 +170,51 @@ function pv1(msg: Message, event: string, o: PamSampleOptions): void {
 function zbe(msg: Message, event: string, o: PamSampleOptions): void {
   const [action, original] = MOVEMENT[event];
   fill(msg.addSegment('ZBE'), {
-    '1.1': o.movementId ?? `MVT-${event}-0001`, '1.2': 'GAP-TEST', '1.3': '1.2.250.1.999.1.2', '1.4': 'ISO',
-    '2': o.admitDate ?? '20250115083000', '4': action, '5': 'N', '6': original,
-    '7.1': 'UF CARDIOLOGIE', '7.6.1': 'GAP-TEST', '7.7': 'UF', '7.10': '2001', '9': 'HMS',
+    '1.1': o.movementId ?? `MVT-${event}-0001`,
+    '1.2': 'GAP-TEST',
+    '1.3': '1.2.250.1.999.1.2',
+    '1.4': 'ISO',
+    '2': o.admitDate ?? '20250115083000',
+    '4': action,
+    '5': 'N',
+    '6': original,
+    '7.1': 'UF CARDIOLOGIE',
+    '7.6.1': 'GAP-TEST',
+    '7.7': 'UF',
+    '7.10': '2001',
+    '9': 'HMS',
   });
 }
 
 function insurance(msg: Message, o: PamSampleOptions): void {
   fill(msg.addSegment('IN1'), {
-    '1': '1', '2.1': 'AMO', '3.1': '019999999', '4.1': 'CAISSE TEST', '12': '20250101', '13': '20251231',
-    '15': 'AMO', '16.1': o.family ?? SAMPLE_FAMILY, '16.2': o.given ?? SAMPLE_GIVEN, '17': '01',
-    '18': o.birthDate ?? SAMPLE_BIRTH_DATE, '35': '10', '49.1': o.insuredNir ?? SAMPLE_INSURED_NIR,
+    '1': '1',
+    '2.1': 'AMO',
+    '3.1': '019999999',
+    '4.1': 'CAISSE TEST',
+    '12': '20250101',
+    '13': '20251231',
+    '15': 'AMO',
+    '16.1': o.family ?? SAMPLE_FAMILY,
+    '16.2': o.given ?? SAMPLE_GIVEN,
+    '17': '01',
+    '18': o.birthDate ?? SAMPLE_BIRTH_DATE,
+    '35': '10',
+    '49.1': o.insuredNir ?? SAMPLE_INSURED_NIR,
   });
 }
 
 /** The realistic 21-segment A01 (MSH EVN PID PD1 ROL NK1 PV1 PV2 ZBE ZFA ZFP ZFV ZFM ZFD OBX×3 GT1 IN1 IN2 ACC). */
 function fullA01Body(msg: Message, o: PamSampleOptions): void {
   fill(msg.addSegment('PD1'), { '4.1': '99999999999', '4.2': 'MEDECIN-ZZQ', '4.3': 'DOCTEURTEST' });
-  fill(msg.addSegment('ROL'), { '2': 'AD', '3.1': 'ODRP', '3.3': 'HL70443', '4.1': '99999999999', '4.2': 'MEDECIN-ZZQ', '4.3': 'DOCTEURTEST' });
+  fill(msg.addSegment('ROL'), {
+    '2': 'AD',
+    '3.1': 'ODRP',
+    '3.3': 'HL70443',
+    '4.1': '99999999999',
+    '4.2': 'MEDECIN-ZZQ',
+    '4.3': 'DOCTEURTEST',
+  });
   fill(msg.addSegment('NK1'), { '1': '1', '2.1': 'CONTACTNOM-ZZQ', '2.2': 'CONTACTTEST', '3.1': 'SPO', '5.1': '0199999999', '7.1': 'C' });
   pv1(msg, 'A01', o);
   fill(msg.addSegment('PV2'), { '3.2': 'Douleur thoracique', '8': '20250115083000' });
@@ -167,7 +227,14 @@ function fullA01Body(msg: Message, o: PamSampleOptions): void {
   fill(msg.addSegment('OBX'), { '1': '1', '2': 'NM', '3.1': '3141-9', '3.2': 'Poids', '3.3': 'LN', '5': '72', '6.1': 'kg', '11': 'F' });
   fill(msg.addSegment('OBX'), { '1': '2', '2': 'NM', '3.1': '8302-2', '3.2': 'Taille', '3.3': 'LN', '5': '178', '6.1': 'cm', '11': 'F' });
   // Delimiters in a value: the builder escapes them (\S\ \T\), the parser must decode them.
-  fill(msg.addSegment('OBX'), { '1': '3', '2': 'ST', '3.1': 'COMMENT', '3.2': 'Commentaire', '5': 'Allergie pénicilline ^ à vérifier & noter', '11': 'F' });
+  fill(msg.addSegment('OBX'), {
+    '1': '3',
+    '2': 'ST',
+    '3.1': 'COMMENT',
+    '3.2': 'Commentaire',
+    '5': 'Allergie pénicilline ^ à vérifier & noter',
+    '11': 'F',
+  });
   fill(msg.addSegment('GT1'), { '1': '1', '3.1': o.family ?? SAMPLE_FAMILY, '3.2': o.given ?? SAMPLE_GIVEN });
   if (o.noInsurance !== true) {
     insurance(msg, o);
@@ -220,7 +287,8 @@ export const MALFORMED = {
   /** ADT^A24 (link patient) is not handled → AR 201. */
   unsupportedEvent: (): Buffer => buildPam('A24', { controlId: 'CTL-BAD-EVT' }),
   /** ORM is not ADT → AR 200. */
-  unsupportedType: (): Buffer => Buffer.from(buildPamText('A04', { controlId: 'CTL-BAD-TYPE' }).replace('|ADT^A04^ADT_A01|', '|ORM^O01^ORM_O01|')),
+  unsupportedType: (): Buffer =>
+    Buffer.from(buildPamText('A04', { controlId: 'CTL-BAD-TYPE' }).replace('|ADT^A04^ADT_A01|', '|ORM^O01^ORM_O01|')),
   /** MSH-12 2.3 → AR 203. */
   badVersion: (): Buffer => buildPam('A04', { controlId: 'CTL-BAD-VER', version: '2.3' }),
   /** No PID-3 identifier → AE 101. */

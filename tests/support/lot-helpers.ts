@@ -18,7 +18,11 @@ export function csvOf(list: string[], dateOfCare: string, named = false): string
 }
 
 export async function postCsv(baseUrl: string, csv: string): Promise<{ status: number; task: any }> {
-  const res = await fetch(`${baseUrl}/cdri/lots/csv`, { method: 'POST', headers: { 'content-type': 'text/csv', 'X-API-Key': TEST_KIOSK_KEY }, body: csv });
+  const res = await fetch(`${baseUrl}/cdri/lots/csv`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv', 'X-API-Key': TEST_KIOSK_KEY },
+    body: csv,
+  });
   return { status: res.status, task: await res.json() };
 }
 
@@ -38,10 +42,15 @@ export async function getFhir(baseUrl: string, path: string): Promise<any> {
 export const output = (task: any, name: string) => task.output.find((o: any) => o.type.text === name);
 
 export async function waitForTask(baseUrl: string, id: string, status: string, timeoutMs = 120000): Promise<any> {
-  return waitFor(`Task/${id} ${status}`, async () => {
-    const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
-    return t.status === status ? t : undefined;
-  }, timeoutMs, 200);
+  return waitFor(
+    `Task/${id} ${status}`,
+    async () => {
+      const t = await getFhir(baseUrl, `/fhir/Task/${id}`);
+      return t.status === status ? t : undefined;
+    },
+    timeoutMs,
+    200,
+  );
 }
 
 export function tomorrow(): string {

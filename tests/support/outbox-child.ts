@@ -43,14 +43,14 @@ export interface TestOutbox {
 }
 
 /** Opens the database, the (unprepared, lazy) queue backend, the channels and the outbox. */
-export async function openTestOutbox(
-  cfg: TestOutboxConfig,
-  extra: Partial<TransmissionOutboxOptions> = {},
-): Promise<TestOutbox> {
+export async function openTestOutbox(cfg: TestOutboxConfig, extra: Partial<TransmissionOutboxOptions> = {}): Promise<TestOutbox> {
   const ds = createDataSource(cfg.databaseUrl, 3, MIGRATIONS);
   await ds.initialize();
   const sql = new Sql(ds);
-  const queue = createQueueBackend({ kind: 'redis', url: cfg.redisUrl, prefix: cfg.queuePrefix }, { onError: (err, source) => process.stderr.write(`queue error ${source}: ${err.message}\n`) });
+  const queue = createQueueBackend(
+    { kind: 'redis', url: cfg.redisUrl, prefix: cfg.queuePrefix },
+    { onError: (err, source) => process.stderr.write(`queue error ${source}: ${err.message}\n`) },
+  );
   const channels: Partial<Record<'smtp' | 'sftp', TransmissionChannel>> = {};
   if (cfg.smtp) channels.smtp = new SmtpChannel({ ...cfg.smtp, security: 'insecure-plaintext' });
   if (cfg.sftp) channels.sftp = new SftpChannel(cfg.sftp);

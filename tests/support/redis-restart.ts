@@ -12,7 +12,23 @@ export async function restartRedis(): Promise<void> {
     /* redis-cli exits non-zero when the server closes the connection on shutdown */
   }
   await waitFor('Redis to stop', async () => !ping(), 10000, 100);
-  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log']);
+  execFileSync('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '-::1',
+    '--port',
+    '6379',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    '/var/lib/redis',
+    '--logfile',
+    '/var/log/redis/ci.log',
+  ]);
   await waitFor('Redis to answer', async () => ping(), 10000, 100);
 }
 

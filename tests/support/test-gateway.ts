@@ -22,7 +22,9 @@ export interface TestGateway {
  * 'redis' backend, the real local Redis (a fresh key prefix). The CDRi side is the built-in simulator,
  * a real HTTP server. Nothing is mocked.
  */
-export async function startTestGateway(opts: { queue: 'redis' | 'postgres'; env?: Record<string, string> } = { queue: 'redis' }): Promise<TestGateway> {
+export async function startTestGateway(
+  opts: { queue: 'redis' | 'postgres'; env?: Record<string, string> } = { queue: 'redis' },
+): Promise<TestGateway> {
   const db = await createTestDatabase();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,

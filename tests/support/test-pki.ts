@@ -125,7 +125,9 @@ export function getTestPki(): TestPki {
   // A directory left by an earlier process that had the same pid is too old to trust (the 10-day certificate…).
   const read = (): TestPki | undefined =>
     existsSync(done)
-      ? (JSON.parse(readFileSync(done, 'utf8'), (key, value) => (key === 'p12' ? Buffer.from(value as string, 'base64') : value)) as TestPki)
+      ? (JSON.parse(readFileSync(done, 'utf8'), (key, value) =>
+          key === 'p12' ? Buffer.from(value as string, 'base64') : value,
+        ) as TestPki)
       : undefined;
   let pki = read();
   if (!pki || Date.now() - pki.generatedAt > MAX_AGE_MS) {
@@ -148,12 +150,23 @@ function generate(dir: string): void {
   };
   const now = Date.now();
   const when = (offsetDays: number): string =>
-    new Date(now + offsetDays * DAY).toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+    new Date(now + offsetDays * DAY)
+      .toISOString()
+      .replace(/[-:T]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
 
   // RSA key generation is most of the cost (~0.5 s a key): generate all keys at once, in parallel.
   const keys: [string, number][] = [
-    ['root-ca', 2048], ['rogue-ca', 2048], ['intermediate-ca', 2048], ['seal', 2048], ['tls-client', 2048],
-    ['recipient', 2048], ['expired', 2048], ['not-yet-valid', 2048], ['weak', 1024], ['untrusted', 2048],
+    ['root-ca', 2048],
+    ['rogue-ca', 2048],
+    ['intermediate-ca', 2048],
+    ['seal', 2048],
+    ['tls-client', 2048],
+    ['recipient', 2048],
+    ['expired', 2048],
+    ['not-yet-valid', 2048],
+    ['weak', 1024],
+    ['untrusted', 2048],
     ['expiring-soon', 2048],
   ];
   const genkey = ([name, bits]: [string, number]): string =>
@@ -161,16 +174,50 @@ function generate(dir: string): void {
   execFileSync('sh', ['-c', `${keys.map(genkey).join(' & ')} & wait`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 
   const selfSigned = (name: string, subject: string): TestCertificate => {
-    ssl('req', '-x509', '-new', '-key', `${name}.key`, '-out', `${name}.pem`,
-      '-subj', subject, '-days', '3650', '-config', 'openssl.cnf', '-extensions', 'root');
+    ssl(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-subj',
+      subject,
+      '-days',
+      '3650',
+      '-config',
+      'openssl.cnf',
+      '-extensions',
+      'root',
+    );
     writeFileSync(join(dir, `${name}-chain.pem`), '');
     return finish(dir, name, ssl);
   };
   const issue = (name: string, subject: string, issuer: TestCertificate, profile: string, from: number, to: number): TestCertificate => {
     ssl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subject, '-config', 'openssl.cnf');
-    ssl('ca', '-batch', '-notext', '-config', 'openssl.cnf', '-cert', issuer.certPath, '-keyfile', issuer.keyPath,
-      '-in', `${name}.csr`, '-out', `${name}.pem`, '-startdate', when(from), '-enddate', when(to),
-      '-extensions', profile, '-preserveDN');
+    ssl(
+      'ca',
+      '-batch',
+      '-notext',
+      '-config',
+      'openssl.cnf',
+      '-cert',
+      issuer.certPath,
+      '-keyfile',
+      issuer.keyPath,
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.pem`,
+      '-startdate',
+      when(from),
+      '-enddate',
+      when(to),
+      '-extensions',
+      profile,
+      '-preserveDN',
+    );
     // The chain stops below our root (what relying parties already trust); the rogue root is shipped in the chain
     // so that "untrusted" really means "chains to a root we do not trust", not "missing intermediate".
     writeFileSync(join(dir, `${name}-chain.pem`), issuer.name === 'root-ca' ? '' : issuer.certPem + issuer.chainPem);
@@ -205,8 +252,10 @@ function generate(dir: string): void {
     caBundlePath: join(dir, 'ca-bundle.pem'),
   };
   writeFileSync(pki.caBundlePath, rootCa.certPem + intermediateCa.certPem);
-  writeFileSync(join(dir, 'done.json'), JSON.stringify(pki, (key, value) =>
-    key === 'p12' ? Buffer.from((value as { data: number[] }).data).toString('base64') : value));
+  writeFileSync(
+    join(dir, 'done.json'),
+    JSON.stringify(pki, (key, value) => (key === 'p12' ? Buffer.from((value as { data: number[] }).data).toString('base64') : value)),
+  );
 }
 
 /**
@@ -228,7 +277,20 @@ function removeStaleDirectories(): void {
 function finish(dir: string, name: string, ssl: (...args: string[]) => void): TestCertificate {
   const path = (suffix: string): string => join(dir, `${name}${suffix}`);
   const chain = readFileSync(path('-chain.pem'), 'utf8');
-  const p12Args = ['pkcs12', '-export', '-in', path('.pem'), '-inkey', path('.key'), '-out', path('.p12'), '-passout', `pass:${PASSWORD}`, '-name', name];
+  const p12Args = [
+    'pkcs12',
+    '-export',
+    '-in',
+    path('.pem'),
+    '-inkey',
+    path('.key'),
+    '-out',
+    path('.p12'),
+    '-passout',
+    `pass:${PASSWORD}`,
+    '-name',
+    name,
+  ];
   ssl(...p12Args, ...(chain ? ['-certfile', path('-chain.pem')] : []));
   return {
     name,

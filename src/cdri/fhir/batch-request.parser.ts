@@ -8,8 +8,10 @@ import { parseEligibilityRequest } from './coverage-eligibility-request.parser';
  */
 export function parseBatchBundle(body: unknown): { finess?: string; items: Array<NewLotItem & { field: string }> } {
   const b = body as { resourceType?: string; type?: string; entry?: Array<{ resource?: unknown }> };
-  if (!b || b.resourceType !== 'Bundle') throw new GatewayError('INVALID_INPUT', 'Body must be a Bundle of CoverageEligibilityRequest', 'resourceType');
-  if (b.type !== 'batch' && b.type !== 'collection') throw new GatewayError('INVALID_INPUT', 'Bundle.type must be batch or collection', 'Bundle.type');
+  if (!b || b.resourceType !== 'Bundle')
+    throw new GatewayError('INVALID_INPUT', 'Body must be a Bundle of CoverageEligibilityRequest', 'resourceType');
+  if (b.type !== 'batch' && b.type !== 'collection')
+    throw new GatewayError('INVALID_INPUT', 'Bundle.type must be batch or collection', 'Bundle.type');
   const entries = Array.isArray(b.entry) ? b.entry : [];
   if (entries.length === 0) throw new GatewayError('INVALID_INPUT', 'The Bundle has no entry', 'Bundle.entry');
   let finess: string | undefined;
@@ -20,7 +22,11 @@ export function parseBatchBundle(body: unknown): { finess?: string; items: Array
       return { nir: r.nir, birthDate: r.birthDate, dateOfCare: r.dateOfCare, source: 'fhir', field: `Bundle.entry[${i}].resource` };
     } catch (err) {
       if (err instanceof GatewayError) {
-        throw new GatewayError(err.code, `Bundle.entry[${i}]: ${err.message}`, `Bundle.entry[${i}].resource${err.field ? `.${err.field.replace(/^CoverageEligibilityRequest\.?/, '')}` : ''}`);
+        throw new GatewayError(
+          err.code,
+          `Bundle.entry[${i}]: ${err.message}`,
+          `Bundle.entry[${i}].resource${err.field ? `.${err.field.replace(/^CoverageEligibilityRequest\.?/, '')}` : ''}`,
+        );
       }
       throw err;
     }

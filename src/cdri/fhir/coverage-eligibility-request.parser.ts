@@ -28,7 +28,11 @@ function nirFrom(identifiers: unknown, path: string): { system: string; value: s
     const id = asObject(identifiers[i]);
     if (!id) continue;
     if (id.system === NIR_SYSTEMS.nia) {
-      throw new GatewayError('BUSINESS_RULE', 'A NIA (temporary identifier) cannot be used for an AMO rights check; a NIR is required', `${path}[${i}]`);
+      throw new GatewayError(
+        'BUSINESS_RULE',
+        'A NIA (temporary identifier) cannot be used for an AMO rights check; a NIR is required',
+        `${path}[${i}]`,
+      );
     }
     if (typeof id.system === 'string' && NIR_SYSTEM_LIST.includes(id.system)) {
       if (typeof id.value !== 'string') throw invalid('NIR identifier has no value', `${path}[${i}].value`);
@@ -61,7 +65,10 @@ export function parseEligibilityRequest(body: unknown): ParsedEligibilityRequest
     (patient && nirFrom(patient.identifier, 'CoverageEligibilityRequest.contained.Patient.identifier')) ??
     nirFrom(patientRef.identifier ? [patientRef.identifier] : undefined, 'CoverageEligibilityRequest.patient.identifier');
   if (!nir) {
-    throw invalid(`The patient needs an INS-NIR identifier (system ${NIR_SYSTEMS.insNir}, or the test/demo OIDs)`, 'CoverageEligibilityRequest.patient');
+    throw invalid(
+      `The patient needs an INS-NIR identifier (system ${NIR_SYSTEMS.insNir}, or the test/demo OIDs)`,
+      'CoverageEligibilityRequest.patient',
+    );
   }
 
   const servicedDate = req.servicedDate ?? asObject(req.servicedPeriod)?.start;
@@ -88,7 +95,10 @@ export function parseEligibilityRequest(body: unknown): ParsedEligibilityRequest
     birthDate,
     dateOfCare,
     finess,
-    requestIdentifier: identifier && typeof identifier.value === 'string' ? `${typeof identifier.system === 'string' ? identifier.system : ''}|${identifier.value}` : undefined,
+    requestIdentifier:
+      identifier && typeof identifier.value === 'string'
+        ? `${typeof identifier.system === 'string' ? identifier.system : ''}|${identifier.value}`
+        : undefined,
     patientReference: { identifier: { system: nir.system, value: nir.value } },
   };
 }

@@ -36,7 +36,12 @@ export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now
     insurer: a?.organism
       ? {
           display: `AMO ${a.organism.grandRegime} ${a.organism.caisse} ${a.organism.centre}`,
-          extension: [{ url: EXTENSIONS.amoOrganism, valueString: `${a.organism.grandRegime}${a.organism.caisse}${a.organism.centre}|${a.organism.codeGestion}` }],
+          extension: [
+            {
+              url: EXTENSIONS.amoOrganism,
+              valueString: `${a.organism.grandRegime}${a.organism.caisse}${a.organism.centre}|${a.organism.codeGestion}`,
+            },
+          ],
         }
       : { display: 'AMO (unknown organism)' },
   };
@@ -48,7 +53,8 @@ export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now
       { url: EXTENSIONS.maternity, valueBoolean: a.maternity },
     ];
     if (a.natureAssurance) coverageExt.push({ url: EXTENSIONS.natureAssurance, valueCode: a.natureAssurance });
-    if (a.exoneration) coverageExt.push({ url: EXTENSIONS.exoneration, valueCoding: { code: a.exoneration.code, display: a.exoneration.label } });
+    if (a.exoneration)
+      coverageExt.push({ url: EXTENSIONS.exoneration, valueCoding: { code: a.exoneration.code, display: a.exoneration.label } });
     if (a.atmp) coverageExt.push({ url: EXTENSIONS.atmp, valueString: `${a.atmp.reference} ${a.atmp.date}` });
     response.insurance = [
       {
@@ -59,7 +65,14 @@ export function buildEligibilityResponse(check: RightsCheck, patient?: Json, now
       },
     ];
     if (a.status === 'UNKNOWN_PATIENT') {
-      response.error = [{ code: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adjudication-error', code: 'a002' }], text: 'Patient unknown to the AMO' } }];
+      response.error = [
+        {
+          code: {
+            coding: [{ system: 'http://terminology.hl7.org/CodeSystem/adjudication-error', code: 'a002' }],
+            text: 'Patient unknown to the AMO',
+          },
+        },
+      ];
     }
   }
   if (check.state === 'failed') {

@@ -6,15 +6,38 @@ import { buildLotTask } from './lot-task.builder';
 import { buildWorklist } from './worklist.builder';
 
 const lot: Lot = {
-  id: '0b8f7c3e-0000-4000-8000-000000000001', finess: '750000001', lotDate: '2026-11-24', horizonDays: 3, mode: 'unit-fanout',
-  trigger: 'schedule', requestedBy: 'scheduler', state: 'queued', total: 3, correlationId: 'corr-1',
-  createdAt: new Date('2026-11-23T22:00:00Z'), startedAt: null, finishedAt: null,
+  id: '0b8f7c3e-0000-4000-8000-000000000001',
+  finess: '750000001',
+  lotDate: '2026-11-24',
+  horizonDays: 3,
+  mode: 'unit-fanout',
+  trigger: 'schedule',
+  requestedBy: 'scheduler',
+  state: 'queued',
+  total: 3,
+  correlationId: 'corr-1',
+  createdAt: new Date('2026-11-23T22:00:00Z'),
+  startedAt: null,
+  finishedAt: null,
 };
 const started = { startedAt: new Date('2026-11-23T22:00:05Z') };
 const finished = { ...started, finishedAt: new Date('2026-11-23T22:10:00Z') };
 const item = (change: LotItem['change'], over: Partial<LotItem> = {}): LotItem => ({
-  id: '1', lotId: lot.id, nir: makeTestNir({ order: 900 }), birthDate: null, ipp: null, visitNumber: null, familyName: null, givenName: null,
-  dateOfCare: '2026-11-25', state: 'done', change, answer: null, chunkNo: null, rightsCheckId: null, ...over,
+  id: '1',
+  lotId: lot.id,
+  nir: makeTestNir({ order: 900 }),
+  birthDate: null,
+  ipp: null,
+  visitNumber: null,
+  familyName: null,
+  givenName: null,
+  dateOfCare: '2026-11-25',
+  state: 'done',
+  change,
+  answer: null,
+  chunkNo: null,
+  rightsCheckId: null,
+  ...over,
 });
 
 describe('lot Task and worklist', () => {

@@ -24,7 +24,14 @@ export function buildLotTask(lot: Lot, p: LotProgress): Record<string, unknown> 
     code: { text: 'CDRi rights re-check lot' },
     businessStatus: { text: `${p.done + p.failed}/${p.total} checked (${p.percent} %), ${p.failed} failed, ${p.changed} changed${eta}` },
     authoredOn: new Date(lot.createdAt).toISOString(),
-    ...(lot.startedAt ? { executionPeriod: { start: new Date(lot.startedAt).toISOString(), ...(lot.finishedAt ? { end: new Date(lot.finishedAt).toISOString() } : {}) } } : {}),
+    ...(lot.startedAt
+      ? {
+          executionPeriod: {
+            start: new Date(lot.startedAt).toISOString(),
+            ...(lot.finishedAt ? { end: new Date(lot.finishedAt).toISOString() } : {}),
+          },
+        }
+      : {}),
     requester: { display: lot.requestedBy },
     owner: { identifier: { system: 'https://finess.esante.gouv.fr', value: lot.finess } },
     input: [

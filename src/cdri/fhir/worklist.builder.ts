@@ -41,6 +41,15 @@ function entry(i: LotItem): Record<string, unknown> {
       identifier: { system: NIR_SYSTEMS.insNir, value: i.nir },
       display: `Date of care ${i.dateOfCare}${i.visitNumber ? `, visit ${i.visitNumber}` : ''}`,
     },
-    ...(i.rightsCheckId ? { extension: [{ url: 'https://passerelle.dev/fhir/StructureDefinition/rights-answer', valueReference: { reference: `CoverageEligibilityResponse/${i.rightsCheckId}` } }] } : {}),
+    ...(i.rightsCheckId
+      ? {
+          extension: [
+            {
+              url: 'https://passerelle.dev/fhir/StructureDefinition/rights-answer',
+              valueReference: { reference: `CoverageEligibilityResponse/${i.rightsCheckId}` },
+            },
+          ],
+        }
+      : {}),
   };
 }

@@ -17,7 +17,12 @@ function setup(now: () => Date = () => new Date()) {
   const plannedEncounters = new InMemoryPlannedEncounterStore();
   const queued: QueuedCheckRef[] = [];
   const log = createLogger('silent');
-  const admissions = new Hl7AdmissionsSubscription({ rightsChecks, plannedEncounters }, async (c) => void queued.push(...c), DEFAULT_FINESS, log);
+  const admissions = new Hl7AdmissionsSubscription(
+    { rightsChecks, plannedEncounters },
+    async (c) => void queued.push(...c),
+    DEFAULT_FINESS,
+    log,
+  );
   // The HL7 outbox (plumbing) with CDRi's subscription, as the gateway wires them.
   const outbox = new InboxDispatcher(inbox, [admissions], log);
   const dispatcher = { drain: () => outbox.drain(), requeueStaleChecks: (limit?: number) => admissions.requeueStaleChecks(limit) };
@@ -25,7 +30,13 @@ function setup(now: () => Date = () => new Date()) {
 }
 
 const admission = (over: Partial<StoredAdtFacts> = {}): StoredAdtFacts => ({
-  event: 'A01', nir: NIR, nirField: 'PID-3', dateOfCare: '2026-12-02', finess: '750000001', sendingApplication: 'GAP', ...over,
+  event: 'A01',
+  nir: NIR,
+  nirField: 'PID-3',
+  dateOfCare: '2026-12-02',
+  finess: '750000001',
+  sendingApplication: 'GAP',
+  ...over,
 });
 
 describe('HL7 outbox with the CDRi admissions subscription', () => {
@@ -35,7 +46,14 @@ describe('HL7 outbox with the CDRi admissions subscription', () => {
 
     expect(await dispatcher.drain()).toBe(1);
     const check = (await rightsChecks.findByIdempotencyKey('hl7:m1'))!;
-    expect(check).toMatchObject({ state: 'pending', source: 'hl7', nir: NIR, dateOfCare: '2026-12-02', finess: '750000001', requestedBy: 'GAP' });
+    expect(check).toMatchObject({
+      state: 'pending',
+      source: 'hl7',
+      nir: NIR,
+      dateOfCare: '2026-12-02',
+      finess: '750000001',
+      requestedBy: 'GAP',
+    });
     expect(queued).toEqual([{ id: check.id, correlationId: 'corr-m1' }]);
     expect(await inbox.undispatched(10)).toEqual([]);
   });
@@ -65,7 +83,12 @@ describe('HL7 outbox with the CDRi admissions subscription', () => {
     inbox.failNextMarkDispatched = true;
     await dispatcher.drain().catch(() => undefined);
     const [id] = rightsChecks.rows.keys();
-    await rightsChecks.recordAnswer(id, { status: 'OPEN', periods: [], c2s: false, ame: false, maternity: false, insurerReference: 'r' }, new Date(), new Date());
+    await rightsChecks.recordAnswer(
+      id,
+      { status: 'OPEN', periods: [], c2s: false, ame: false, maternity: false, insurerReference: 'r' },
+      new Date(),
+      new Date(),
+    );
     queued.length = 0;
 
     await dispatcher.drain();
@@ -78,7 +101,13 @@ describe('HL7 outbox with the CDRi admissions subscription', () => {
     inbox.addAccepted('m1', { ...admission({ event: 'A05', visitNumber: 'V1', ipp: 'IPP1', familyName: 'DUPONT' }) });
     inbox.addAccepted('m2', { ...admission({ event: 'A04', visitNumber: 'V2' }) });
     await dispatcher.drain();
-    expect(plannedEncounters.rows.get('750000001|V1')).toMatchObject({ plannedDate: '2026-12-02', sourceEvent: 'A05', inboxMessageId: 'm1', familyName: 'DUPONT', cancelled: false });
+    expect(plannedEncounters.rows.get('750000001|V1')).toMatchObject({
+      plannedDate: '2026-12-02',
+      sourceEvent: 'A05',
+      inboxMessageId: 'm1',
+      familyName: 'DUPONT',
+      cancelled: false,
+    });
     expect(plannedEncounters.rows.get('750000001|V2')).toMatchObject({ sourceEvent: 'A04' });
     expect(rightsChecks.rows.size).toBe(2); // A05 and A04 also ask for the rights
 
@@ -134,8 +163,16 @@ describe('HL7 outbox with the CDRi admissions subscription', () => {
     const base = { nir: NIR, birthDate: null, dateOfCare: '2026-12-01', finess: DEFAULT_FINESS, requestedBy: 'GAP' };
     const old = rightsChecks.addPending({ ...base, idempotencyKey: 'hl7:old', correlationId: 'c-old' }, new Date('2026-12-01T09:57:00Z'));
     rightsChecks.addPending({ ...base, idempotencyKey: 'hl7:recent', correlationId: 'c-recent' }, new Date('2026-12-01T09:59:00Z'));
-    const answered = rightsChecks.addPending({ ...base, idempotencyKey: 'hl7:done', correlationId: 'c-done' }, new Date('2026-12-01T09:50:00Z'));
-    await rightsChecks.recordAnswer(answered.id, { status: 'OPEN', periods: [], c2s: false, ame: false, maternity: false, insurerReference: 'r' }, now, now);
+    const answered = rightsChecks.addPending(
+      { ...base, idempotencyKey: 'hl7:done', correlationId: 'c-done' },
+      new Date('2026-12-01T09:50:00Z'),
+    );
+    await rightsChecks.recordAnswer(
+      answered.id,
+      { status: 'OPEN', periods: [], c2s: false, ame: false, maternity: false, insurerReference: 'r' },
+      now,
+      now,
+    );
 
     expect(await dispatcher.requeueStaleChecks()).toBe(1);
     expect(queued).toEqual([{ id: old.id, correlationId: 'c-old' }]);

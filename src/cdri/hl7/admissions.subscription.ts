@@ -47,8 +47,13 @@ export class Hl7AdmissionsSubscription implements Hl7Subscription {
         try {
           validateRightsRequest({ nir: facts.nir, nirField: facts.nirField ?? 'PID-3', dateOfCare, birthDate: facts.birthDate });
           checks.push({
-            idempotencyKey: `hl7:${m.id}`, correlationId: m.correlationId, nir: facts.nir, birthDate: facts.birthDate ?? null, dateOfCare,
-            finess: facts.finess ?? this.defaultFiness, requestedBy: facts.sendingApplication ?? 'unknown',
+            idempotencyKey: `hl7:${m.id}`,
+            correlationId: m.correlationId,
+            nir: facts.nir,
+            birthDate: facts.birthDate ?? null,
+            dateOfCare,
+            finess: facts.finess ?? this.defaultFiness,
+            requestedBy: facts.sendingApplication ?? 'unknown',
           });
         } catch (err) {
           // Validation already ran before the ACK; a failure here is a data problem to see, not to retry forever.

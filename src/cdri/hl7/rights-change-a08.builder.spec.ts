@@ -9,7 +9,10 @@ const ASSURE_NIR = '260079999900226';
 const closed: AmoRightsAnswer = {
   status: 'CLOSED',
   organism: { grandRegime: '01', caisse: '751', centre: '0056', codeGestion: '10' },
-  periods: [{ start: '2025-01-01', end: '2025-02-28' }, { start: '2024-01-01', end: '2024-12-31' }],
+  periods: [
+    { start: '2025-01-01', end: '2025-02-28' },
+    { start: '2024-01-01', end: '2024-12-31' },
+  ],
   natureAssurance: 'MA',
   c2s: false,
   ame: false,
@@ -42,7 +45,12 @@ describe('buildRightsChangeA08', () => {
     expect(msg.raw('MSH', 1, 9)).toBe('ADT^A08^ADT_A01');
     expect(msg.raw('MSH', 1, 12)).toBe('2.5^FRA^2.11');
     expect(msg.charset).toBe('UNICODE UTF-8');
-    expect([msg.field('MSH-3'), msg.field('MSH-4'), msg.field('MSH-5'), msg.field('MSH-6')]).toEqual(['PASSERELLE', 'PASSERELLE', 'GAP-TEST', '990000010']);
+    expect([msg.field('MSH-3'), msg.field('MSH-4'), msg.field('MSH-5'), msg.field('MSH-6')]).toEqual([
+      'PASSERELLE',
+      'PASSERELLE',
+      'GAP-TEST',
+      '990000010',
+    ]);
     expect(msg.field('MSH-10')).toBe('PASS-A08-0001');
     expect(msg.field('MSH-11')).toBe('P');
     expect(msg.field('EVN-2')).toMatch(/^20250314\d{6}[+-]\d{4}$/);
@@ -62,22 +70,39 @@ describe('buildRightsChangeA08', () => {
   it('carries the updated IN1: plan AMO, organism, current period, code gestion, assuré NIR', () => {
     const msg = parseHl7(buildRightsChangeA08({ ...base, assureNir: ASSURE_NIR }));
     expect(extractAdtFacts(msg).coverages).toEqual([
-      { planId: 'AMO', organism: '017510056', rightsStart: '2025-01-01', rightsEnd: '2025-02-28', codeGestion: '10', insuredNir: ASSURE_NIR },
+      {
+        planId: 'AMO',
+        organism: '017510056',
+        rightsStart: '2025-01-01',
+        rightsEnd: '2025-02-28',
+        codeGestion: '10',
+        insuredNir: ASSURE_NIR,
+      },
     ]);
   });
 
   it('says the change kind in a coded OBX, and the insurer reference in a second one', () => {
     const msg = parseHl7(buildRightsChangeA08(base));
     expect(msg.raw('OBX', 1, 3)).toBe('AMO-RIGHTS-CHANGE^Changement des droits AMO (CDRi)^L');
-    expect([msg.field('OBX-2'), msg.field('OBX-5'), msg.field('OBX-5.2'), msg.field('OBX-5.3'), msg.field('OBX-11')])
-      .toEqual(['CWE', 'RIGHTS_CLOSED', 'Droits AMO fermés', 'L', 'F']);
+    expect([msg.field('OBX-2'), msg.field('OBX-5'), msg.field('OBX-5.2'), msg.field('OBX-5.3'), msg.field('OBX-11')]).toEqual([
+      'CWE',
+      'RIGHTS_CLOSED',
+      'Droits AMO fermés',
+      'L',
+      'F',
+    ]);
     expect([msg.field('OBX[2]-2'), msg.field('OBX[2]-3'), msg.field('OBX[2]-5')]).toEqual(['ST', 'AMO-INSURER-REF', 'SIM-CLOSED-20250314']);
   });
 
   it('builds a minimal message for an unknown patient: class N, no visit, IN1 without organism (= unchanged)', () => {
     const msg = parseHl7(
       buildRightsChangeA08({
-        ...base, ipp: undefined, visitNumber: undefined, patientClass: undefined, change: 'UNKNOWN_PATIENT', insOid: undefined,
+        ...base,
+        ipp: undefined,
+        visitNumber: undefined,
+        patientClass: undefined,
+        change: 'UNKNOWN_PATIENT',
+        insOid: undefined,
         answer: { status: 'UNKNOWN_PATIENT', periods: [], c2s: false, ame: false, maternity: false, insurerReference: 'SIM-UNKNOWN-1' },
       }),
     );

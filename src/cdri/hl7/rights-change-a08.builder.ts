@@ -33,7 +33,6 @@ export const RIGHTS_CHANGE_LABELS: Readonly<Record<RightsChangeKind, string>> = 
   UNKNOWN_PATIENT: "Patient inconnu de l'AMO",
 };
 
-
 export interface RightsChangeA08Input {
   /** Patient's NIR (PID-3, type INS). */
   nir: string;
@@ -107,8 +106,14 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
 
   const pid = fill(msg.addSegment('PID'), {
     '1': '1',
-    '3.1': input.nir, '3.4.1': 'ASIP-SANTE-INS-NIR', '3.4.2': input.insOid ?? INS_OIDS.insNir, '3.4.3': 'ISO', '3.5': 'INS',
-    '5.1': input.patientName?.family, '5.2': input.patientName?.given, '5.7': input.patientName ? 'L' : undefined,
+    '3.1': input.nir,
+    '3.4.1': 'ASIP-SANTE-INS-NIR',
+    '3.4.2': input.insOid ?? INS_OIDS.insNir,
+    '3.4.3': 'ISO',
+    '3.5': 'INS',
+    '5.1': input.patientName?.family,
+    '5.2': input.patientName?.given,
+    '5.7': input.patientName ? 'L' : undefined,
   });
   if (input.ipp !== undefined && input.ipp !== '') {
     // node-hl7-client paths address the first repetition only: the IPP is written through the field's repetition 2.
@@ -119,18 +124,36 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
 
   const visit = input.visitNumber !== undefined && input.visitNumber !== '' ? input.visitNumber : undefined;
   fill(msg.addSegment('PV1'), {
-    '1': '1', '2': input.patientClass ?? 'N',
-    '19.1': visit, '19.4.1': visit && gap.namespace, '19.4.2': visit && gap.oid, '19.5': visit && 'VN',
+    '1': '1',
+    '2': input.patientClass ?? 'N',
+    '19.1': visit,
+    '19.4.1': visit && gap.namespace,
+    '19.4.2': visit && gap.oid,
+    '19.5': visit && 'VN',
   });
 
   fill(msg.addSegment('OBX'), {
-    '1': '1', '2': 'CWE', '3.1': 'AMO-RIGHTS-CHANGE', '3.2': 'Changement des droits AMO (CDRi)', '3.3': 'L',
-    '5.1': input.change, '5.2': RIGHTS_CHANGE_LABELS[input.change], '5.3': 'L', '11': 'F', '14': now,
+    '1': '1',
+    '2': 'CWE',
+    '3.1': 'AMO-RIGHTS-CHANGE',
+    '3.2': 'Changement des droits AMO (CDRi)',
+    '3.3': 'L',
+    '5.1': input.change,
+    '5.2': RIGHTS_CHANGE_LABELS[input.change],
+    '5.3': 'L',
+    '11': 'F',
+    '14': now,
   });
   if (input.answer?.insurerReference) {
     fill(msg.addSegment('OBX'), {
-      '1': '2', '2': 'ST', '3.1': 'AMO-INSURER-REF', '3.2': "Référence de la réponse de l'AMO", '3.3': 'L',
-      '5': input.answer.insurerReference, '11': 'F', '14': now,
+      '1': '2',
+      '2': 'ST',
+      '3.1': 'AMO-INSURER-REF',
+      '3.2': "Référence de la réponse de l'AMO",
+      '3.3': 'L',
+      '5': input.answer.insurerReference,
+      '11': 'F',
+      '14': now,
     });
   }
 
@@ -138,9 +161,11 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
   // The current period: the one that starts last (a closed one carries its end, an open one none).
   const period = [...(input.answer?.periods ?? [])].sort((a, b) => a.start.localeCompare(b.start)).pop();
   fill(msg.addSegment('IN1'), {
-    '1': '1', '2.1': 'AMO',
+    '1': '1',
+    '2.1': 'AMO',
     '3.1': o ? `${o.grandRegime}${o.caisse}${o.centre}` : undefined,
-    '12': hl7Date(period?.start), '13': hl7Date(period?.end),
+    '12': hl7Date(period?.start),
+    '13': hl7Date(period?.end),
     '35': o?.codeGestion,
     '49.1': input.assureNir ?? input.nir,
   });

@@ -44,7 +44,10 @@ export class EligibilityController {
     });
     if (check.state === 'failed') {
       // A repeated request whose first run failed: say so the same way as the first time.
-      throw new GatewayError('CONFLICT', `This request was already processed and failed (${check.errorCode}); send a new request identifier to retry`);
+      throw new GatewayError(
+        'CONFLICT',
+        `This request was already processed and failed (${check.errorCode}); send a new request identifier to retry`,
+      );
     }
     return Reply.located(200, `/fhir/CoverageEligibilityResponse/${check.id}`, buildEligibilityResponse(check, parsed.patientReference));
   }

@@ -39,12 +39,24 @@ export class LotsController {
   })
   async submitBatch(@Req() req: KioskRequest, @Body() body: unknown): Promise<Reply> {
     const { finess, items } = parseBatchBundle(body);
-    const lot = await this.lots.submitList(finess ?? this.config.establishmentFiness, 'fhir', req.kioskId ?? 'unknown', correlationId(), items);
+    const lot = await this.lots.submitList(
+      finess ?? this.config.establishmentFiness,
+      'fhir',
+      req.kioskId ?? 'unknown',
+      correlationId(),
+      items,
+    );
     return this.accepted(lot);
   }
 
   @Post('cdri/lots')
-  @Route({ summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task', tag: 'Lots', body: 'application/json', status: 202, errors: [400, 401, 409, 422, 429] })
+  @Route({
+    summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task',
+    tag: 'Lots',
+    body: 'application/json',
+    status: 202,
+    errors: [400, 401, 409, 422, 429],
+  })
   async trigger(@Req() req: KioskRequest, @Body('finess', new FinessPipe()) finessField: string | undefined): Promise<Reply> {
     const finess = finessField ?? this.config.establishmentFiness;
     return this.accepted(await this.lots.planNight(finess, 'manual', req.kioskId ?? 'unknown', correlationId()));
@@ -58,7 +70,11 @@ export class LotsController {
     status: 202,
     errors: [400, 401, 409, 422, 429],
   })
-  async csv(@Req() req: KioskRequest, @Query('finess', new FinessPipe()) finessParam: string | undefined, @Body() body: unknown): Promise<Reply> {
+  async csv(
+    @Req() req: KioskRequest,
+    @Query('finess', new FinessPipe()) finessParam: string | undefined,
+    @Body() body: unknown,
+  ): Promise<Reply> {
     if (typeof body !== 'string') throw new GatewayError('INVALID_INPUT', 'Send the list as text/csv', 'Content-Type');
     const finess = finessParam ?? this.config.establishmentFiness;
     return this.accepted(await this.lots.submitList(finess, 'csv', req.kioskId ?? 'unknown', correlationId(), parseLotCsv(body)));
@@ -66,7 +82,8 @@ export class LotsController {
 
   @Get('fhir/List/:id')
   @Route({
-    summary: 'The rights-change worklist of a lot (same id as its Task): closed rights, organism changed, exoneration lost, unknown patient.',
+    summary:
+      'The rights-change worklist of a lot (same id as its Task): closed rights, organism changed, exoneration lost, unknown patient.',
     tag: 'FHIR',
     errors: [401, 404, 429],
     fhir: { resource: 'List', kind: 'read', name: 'read' },

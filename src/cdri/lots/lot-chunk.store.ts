@@ -66,18 +66,27 @@ export class LotChunkStore {
   }
 
   async submitted(lotId: string, chunkNo: number, ticket: string): Promise<void> {
-    await this.db.exec(`UPDATE cdri_lot_chunk SET ticket = $3, state = 'polling' WHERE lot_id = $1 AND chunk_no = $2`, [lotId, chunkNo, ticket]);
+    await this.db.exec(`UPDATE cdri_lot_chunk SET ticket = $3, state = 'polling' WHERE lot_id = $1 AND chunk_no = $2`, [
+      lotId,
+      chunkNo,
+      ticket,
+    ]);
   }
 
   async polled(lotId: string, chunkNo: number, cursor: number, state: 'done' | 'polling'): Promise<void> {
-    await this.db.exec(
-      `UPDATE cdri_lot_chunk SET cursor = $3, state = $4 WHERE lot_id = $1 AND chunk_no = $2`,
-      [lotId, chunkNo, cursor, state],
-    );
+    await this.db.exec(`UPDATE cdri_lot_chunk SET cursor = $3, state = $4 WHERE lot_id = $1 AND chunk_no = $2`, [
+      lotId,
+      chunkNo,
+      cursor,
+      state,
+    ]);
   }
 
   /** A transient per-item error: counted; the item stays pending and goes into a later chunk. */
   async itemRetryable(itemId: string, code: string): Promise<void> {
-    await this.db.exec(`UPDATE cdri_lot_item SET attempts = attempts + 1, error_code = $2 WHERE id = $1 AND state = 'pending'`, [itemId, code]);
+    await this.db.exec(`UPDATE cdri_lot_item SET attempts = attempts + 1, error_code = $2 WHERE id = $1 AND state = 'pending'`, [
+      itemId,
+      code,
+    ]);
   }
 }

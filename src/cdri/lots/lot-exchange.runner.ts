@@ -45,7 +45,12 @@ export class LotExchangeRunner implements LotExecution {
     if (!ticket) {
       const items = await this.chunks.pendingItems(lot.id, chunkNo);
       const queries = items.map((i) => ({
-        requestId: i.id, nir: i.nir, birthDate: i.birthDate ?? undefined, dateOfCare: i.dateOfCare, finess: lot.finess, correlationId: lot.correlationId,
+        requestId: i.id,
+        nir: i.nir,
+        birthDate: i.birthDate ?? undefined,
+        dateOfCare: i.dateOfCare,
+        finess: lot.finess,
+        correlationId: lot.correlationId,
       }));
       ({ ticket } = await this.gateway.submitLot(`${lot.id}:${chunkNo}`, lot.finess, queries));
       await this.chunks.submitted(lot.id, chunkNo, ticket);

@@ -36,14 +36,16 @@ export function lotItemProcessor(d: LotItemProcessorDeps) {
       const previous = await d.store.previousAnswer(item.nir, item.lotStartedAt);
       const started = process.hrtime.bigint();
       try {
-        const answer = await d.insurerSlots.run(() => d.gateway.checkRights({
-          nir: item.nir,
-          birthDate: item.birthDate ?? undefined,
-          dateOfCare: item.dateOfCare,
-          finess: item.finess,
-          correlationId: item.correlationId,
-          requestId: item.id,
-        }));
+        const answer = await d.insurerSlots.run(() =>
+          d.gateway.checkRights({
+            nir: item.nir,
+            birthDate: item.birthDate ?? undefined,
+            dateOfCare: item.dateOfCare,
+            finess: item.finess,
+            correlationId: item.correlationId,
+            requestId: item.id,
+          }),
+        );
         d.metrics.insurerCallDuration.observe({ service: 'cdri-lot', outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
         const change = classifyChange(previous?.answer, answer);
         await d.store.answered(item, answer, change, previous?.id, d.ttlSeconds);

@@ -126,7 +126,10 @@ export class LotRunner {
     if (now - (this.lastLog.get(lot.id) ?? 0) >= PROGRESS_LOG_EVERY_MS) {
       this.lastLog.set(lot.id, now);
       const p = lotProgress(lot, counts);
-      this.log.info({ lotId: lot.id, total: p.total, done: p.done, failed: p.failed, changed: p.changed, percent: p.percent, etaSeconds: p.etaSeconds }, 'CDRi lot progress');
+      this.log.info(
+        { lotId: lot.id, total: p.total, done: p.done, failed: p.failed, changed: p.changed, percent: p.percent, etaSeconds: p.etaSeconds },
+        'CDRi lot progress',
+      );
     }
   }
 }

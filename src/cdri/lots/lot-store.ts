@@ -101,7 +101,10 @@ export class LotStore {
       [l.finess, l.lotDate, l.horizonDays, l.mode, l.trigger, l.requestedBy, l.correlationId, from, to],
     );
     if (rows[0]) return { lot: rows[0], created: true };
-    const existing = await this.db.rows<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE finess = $1 AND lot_date = $2 AND trigger = 'schedule'`, [l.finess, l.lotDate]);
+    const existing = await this.db.rows<Lot>(
+      `SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE finess = $1 AND lot_date = $2 AND trigger = 'schedule'`,
+      [l.finess, l.lotDate],
+    );
     return { lot: existing[0], created: false };
   }
 
@@ -126,10 +129,23 @@ export class LotStore {
            FROM lot, t
          ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING)
        SELECT * FROM lot`,
-      [l.finess, l.lotDate, l.horizonDays, l.mode, l.trigger, l.requestedBy, l.correlationId,
-        items.map((x) => x.nir), items.map((x) => x.birthDate ?? null), items.map((x) => x.ipp ?? null),
-        items.map((x) => x.visitNumber ?? null), items.map((x) => x.dateOfCare), items.map((x) => x.source),
-        items.map((x) => x.familyName ?? null), items.map((x) => x.givenName ?? null)],
+      [
+        l.finess,
+        l.lotDate,
+        l.horizonDays,
+        l.mode,
+        l.trigger,
+        l.requestedBy,
+        l.correlationId,
+        items.map((x) => x.nir),
+        items.map((x) => x.birthDate ?? null),
+        items.map((x) => x.ipp ?? null),
+        items.map((x) => x.visitNumber ?? null),
+        items.map((x) => x.dateOfCare),
+        items.map((x) => x.source),
+        items.map((x) => x.familyName ?? null),
+        items.map((x) => x.givenName ?? null),
+      ],
     );
     return rows[0];
   }
@@ -164,7 +180,9 @@ export class LotStore {
   }
 
   async finish(lotId: string, state: 'completed' | 'failed'): Promise<boolean> {
-    return (await this.db.exec(`UPDATE cdri_lot SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [lotId, state])) > 0;
+    return (
+      (await this.db.exec(`UPDATE cdri_lot SET state = $2, finished_at = now() WHERE id = $1 AND state = 'running'`, [lotId, state])) > 0
+    );
   }
 
   async counts(lotId: string): Promise<LotCounts> {
@@ -199,9 +217,11 @@ export class LotStore {
     );
   }
 
-
   async changedItems(lotId: string): Promise<LotItem[]> {
-    return this.db.rows<LotItem>(`SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`, [lotId]);
+    return this.db.rows<LotItem>(
+      `SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`,
+      [lotId],
+    );
   }
 
   /** The last answer known before `before` (any source), to compare tonight's answer with. */
@@ -214,15 +234,33 @@ export class LotStore {
    * rights-check.store.ts's) and the item, in one statement. Guarded on the item being pending, so a replayed result
    * after a crash changes nothing.
    */
-  async answered(item: LotItem & { finess: string; correlationId: string }, answer: AmoRightsAnswer, change: RightsChange, previousId: string | undefined, ttlSeconds: number): Promise<boolean> {
+  async answered(
+    item: LotItem & { finess: string; correlationId: string },
+    answer: AmoRightsAnswer,
+    change: RightsChange,
+    previousId: string | undefined,
+    ttlSeconds: number,
+  ): Promise<boolean> {
     const rows = await this.db.rows(
       `WITH pending AS (SELECT id FROM cdri_lot_item WHERE id = $1 AND state = 'pending' FOR UPDATE),
             rc AS (${INSERT_LOT_ITEM_CHECK})
        UPDATE cdri_lot_item SET state = 'done', rights_status = $8, answer = $9::jsonb, change = $11, previous_check_id = $12,
               rights_check_id = (SELECT id FROM rc), attempts = attempts + 1, updated_at = now()
         WHERE id IN (SELECT id FROM pending) RETURNING id`,
-      [item.id, item.lotId, item.correlationId, item.nir, item.birthDate, item.dateOfCare, item.finess, answer.status,
-        JSON.stringify(answer), String(ttlSeconds), change, previousId ?? null],
+      [
+        item.id,
+        item.lotId,
+        item.correlationId,
+        item.nir,
+        item.birthDate,
+        item.dateOfCare,
+        item.finess,
+        answer.status,
+        JSON.stringify(answer),
+        String(ttlSeconds),
+        change,
+        previousId ?? null,
+      ],
     );
     return rows.length > 0;
   }

@@ -23,11 +23,27 @@ export class LotService {
   ) {}
 
   /** Tonight's lot of an establishment: every planned encounter in the horizon. Idempotent per night when scheduled. */
-  async planNight(finess: string, trigger: 'schedule' | 'manual', requestedBy: string, correlationId: string, now = new Date()): Promise<Lot> {
+  async planNight(
+    finess: string,
+    trigger: 'schedule' | 'manual',
+    requestedBy: string,
+    correlationId: string,
+    now = new Date(),
+  ): Promise<Lot> {
     const w = lotWindow(now, this.settings.timeZone, this.settings.horizonDays);
-    const { lot, created } = await this.store.createPlanned({
-      finess, lotDate: w.lotDate, horizonDays: this.settings.horizonDays, mode: this.settings.mode, trigger, requestedBy, correlationId,
-    }, w.from, w.to);
+    const { lot, created } = await this.store.createPlanned(
+      {
+        finess,
+        lotDate: w.lotDate,
+        horizonDays: this.settings.horizonDays,
+        mode: this.settings.mode,
+        trigger,
+        requestedBy,
+        correlationId,
+      },
+      w.from,
+      w.to,
+    );
     if (!created) return lot;
     this.log.info({ lotId: lot.id, finess, trigger, total: lot.total, from: w.from, to: w.to }, 'CDRi lot created');
     this.kick();
@@ -35,7 +51,14 @@ export class LotService {
   }
 
   /** A lot of an explicit list (scheduler's Bundle, CSV export of the GAP). Every entry is validated first. */
-  async submitList(finess: string, trigger: 'fhir' | 'csv', requestedBy: string, correlationId: string, items: Array<NewLotItem & { field: string }>, now = new Date()): Promise<Lot> {
+  async submitList(
+    finess: string,
+    trigger: 'fhir' | 'csv',
+    requestedBy: string,
+    correlationId: string,
+    items: Array<NewLotItem & { field: string }>,
+    now = new Date(),
+  ): Promise<Lot> {
     const t0 = Date.now();
     if (items.length === 0) throw new GatewayError('INVALID_INPUT', 'The list holds no patient');
     for (const it of items) {
@@ -46,12 +69,31 @@ export class LotService {
       }
     }
     const validated = Date.now();
-    const lot = await this.store.createWithItems({
-      finess, lotDate: lotWindow(now, this.settings.timeZone, 1).lotDate, horizonDays: this.settings.horizonDays,
-      mode: this.settings.mode, trigger, requestedBy, correlationId,
-    }, items);
+    const lot = await this.store.createWithItems(
+      {
+        finess,
+        lotDate: lotWindow(now, this.settings.timeZone, 1).lotDate,
+        horizonDays: this.settings.horizonDays,
+        mode: this.settings.mode,
+        trigger,
+        requestedBy,
+        correlationId,
+      },
+      items,
+    );
     // Set-up durations (validation, then lot and items stored) are what the night-lot benchmark breaks down.
-    this.log.info({ lotId: lot.id, finess, trigger, total: lot.total, submitted: items.length, validateMs: validated - t0, storeMs: Date.now() - validated }, 'CDRi lot created');
+    this.log.info(
+      {
+        lotId: lot.id,
+        finess,
+        trigger,
+        total: lot.total,
+        submitted: items.length,
+        validateMs: validated - t0,
+        storeMs: Date.now() - validated,
+      },
+      'CDRi lot created',
+    );
     this.kick();
     return lot;
   }

@@ -35,7 +35,18 @@ export class PlannedEncounterStore implements PlannedEncounterStorePort {
        ON CONFLICT (finess, visit_number) DO UPDATE SET nir = EXCLUDED.nir, birth_date = EXCLUDED.birth_date,
          ipp = EXCLUDED.ipp, family_name = EXCLUDED.family_name, given_name = EXCLUDED.given_name, planned_date = EXCLUDED.planned_date, source_event = EXCLUDED.source_event,
          inbox_message_id = EXCLUDED.inbox_message_id, cancelled_at = NULL, updated_at = now()`,
-      [e.finess, e.visitNumber, e.nir, e.birthDate ?? null, e.ipp ?? null, e.plannedDate, e.sourceEvent, e.inboxMessageId, e.familyName ?? null, e.givenName ?? null],
+      [
+        e.finess,
+        e.visitNumber,
+        e.nir,
+        e.birthDate ?? null,
+        e.ipp ?? null,
+        e.plannedDate,
+        e.sourceEvent,
+        e.inboxMessageId,
+        e.familyName ?? null,
+        e.givenName ?? null,
+      ],
     );
   }
 

@@ -37,7 +37,10 @@ export class RightsChangeNotifier {
     // known only by NIR (a CSV without names) stay on the FHIR worklist.
     const items = changed.filter((i) => i.familyName);
     if (items.length < changed.length) {
-      this.log.warn({ lotId: lot.id, withoutName: changed.length - items.length }, 'Rights changes without a patient name: FHIR worklist only, no A08');
+      this.log.warn(
+        { lotId: lot.id, withoutName: changed.length - items.length },
+        'Rights changes without a patient name: FHIR worklist only, no A08',
+      );
     }
     for (const item of items) {
       const controlId = this.ids.next();

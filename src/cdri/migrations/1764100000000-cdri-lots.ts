@@ -101,6 +101,7 @@ export class CdriLots1764100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX rights_check_answered_idx');
-    for (const t of ['outbound_message', 'cdri_lot_chunk', 'cdri_lot_item', 'cdri_lot', 'planned_encounter']) await q.query(`DROP TABLE ${t}`);
+    for (const t of ['outbound_message', 'cdri_lot_chunk', 'cdri_lot_item', 'cdri_lot', 'planned_encounter'])
+      await q.query(`DROP TABLE ${t}`);
   }
 }

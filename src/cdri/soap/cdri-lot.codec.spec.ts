@@ -14,7 +14,12 @@ import {
 import { buildFault, type CdriContext } from './cdri-soap.codec';
 
 const nirOf = (body: string) => body + computeNirKey(body);
-const context: CdriContext = { softwareName: 'Passerelle', authorisationNumber: 'CNDA-0042', softwareVersion: '0.1.0', installId: '7f1c7b8e-2f3a-4c55-9d1e-0a1b2c3d4e5f' };
+const context: CdriContext = {
+  softwareName: 'Passerelle',
+  authorisationNumber: 'CNDA-0042',
+  softwareVersion: '0.1.0',
+  installId: '7f1c7b8e-2f3a-4c55-9d1e-0a1b2c3d4e5f',
+};
 const answer: AmoRightsAnswer = {
   status: 'OPEN',
   organism: { grandRegime: '01', caisse: '751', centre: '0056', codeGestion: '10' },
@@ -30,8 +35,14 @@ const answer: AmoRightsAnswer = {
 const queries: LotQuery[] = [
   { requestId: 'r-1', nir: nirOf('1800175056123'), dateOfCare: '2025-03-14', finess: '750000010', correlationId: 'LOT-REF-1' },
   {
-    requestId: 'r-2', nir: nirOf('2820169123045'), assureNir: nirOf('1800175056123'), birthDate: '2016-06-15', birthRank: 2,
-    dateOfCare: '2025-03-15', finess: '750000028', correlationId: 'LOT-REF-1',
+    requestId: 'r-2',
+    nir: nirOf('2820169123045'),
+    assureNir: nirOf('1800175056123'),
+    birthDate: '2016-06-15',
+    birthRank: 2,
+    dateOfCare: '2025-03-15',
+    finess: '750000028',
+    correlationId: 'LOT-REF-1',
   },
 ];
 
@@ -68,22 +79,40 @@ describe('CDRi lot codec — deposerLot', () => {
 
   it('round-trips the ticket, and turns a fault into an AmoRightsError', () => {
     expect(parseDeposerLotResponse(buildDeposerLotResponse('LOT-T1', 2))).toEqual({ ticket: 'LOT-T1' });
-    expect(thrown(() => parseDeposerLotResponse(buildFault('LOT_DEJA_DEPOSE', 'déjà')))).toMatchObject({ code: 'INSURER_FAULT', insurerCode: 'LOT_DEJA_DEPOSE' });
+    expect(thrown(() => parseDeposerLotResponse(buildFault('LOT_DEJA_DEPOSE', 'déjà')))).toMatchObject({
+      code: 'INSURER_FAULT',
+      insurerCode: 'LOT_DEJA_DEPOSE',
+    });
     expect(thrown(() => parseDeposerLotResponse('<oops'))).toMatchObject({ insurerCode: 'REPONSE_MALFORMEE' });
   });
 });
 
 describe('CDRi lot codec — consulterLot', () => {
   it('round-trips a poll request, with and without nombreMax', () => {
-    expect(parseLotRequest(buildConsulterLotRequest('LOT-T1', 40, 500, context))).toEqual({ operation: 'consulterLot', ticket: 'LOT-T1', cursor: 40, max: 500, context });
-    expect(parseLotRequest(buildConsulterLotRequest('LOT-T1', 0, undefined, context))).toEqual({ operation: 'consulterLot', ticket: 'LOT-T1', cursor: 0, context });
+    expect(parseLotRequest(buildConsulterLotRequest('LOT-T1', 40, 500, context))).toEqual({
+      operation: 'consulterLot',
+      ticket: 'LOT-T1',
+      cursor: 40,
+      max: 500,
+      context,
+    });
+    expect(parseLotRequest(buildConsulterLotRequest('LOT-T1', 0, undefined, context))).toEqual({
+      operation: 'consulterLot',
+      ticket: 'LOT-T1',
+      cursor: 0,
+      context,
+    });
     const bad = buildConsulterLotRequest('LOT-T1', 0, undefined, context).replace('<lot:curseur>0<', '<lot:curseur>-1<');
     expect(thrown(() => parseLotRequest(bad)).code).toBe('INVALID_QUERY');
   });
 
   it('round-trips partial results: answers and item errors mapped to our codes', () => {
     const xml = buildConsulterLotResponse({
-      ticket: 'LOT-T1', done: false, total: 7, processed: 5, nextCursor: 5,
+      ticket: 'LOT-T1',
+      done: false,
+      total: 7,
+      processed: 5,
+      nextCursor: 5,
       results: [
         { requestId: 'r-1', answer },
         { requestId: 'r-2', error: { code: 'SERVICE_INDISPONIBLE', text: 'indisponible' } },
@@ -109,8 +138,14 @@ describe('CDRi lot codec — consulterLot', () => {
     const done = buildConsulterLotResponse({ ticket: 'T', done: true, total: 1, processed: 1, nextCursor: 1, results: [] });
     expect(parseConsulterLotResponse(done)).toMatchObject({ state: 'done', results: [] });
     expect(thrown(() => parseConsulterLotResponse(done.replace('TERMINE', 'PEUT-ETRE'))).insurerCode).toBe('REPONSE_MALFORMEE');
-    const empty = buildConsulterLotResponse({ ticket: 'T', done: false, total: 1, processed: 1, nextCursor: 1, results: [{ requestId: 'r', answer }] })
-      .replace(/<lot:reponse>.*<\/lot:reponse>/, '');
+    const empty = buildConsulterLotResponse({
+      ticket: 'T',
+      done: false,
+      total: 1,
+      processed: 1,
+      nextCursor: 1,
+      results: [{ requestId: 'r', answer }],
+    }).replace(/<lot:reponse>.*<\/lot:reponse>/, '');
     expect(thrown(() => parseConsulterLotResponse(empty)).insurerCode).toBe('REPONSE_MALFORMEE');
   });
 

@@ -12,7 +12,14 @@
  * A result is the unit answer's elements, or an item error with an insurer code: the unit fault codes, plus
  * SERVICE_INDISPONIBLE, DELAI_DEPASSE and LIMITE_DEBIT for what the unit exchange says with HTTP 5xx/504/429.
  */
-import { type AmoRightsAnswer, AmoRightsError, type AmoRightsErrorCode, type LotItemResult, type LotQuery, type LotStatus } from '../amo-rights.port';
+import {
+  type AmoRightsAnswer,
+  AmoRightsError,
+  type AmoRightsErrorCode,
+  type LotItemResult,
+  type LotQuery,
+  type LotStatus,
+} from '../amo-rights.port';
 import {
   answerElements,
   buildContextHeader,
@@ -43,9 +50,7 @@ export const MAX_LOT_ITEMS = 10_000;
 export const MAX_POLL_RESULTS = 5_000;
 
 /** A result as the wire carries it: the answer, or the insurer's item error code and text. */
-export type LotWireResult =
-  | { requestId: string; answer: AmoRightsAnswer }
-  | { requestId: string; error: { code: string; text: string } };
+export type LotWireResult = { requestId: string; answer: AmoRightsAnswer } | { requestId: string; error: { code: string; text: string } };
 
 /** What the insurer says about a lot on one poll (simulator side). */
 export interface LotWireStatus {
@@ -69,10 +74,8 @@ export function itemErrorCode(code: string): AmoRightsErrorCode {
   return ITEM_ERROR_CODES[code] ?? (isInvalidRequestFault(code) ? 'INVALID_QUERY' : 'INSURER_FAULT');
 }
 
-const invalidRequest: Fail = (reason) =>
-  new AmoRightsError('INVALID_QUERY', `malformed CDRi lot request: ${reason}`, 'REQUETE_MALFORMEE');
-const badResponse: Fail = (reason) =>
-  new AmoRightsError('INSURER_FAULT', `malformed insurer lot response: ${reason}`, 'REPONSE_MALFORMEE');
+const invalidRequest: Fail = (reason) => new AmoRightsError('INVALID_QUERY', `malformed CDRi lot request: ${reason}`, 'REQUETE_MALFORMEE');
+const badResponse: Fail = (reason) => new AmoRightsError('INSURER_FAULT', `malformed insurer lot response: ${reason}`, 'REPONSE_MALFORMEE');
 
 function readCount(n: CdriXmlNode, name: string, fail: Fail, required = true): number | undefined {
   const v = readText(n, name, fail, required);
@@ -120,7 +123,13 @@ export function parseLotRequest(xml: string): LotRequest {
     const c = node(body.consulterLot);
     const max = readCount(c, 'nombreMax', invalidRequest, false);
     const cursor = readCount(c, 'curseur', invalidRequest) as number;
-    return { operation: 'consulterLot', ticket: readText(c, 'ticket', invalidRequest), cursor, ...(max !== undefined ? { max } : {}), context };
+    return {
+      operation: 'consulterLot',
+      ticket: readText(c, 'ticket', invalidRequest),
+      cursor,
+      ...(max !== undefined ? { max } : {}),
+      context,
+    };
   }
   if (!body.deposerLot) throw invalidRequest('missing deposerLot or consulterLot');
   const d = node(body.deposerLot);
@@ -143,7 +152,11 @@ export function parseLotRequest(xml: string): LotRequest {
 }
 
 export function buildDeposerLotResponse(ticket: string, count: number): string {
-  return soapEnvelope('', `<lot:deposerLotReponse>${el('lot:ticket', ticket)}${el('lot:nombreRequetes', String(count))}</lot:deposerLotReponse>`, LOT_XMLNS);
+  return soapEnvelope(
+    '',
+    `<lot:deposerLotReponse>${el('lot:ticket', ticket)}${el('lot:nombreRequetes', String(count))}</lot:deposerLotReponse>`,
+    LOT_XMLNS,
+  );
 }
 
 /** Decodes a deposit answer; a SOAP fault becomes AmoRightsError('INSURER_FAULT', …, code). */

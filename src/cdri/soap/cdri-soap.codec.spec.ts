@@ -30,7 +30,7 @@ const fullQuery: AmoRightsQuery = {
   birthRank: 2,
   dateOfCare: '2025-03-14',
   finess: '750000010',
-  correlationId: 'corr-<1>&\'2\'',
+  correlationId: "corr-<1>&'2'",
   requestId: 'chk-4f1c<&>"2"',
 };
 
@@ -72,8 +72,10 @@ describe('CDRi codec — requests', () => {
 
   it('does not depend on the namespace prefixes chosen by the sender', () => {
     const xml = buildRightsRequest(fullQuery, context)
-      .replace(/env:/g, 'soap12:').replace(/xmlns:env=/, 'xmlns:soap12=')
-      .replace(/cdri:/g, 'd:').replace(/xmlns:cdri=/, 'xmlns:d=');
+      .replace(/env:/g, 'soap12:')
+      .replace(/xmlns:env=/, 'xmlns:soap12=')
+      .replace(/cdri:/g, 'd:')
+      .replace(/xmlns:cdri=/, 'xmlns:d=');
     expect(parseRightsRequest(xml).query).toEqual(fullQuery);
   });
 

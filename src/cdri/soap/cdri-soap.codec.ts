@@ -15,7 +15,20 @@
  * for the lot operations in cdri-lot.codec.ts, which wrap the same elements.
  */
 import { type AmoRightsAnswer, AmoRightsError, type AmoRightsQuery, type RightsStatus } from '../amo-rights.port';
-import { type CdriXmlNode, el, escapeXml, type Fail, list, node, opt, parseSoapEnvelope, readBool, readDate, readText, redact } from './cdri-soap.xml';
+import {
+  type CdriXmlNode,
+  el,
+  escapeXml,
+  type Fail,
+  list,
+  node,
+  opt,
+  parseSoapEnvelope,
+  readBool,
+  readDate,
+  readText,
+  redact,
+} from './cdri-soap.xml';
 
 export { parseSoapEnvelope } from './cdri-soap.xml';
 
@@ -140,9 +153,7 @@ export function answerElements(answer: AmoRightsAnswer): string {
     el('cdri:c2s', String(answer.c2s)) +
     el('cdri:ame', String(answer.ame)) +
     el('cdri:maternite', String(answer.maternity)) +
-    (answer.atmp
-      ? `<cdri:atmp>${el('cdri:reference', answer.atmp.reference)}${el('cdri:date', answer.atmp.date)}</cdri:atmp>`
-      : '') +
+    (answer.atmp ? `<cdri:atmp>${el('cdri:reference', answer.atmp.reference)}${el('cdri:date', answer.atmp.date)}</cdri:atmp>` : '') +
     (answer.beneficiaries
       ? `<cdri:beneficiaires>` +
         answer.beneficiaries
@@ -216,8 +227,7 @@ export function parseRightsRequest(xml: string): { query: AmoRightsQuery; contex
   return { query, context };
 }
 
-const badResponse = (reason: string) =>
-  new AmoRightsError('INSURER_FAULT', `malformed insurer response: ${reason}`, 'REPONSE_MALFORMEE');
+const badResponse = (reason: string) => new AmoRightsError('INSURER_FAULT', `malformed insurer response: ${reason}`, 'REPONSE_MALFORMEE');
 
 /** Throws the SOAP 1.2 Fault of a body, if any, as AmoRightsError('INSURER_FAULT', …, subcode or Sender/Receiver). */
 export function throwIfFault(body: CdriXmlNode): void {

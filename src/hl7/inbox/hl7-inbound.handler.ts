@@ -45,7 +45,12 @@ export class Hl7InboundHandler {
   storageFailure(frame: Buffer, err: unknown): Buffer {
     this.log.error({ err }, 'HL7 message NOT stored; answered AR so that the sender resends');
     this.metrics.hl7Messages.inc({ event: 'unknown', ack: 'AR' });
-    return buildNakFromRaw(frame, { segment: 'MSH', code: 207, severity: 'E', text: 'Message not stored (temporary failure on our side); please resend' }, this.ids.next(), this.ours());
+    return buildNakFromRaw(
+      frame,
+      { segment: 'MSH', code: 207, severity: 'E', text: 'Message not stored (temporary failure on our side); please resend' },
+      this.ids.next(),
+      this.ours(),
+    );
   }
 
   private async process(frame: Buffer, correlationId: string): Promise<Buffer> {
@@ -73,7 +78,14 @@ export class Hl7InboundHandler {
       if (adt.nir) {
         const nir = validateNir(adt.nir);
         if (!nir.ok) {
-          issues.push({ segment: nirField.slice(0, 3), sequence: 1, field: Number(nirField.slice(4)), code: 102, severity: 'E', text: `Invalid NIR in ${nirField}: ${nir.reason}` });
+          issues.push({
+            segment: nirField.slice(0, 3),
+            sequence: 1,
+            field: Number(nirField.slice(4)),
+            code: 102,
+            severity: 'E',
+            text: `Invalid NIR in ${nirField}: ${nir.reason}`,
+          });
           ackCode = 'AE';
         }
       }
@@ -98,12 +110,18 @@ export class Hl7InboundHandler {
     stopTimer();
     if (!result.stored) {
       this.metrics.hl7Duplicates.inc();
-      this.log.info({ event: validation.event, duplicateOf: result.duplicateOf }, 'HL7 repeat of a stored message: original ACK sent again');
+      this.log.info(
+        { event: validation.event, duplicateOf: result.duplicateOf },
+        'HL7 repeat of a stored message: original ACK sent again',
+      );
       return result.ack;
     }
     this.metrics.hl7Messages.inc({ event: validation.event || 'unknown', ack: ackCode });
     if (ackCode !== 'AA') {
-      this.log.warn({ event: validation.event, ack: ackCode, issues: issues.map((i) => `${i.segment}-${i.field ?? ''} ${i.code}: ${i.text}`) }, 'HL7 message refused');
+      this.log.warn(
+        { event: validation.event, ack: ackCode, issues: issues.map((i) => `${i.segment}-${i.field ?? ''} ${i.code}: ${i.text}`) },
+        'HL7 message refused',
+      );
     } else if (facts && this.wanted(facts)) {
       // The follow-up runs off the ACK path, in batches (AdtDispatcher); dispatched_at stays NULL until it is done.
       this.onFollowUp();
@@ -120,7 +138,14 @@ export class Hl7InboundHandler {
     return { sendingApp: this.opts.receivingApplication, sendingFacility: this.opts.receivingFacility };
   }
 
-  private record(raw: Buffer, msg: Hl7Message | undefined, ackCode: AckCode, ack: Buffer, correlationId: string, facts: StoredAdtFacts | null): InboxRecord {
+  private record(
+    raw: Buffer,
+    msg: Hl7Message | undefined,
+    ackCode: AckCode,
+    ack: Buffer,
+    correlationId: string,
+    facts: StoredAdtFacts | null,
+  ): InboxRecord {
     const get = (f: number, c = 1) => (msg ? msg.get('MSH', 1, f, 1, c) || null : null);
     return {
       sendingApplication: msg ? msg.raw('MSH', 1, 3) || null : null,

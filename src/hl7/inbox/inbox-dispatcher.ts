@@ -30,7 +30,11 @@ export class InboxDispatcher {
     for (;;) {
       const rows = await this.inbox.undispatched(BATCH);
       if (rows.length === 0) return total;
-      const batch: AcceptedHl7Message[] = rows.map((r) => ({ id: r.id, facts: (r.facts as StoredAdtFacts | null) ?? { event: 'unknown' }, correlationId: r.correlationId }));
+      const batch: AcceptedHl7Message[] = rows.map((r) => ({
+        id: r.id,
+        facts: (r.facts as StoredAdtFacts | null) ?? { event: 'unknown' },
+        correlationId: r.correlationId,
+      }));
       for (const s of this.subscriptions) {
         const wanted = batch.filter((m) => s.wants(m.facts));
         if (wanted.length) await s.handle(wanted);

@@ -25,7 +25,11 @@ export class InMemoryInboxMessageStore implements InboxMessageStorePort {
     return inserted;
   }
 
-  async findAccepted(app: string | null, facility: string | null, controlId: string | null): Promise<{ id: string; ack: Buffer } | undefined> {
+  async findAccepted(
+    app: string | null,
+    facility: string | null,
+    controlId: string | null,
+  ): Promise<{ id: string; ack: Buffer } | undefined> {
     const row = this.accepted({ sendingApplication: app, sendingFacility: facility, controlId });
     return row && { id: row.id, ack: row.record.ack };
   }
@@ -48,18 +52,33 @@ export class InMemoryInboxMessageStore implements InboxMessageStorePort {
   /** An accepted, not yet dispatched message carrying these facts, as the inbound handler stores it. */
   addAccepted(id: string, facts: Record<string, unknown>, correlationId = `corr-${id}`): void {
     this.rows.push({
-      id, dispatched: false,
+      id,
+      dispatched: false,
       record: {
-        sendingApplication: 'GAP', sendingFacility: 'HOSP', controlId: `MSG-${id}`, messageType: 'ADT', event: String(facts.event),
-        raw: Buffer.from('MSH|...'), charset: 'UNICODE UTF-8', status: 'accepted', ackCode: 'AA', ack: Buffer.from('ACK'),
-        correlationId, facts, dispatched: false,
+        sendingApplication: 'GAP',
+        sendingFacility: 'HOSP',
+        controlId: `MSG-${id}`,
+        messageType: 'ADT',
+        event: String(facts.event),
+        raw: Buffer.from('MSH|...'),
+        charset: 'UNICODE UTF-8',
+        status: 'accepted',
+        ackCode: 'AA',
+        ack: Buffer.from('ACK'),
+        correlationId,
+        facts,
+        dispatched: false,
       },
     });
   }
 
   private accepted(k: Pick<InboxRecord, 'sendingApplication' | 'sendingFacility' | 'controlId'>): InboxRow | undefined {
-    return this.rows.find((r) => r.record.status === 'accepted' && (r.record.sendingApplication ?? '') === (k.sendingApplication ?? '')
-      && (r.record.sendingFacility ?? '') === (k.sendingFacility ?? '') && r.record.controlId === k.controlId);
+    return this.rows.find(
+      (r) =>
+        r.record.status === 'accepted' &&
+        (r.record.sendingApplication ?? '') === (k.sendingApplication ?? '') &&
+        (r.record.sendingFacility ?? '') === (k.sendingFacility ?? '') &&
+        r.record.controlId === k.controlId,
+    );
   }
 }
-

@@ -40,7 +40,11 @@ export interface InboxMessageStorePort {
    */
   insertBatch(rows: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>>;
   /** The accepted message a skipped insert collided with: its id and the ACK it got. */
-  findAccepted(sendingApplication: string | null, sendingFacility: string | null, controlId: string | null): Promise<{ id: string; ack: Buffer } | undefined>;
+  findAccepted(
+    sendingApplication: string | null,
+    sendingFacility: string | null,
+    controlId: string | null,
+  ): Promise<{ id: string; ack: Buffer } | undefined>;
   /** Accepted messages not yet dispatched, oldest first. */
   undispatched(limit: number): Promise<UndispatchedMessage[]>;
   markDispatched(ids: string[]): Promise<void>;
@@ -57,8 +61,22 @@ export class InboxMessageStore implements InboxMessageStorePort {
     const now = new Date();
     const tuples = batch.map((p, i) => {
       const r = p.record;
-      params.push(p.id, r.sendingApplication, r.sendingFacility, r.controlId, r.messageType, r.event, r.raw, r.charset,
-        r.status, r.ackCode, r.ack, r.correlationId, r.facts === null ? null : JSON.stringify(r.facts), r.dispatched ? now : null);
+      params.push(
+        p.id,
+        r.sendingApplication,
+        r.sendingFacility,
+        r.controlId,
+        r.messageType,
+        r.event,
+        r.raw,
+        r.charset,
+        r.status,
+        r.ackCode,
+        r.ack,
+        r.correlationId,
+        r.facts === null ? null : JSON.stringify(r.facts),
+        r.dispatched ? now : null,
+      );
       const base = i * COLUMNS;
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
     });
@@ -72,7 +90,11 @@ export class InboxMessageStore implements InboxMessageStorePort {
     return new Set(inserted.map((r) => r.id));
   }
 
-  async findAccepted(sendingApplication: string | null, sendingFacility: string | null, controlId: string | null): Promise<{ id: string; ack: Buffer } | undefined> {
+  async findAccepted(
+    sendingApplication: string | null,
+    sendingFacility: string | null,
+    controlId: string | null,
+  ): Promise<{ id: string; ack: Buffer } | undefined> {
     const rows = await this.db.rows<{ id: string; ack: Buffer }>(
       `SELECT id, ack FROM inbox_message
         WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2

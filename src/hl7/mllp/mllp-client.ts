@@ -27,7 +27,10 @@ export interface MllpClientOptions {
 export type MllpClientErrorCode = 'TIMEOUT' | 'ACK_MISMATCH' | 'CLOSED' | 'CONNECT' | 'BAD_MESSAGE';
 
 export class MllpClientError extends Error {
-  constructor(readonly code: MllpClientErrorCode, message: string) {
+  constructor(
+    readonly code: MllpClientErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'MllpClientError';
   }
@@ -140,11 +143,13 @@ export class MllpClient {
         this.fail(new MllpClientError('TIMEOUT', `no ACK within ${this.opts.timeoutMs ?? 30_000} ms`));
         socket.destroy();
       }, this.opts.timeoutMs ?? 30_000);
-      const done = <T>(f: (v: T) => void) => (v: T): void => {
-        clearTimeout(timer);
-        this.inFlight = undefined;
-        f(v);
-      };
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T): void => {
+          clearTimeout(timer);
+          this.inFlight = undefined;
+          f(v);
+        };
       this.inFlight = { controlId, resolve: done(resolve), reject: done(reject) };
       socket.write(encodeFrame(bytes));
     });

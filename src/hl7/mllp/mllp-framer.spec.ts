@@ -1,7 +1,6 @@
 import { encodeFrame, MllpFramer, type MllpFramerEvent } from './mllp-framer';
 
-const frames = (events: MllpFramerEvent[]): string[] =>
-  events.flatMap((e) => (e.type === 'frame' ? [e.frame.toString('latin1')] : []));
+const frames = (events: MllpFramerEvent[]): string[] => events.flatMap((e) => (e.type === 'frame' ? [e.frame.toString('latin1')] : []));
 
 const A = 'MSH|^~\\&|A|B|||20250101||ADT^A01|1|P|2.5\rPID|||1\r';
 const B = 'MSH|^~\\&|C|D|||20250101||ADT^A04|2|P|2.5\r';

@@ -25,20 +25,19 @@ export interface MllpFrameMeta {
 }
 
 export type MllpErrorCode =
-  | 'GARBAGE'
-  | 'FRAME_TOO_LARGE'
-  | 'HANDLER_FAILED'
-  | 'ON_HANDLER_ERROR_FAILED'
-  | 'SOCKET'
-  | 'IDLE_TIMEOUT'
-  | 'ACK_NOT_DELIVERED';
+  'GARBAGE' | 'FRAME_TOO_LARGE' | 'HANDLER_FAILED' | 'ON_HANDLER_ERROR_FAILED' | 'SOCKET' | 'IDLE_TIMEOUT' | 'ACK_NOT_DELIVERED';
 
 /** What the server reports through onError. Messages carry codes and sizes, never message content. */
 export class MllpError extends Error {
   readonly socketId?: string;
   readonly remoteAddress?: string;
 
-  constructor(readonly code: MllpErrorCode, message: string, where?: Partial<MllpFrameMeta>, cause?: unknown) {
+  constructor(
+    readonly code: MllpErrorCode,
+    message: string,
+    where?: Partial<MllpFrameMeta>,
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'MllpError';
     this.socketId = where?.socketId;

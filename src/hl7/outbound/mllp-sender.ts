@@ -131,7 +131,12 @@ export class MllpSender {
         else lastFailure = err instanceof UnreadableAck ? 'BAD_ACK' : 'UNKNOWN';
       }
     }
-    throw new MllpSenderError('UNDELIVERED', `no usable ACK after ${attempts} transmission(s), last failure ${lastFailure}`, attempts, lastFailure);
+    throw new MllpSenderError(
+      'UNDELIVERED',
+      `no usable ACK after ${attempts} transmission(s), last failure ${lastFailure}`,
+      attempts,
+      lastFailure,
+    );
   }
 
   /** Waits `ms`, or less if close() is called meanwhile. */

@@ -29,7 +29,9 @@ export class Foundation1764000000000 implements MigrationInterface {
       CREATE UNIQUE INDEX inbox_message_dedup_idx ON inbox_message
         (COALESCE(sending_application, ''), COALESCE(sending_facility, ''), control_id)
         WHERE status = 'accepted'`);
-    await q.query(`CREATE INDEX inbox_message_dispatch_idx ON inbox_message (received_at) WHERE dispatched_at IS NULL AND status = 'accepted'`);
+    await q.query(
+      `CREATE INDEX inbox_message_dispatch_idx ON inbox_message (received_at) WHERE dispatched_at IS NULL AND status = 'accepted'`,
+    );
     await q.query(`
       CREATE TABLE rights_check (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -174,12 +174,14 @@ export class CdriLotSimulator {
     lot.waiting[index] = undefined;
     const key = this.host.ledger.keyOf(query.nir);
     const generation = this.generation;
-    void this.host.ledger.obtain(key, query.requestId, () => this.compute(query, key)).then((outcome) => {
-      if (generation !== this.generation) return;
-      lot.results.push(toWireResult(query.requestId, outcome));
-      lot.produced++;
-      this.host.counters().lotItemsProcessed++;
-    });
+    void this.host.ledger
+      .obtain(key, query.requestId, () => this.compute(query, key))
+      .then((outcome) => {
+        if (generation !== this.generation) return;
+        lot.results.push(toWireResult(query.requestId, outcome));
+        lot.produced++;
+        this.host.counters().lotItemsProcessed++;
+      });
   }
 
   private compute(query: LotQuery, key: string): Promise<Outcome> {

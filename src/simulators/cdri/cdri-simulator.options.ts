@@ -93,8 +93,19 @@ export interface CdriSimulatorStats extends CdriSimulatorCounters {
 
 export function zeroCounters(inFlight = 0): CdriSimulatorCounters {
   return {
-    calls: 0, answered: 0, pings: 0, faultsServed: 0, http5xxServed: 0, rateLimitedServed: 0, timeoutsServed: 0, malformed: 0,
-    inFlight, connections: 0, lotsSubmitted: 0, lotItemsProcessed: 0, lotCalls: 0,
+    calls: 0,
+    answered: 0,
+    pings: 0,
+    faultsServed: 0,
+    http5xxServed: 0,
+    rateLimitedServed: 0,
+    timeoutsServed: 0,
+    malformed: 0,
+    inFlight,
+    connections: 0,
+    lotsSubmitted: 0,
+    lotItemsProcessed: 0,
+    lotCalls: 0,
   };
 }
 

@@ -18,12 +18,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { type AddressInfo } from 'node:net';
 import { type AmoRightsAnswer, type AmoRightsQuery } from '../../cdri/amo-rights.port';
-import {
-  buildFault,
-  buildRightsResponse,
-  faultHttpStatus,
-  parseRightsRequest,
-} from '../../cdri/soap/cdri-soap.codec';
+import { buildFault, buildRightsResponse, faultHttpStatus, parseRightsRequest } from '../../cdri/soap/cdri-soap.codec';
 import {
   type CdriSimulatorCounters,
   type CdriSimulatorOptions,
@@ -247,7 +242,8 @@ export class CdriSimulator {
     // Always draw the same number of values so one request's faults do not shift the next one's.
     const [r429, r5xx, rTimeout, rFault, rJitter] = [this.rng(), this.rng(), this.rng(), this.rng(), this.rng()];
     const delayMs = latencyMs + Math.floor(rJitter * jitterMs);
-    if (r429 < faults.rate429) return { outcome: { kind: 'http', status: 429, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_SECONDS }, delayMs };
+    if (r429 < faults.rate429)
+      return { outcome: { kind: 'http', status: 429, retryAfterSeconds: RATE_LIMITED_RETRY_AFTER_SECONDS }, delayMs };
     if (r5xx < faults.rate5xx) return { outcome: { kind: 'http', status: 503 }, delayMs };
     if (rTimeout < faults.rateTimeout) return { outcome: 'timeout', delayMs: Math.max(delayMs, this.opts.timeoutDelayMs) };
     if (rFault < faults.rateFault) {
@@ -273,7 +269,10 @@ export class CdriSimulator {
         return this.sendXml(res, faultHttpStatus(outcome.code), buildFault(outcome.code, outcome.text));
       case 'http':
         if (outcome.status === 429) {
-          return this.rateLimited(res, this.opts.rateLimitedRetryAfterSeconds ?? outcome.retryAfterSeconds ?? RATE_LIMITED_RETRY_AFTER_SECONDS);
+          return this.rateLimited(
+            res,
+            this.opts.rateLimitedRetryAfterSeconds ?? outcome.retryAfterSeconds ?? RATE_LIMITED_RETRY_AFTER_SECONDS,
+          );
         }
         if (outcome.status >= 500) this.counters.http5xxServed++;
         return this.sendText(res, outcome.status, 'simulated HTTP error');

@@ -39,10 +39,27 @@ describe('makeTestNir', () => {
 describe('simulateRights', () => {
   it('maps every range of the table to its scenario', () => {
     const expected: Array<[number, string]> = [
-      [1, 'OPEN'], [399, 'OPEN'], [400, 'CLOSED'], [449, 'CLOSED'], [450, 'ALD'], [500, 'C2S'], [550, 'AME'],
-      [580, 'MATERNITY'], [610, 'ATMP'], [640, 'FAMILY'], [670, 'MSA'], [690, 'SPECIAL'], [700, 'OPEN'],
-      [899, 'OPEN'], [900, 'UNKNOWN'], [950, 'FAULT'], [960, 'HTTP_500'], [970, 'SLOW'], [980, 'RATE_LIMITED'],
-      [985, 'OPEN'], [999, 'OPEN'],
+      [1, 'OPEN'],
+      [399, 'OPEN'],
+      [400, 'CLOSED'],
+      [449, 'CLOSED'],
+      [450, 'ALD'],
+      [500, 'C2S'],
+      [550, 'AME'],
+      [580, 'MATERNITY'],
+      [610, 'ATMP'],
+      [640, 'FAMILY'],
+      [670, 'MSA'],
+      [690, 'SPECIAL'],
+      [700, 'OPEN'],
+      [899, 'OPEN'],
+      [900, 'UNKNOWN'],
+      [950, 'FAULT'],
+      [960, 'HTTP_500'],
+      [970, 'SLOW'],
+      [980, 'RATE_LIMITED'],
+      [985, 'OPEN'],
+      [999, 'OPEN'],
     ];
     for (const [order, scenario] of expected) expect([order, scenarioOf(makeTestNir({ order }))]).toEqual([order, scenario]);
   });

@@ -41,8 +41,21 @@ import { type CdriFaultCode } from '../../cdri/soap/cdri-soap.codec';
 export const SLOW_SCENARIO_DELAY_MS = 30_000;
 
 export type SimulatedScenario =
-  | 'OPEN' | 'CLOSED' | 'ALD' | 'C2S' | 'AME' | 'MATERNITY' | 'ATMP' | 'FAMILY' | 'MSA' | 'SPECIAL'
-  | 'UNKNOWN' | 'FAULT' | 'HTTP_500' | 'SLOW' | 'RATE_LIMITED';
+  | 'OPEN'
+  | 'CLOSED'
+  | 'ALD'
+  | 'C2S'
+  | 'AME'
+  | 'MATERNITY'
+  | 'ATMP'
+  | 'FAMILY'
+  | 'MSA'
+  | 'SPECIAL'
+  | 'UNKNOWN'
+  | 'FAULT'
+  | 'HTTP_500'
+  | 'SLOW'
+  | 'RATE_LIMITED';
 
 export type SimulatedOutcome =
   | { kind: 'answer'; answer: AmoRightsAnswer; delayMs?: number }
@@ -50,9 +63,21 @@ export type SimulatedOutcome =
   | { kind: 'http'; status: number; retryAfterSeconds?: number };
 
 const RANGES: Array<[number, number, SimulatedScenario]> = [
-  [1, 399, 'OPEN'], [400, 449, 'CLOSED'], [450, 499, 'ALD'], [500, 549, 'C2S'], [550, 579, 'AME'],
-  [580, 609, 'MATERNITY'], [610, 639, 'ATMP'], [640, 669, 'FAMILY'], [670, 689, 'MSA'], [690, 699, 'SPECIAL'],
-  [900, 949, 'UNKNOWN'], [950, 959, 'FAULT'], [960, 969, 'HTTP_500'], [970, 979, 'SLOW'], [980, 984, 'RATE_LIMITED'],
+  [1, 399, 'OPEN'],
+  [400, 449, 'CLOSED'],
+  [450, 499, 'ALD'],
+  [500, 549, 'C2S'],
+  [550, 579, 'AME'],
+  [580, 609, 'MATERNITY'],
+  [610, 639, 'ATMP'],
+  [640, 669, 'FAMILY'],
+  [670, 689, 'MSA'],
+  [690, 699, 'SPECIAL'],
+  [900, 949, 'UNKNOWN'],
+  [950, 959, 'FAULT'],
+  [960, 969, 'HTTP_500'],
+  [970, 979, 'SLOW'],
+  [980, 984, 'RATE_LIMITED'],
 ];
 
 /** Scenario of a (valid) NIR, from its numéro d'ordre. */
@@ -101,9 +126,7 @@ function familyOutcome(query: AmoRightsQuery, base: AmoRightsAnswer): AmoRightsA
     { rank: 2, birthDate: FAMILY_TWINS_BIRTH_DATE, quality: '06' },
   ];
   if (query.birthDate === undefined) return { ...base, beneficiaries: all };
-  const matches = all.filter(
-    (b) => b.birthDate === query.birthDate && (query.birthRank === undefined || b.rank === query.birthRank),
-  );
+  const matches = all.filter((b) => b.birthDate === query.birthDate && (query.birthRank === undefined || b.rank === query.birthRank));
   if (matches.length === 0) return unknownPatient(base.insurerReference.replace('FAMILY', 'UNKNOWN'));
   return { ...base, beneficiaries: matches };
 }
@@ -154,10 +177,16 @@ export function simulateRights(query: AmoRightsQuery): SimulatedOutcome {
     case 'AME':
       return { kind: 'answer', answer: { ...open, ame: true, periods: [{ start: utcDate(y, 1, 1), end: utcDate(y, 12, 31) }] } };
     case 'MATERNITY':
-      return { kind: 'answer', answer: { ...open, natureAssurance: 'MT', maternity: true, exoneration: { code: '3', label: 'Maternité' } } };
+      return {
+        kind: 'answer',
+        answer: { ...open, natureAssurance: 'MT', maternity: true, exoneration: { code: '3', label: 'Maternité' } },
+      };
     case 'ATMP': {
       const accident = new Date(Date.parse(query.dateOfCare) - 10 * 86_400_000).toISOString().slice(0, 10);
-      return { kind: 'answer', answer: { ...open, natureAssurance: 'AT', atmp: { reference: `AT-SIM-${query.dateOfCare.replace(/-/g, '')}`, date: accident } } };
+      return {
+        kind: 'answer',
+        answer: { ...open, natureAssurance: 'AT', atmp: { reference: `AT-SIM-${query.dateOfCare.replace(/-/g, '')}`, date: accident } },
+      };
     }
     case 'FAMILY':
       return { kind: 'answer', answer: familyOutcome(query, open) };

@@ -18,8 +18,15 @@ import { join } from 'node:path';
 import { fileSize, fsyncParentDir, publishNoReplace, writeNewFileDurably } from './local-atomic-file';
 import { lotContentSize, sidecarMeta } from './lot-content';
 import {
-  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, type OutgoingLot, partName, recipientSubdir,
-  type SendReceipt, type TransmissionChannel,
+  assertValidLot,
+  ChannelError,
+  defaultRemoteName,
+  metaSidecarName,
+  type OutgoingLot,
+  partName,
+  recipientSubdir,
+  type SendReceipt,
+  type TransmissionChannel,
 } from './transmission-channel';
 
 /** Constructor options of FileDropChannel. */
@@ -44,7 +51,9 @@ function mapFsError(err: unknown, step: string): ChannelError {
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return new ChannelError('REJECTED', `file drop not writable: ${code} (${step})`, false, { cause: err });
   }
-  return new ChannelError('UNREACHABLE', `file drop failed: ${code} (${step})`, TRANSIENT_FS.has(code) || code === 'UNKNOWN', { cause: err });
+  return new ChannelError('UNREACHABLE', `file drop failed: ${code} (${step})`, TRANSIENT_FS.has(code) || code === 'UNKNOWN', {
+    cause: err,
+  });
 }
 
 /** Drops lots into a directory; see file comment. */

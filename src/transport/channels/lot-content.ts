@@ -28,12 +28,23 @@ export async function sidecarMeta(
   writtenAt: Date,
   repeatDetected: boolean,
 ): Promise<Buffer> {
-  return Buffer.from(JSON.stringify({
-    lotId: lot.lotId, idempotencyKey: lot.idempotencyKey, attemptId: lot.attemptId, fileName: lot.fileName,
-    size, writtenAt: writtenAt.toISOString(), repeatDetected,
-    // On a repeat our bytes may be a re-encryption, not what was delivered: no digest rather than a wrong one.
-    sha256: repeatDetected ? undefined : await lotContentSha256(lot.content),
-  }, null, 2));
+  return Buffer.from(
+    JSON.stringify(
+      {
+        lotId: lot.lotId,
+        idempotencyKey: lot.idempotencyKey,
+        attemptId: lot.attemptId,
+        fileName: lot.fileName,
+        size,
+        writtenAt: writtenAt.toISOString(),
+        repeatDetected,
+        // On a repeat our bytes may be a re-encryption, not what was delivered: no digest rather than a wrong one.
+        sha256: repeatDetected ? undefined : await lotContentSha256(lot.content),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 export async function lotContentSha256(content: LotContent): Promise<string> {

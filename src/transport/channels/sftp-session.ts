@@ -36,7 +36,10 @@ export function sshFingerprintSha256(keyBlob: Buffer): string {
 }
 
 function normaliseFingerprint(fp: string): string {
-  return fp.trim().replace(/^SHA256:/i, '').replace(/=+$/, '');
+  return fp
+    .trim()
+    .replace(/^SHA256:/i, '')
+    .replace(/=+$/, '');
 }
 
 type ErrWithCode = Error & { code?: unknown; level?: string };
@@ -75,8 +78,13 @@ type Done<T> = (err: Error | undefined | null, value?: T) => void;
 export class SftpSession {
   private closed = false;
 
-  private constructor(private readonly client: Client, readonly sftp: SFTPWrapper) {
-    client.on('close', () => { this.closed = true; });
+  private constructor(
+    private readonly client: Client,
+    readonly sftp: SFTPWrapper,
+  ) {
+    client.on('close', () => {
+      this.closed = true;
+    });
   }
 
   /** Connects, checks the host key, authenticates and opens the SFTP subsystem; rejects with a ChannelError. */
@@ -91,9 +99,11 @@ export class SftpSession {
         if (settled) return;
         settled = true;
         client.end();
-        reject(hostKeyRefused
-          ? new ChannelError('AUTH', 'SFTP host key does not match the pinned fingerprint', false, { cause: err })
-          : mapSftpError(err, 'connect'));
+        reject(
+          hostKeyRefused
+            ? new ChannelError('AUTH', 'SFTP host key does not match the pinned fingerprint', false, { cause: err })
+            : mapSftpError(err, 'connect'),
+        );
       };
       // After `ready`, errors also surface on the pending SFTP requests; this listener keeps them from crashing.
       client.on('error', fail);

@@ -20,8 +20,15 @@ import { posix } from 'node:path';
 import { lotContentSize, openLotRangeReader, sidecarMeta } from './lot-content';
 import { mapSftpError, type SftpConnectionOptions, SftpSession } from './sftp-session';
 import {
-  assertValidLot, ChannelError, defaultRemoteName, metaSidecarName, type OutgoingLot, partName, recipientSubdir,
-  type SendReceipt, type TransmissionChannel,
+  assertValidLot,
+  ChannelError,
+  defaultRemoteName,
+  metaSidecarName,
+  type OutgoingLot,
+  partName,
+  recipientSubdir,
+  type SendReceipt,
+  type TransmissionChannel,
 } from './transmission-channel';
 
 /** Constructor options of SftpChannel. */
@@ -65,7 +72,10 @@ export class SftpChannel implements TransmissionChannel {
     const session = await this.open();
     let phase: 'stat' | 'upload' | 'rename' | 'sidecar' = 'stat';
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; session.end(); }, this.opts.operationTimeoutMs ?? 600_000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      session.end();
+    }, this.opts.operationTimeoutMs ?? 600_000);
     timer.unref();
     try {
       const existing = await session.stat(finalPath);
@@ -125,7 +135,11 @@ export class SftpChannel implements TransmissionChannel {
   }
 
   private async alreadyThere(
-    session: SftpSession, lot: OutgoingLot, finalPath: string, foundSize: number, size: number,
+    session: SftpSession,
+    lot: OutgoingLot,
+    finalPath: string,
+    foundSize: number,
+    size: number,
   ): Promise<SendReceipt> {
     if (foundSize !== size) {
       throw new ChannelError('CONFLICT', 'a different file already exists under this idempotency key', false);
@@ -170,7 +184,11 @@ export class SftpChannel implements TransmissionChannel {
   }
 
   private async writeSidecar(
-    session: SftpSession, lot: OutgoingLot, finalPath: string, size: number, repeatDetected: boolean,
+    session: SftpSession,
+    lot: OutgoingLot,
+    finalPath: string,
+    size: number,
+    repeatDetected: boolean,
   ): Promise<void> {
     if (this.opts.metaSidecar === false) return;
     const metaPath = metaSidecarName(finalPath);

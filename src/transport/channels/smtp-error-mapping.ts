@@ -38,12 +38,9 @@ export function mapSmtpError(raw: unknown): ChannelError {
   if (reply !== undefined && reply >= 400) {
     // nodemailer's own verdict (`permanent`) treats 503 "bad sequence" as transient, which we keep.
     const permanent = err.permanent ?? reply >= 500;
-    return new ChannelError(
-      'REJECTED',
-      `SMTP server ${permanent ? 'rejected' : 'deferred'} the lot (${where})`,
-      !permanent,
-      { cause: err },
-    );
+    return new ChannelError('REJECTED', `SMTP server ${permanent ? 'rejected' : 'deferred'} the lot (${where})`, !permanent, {
+      cause: err,
+    });
   }
   if (code === 'ETIMEDOUT') {
     const early = err.timeoutType !== undefined && EARLY_TIMEOUTS.has(err.timeoutType);

@@ -35,9 +35,7 @@ export function lotMessageId(attemptId: string, domain: string): string {
  * Identifiers were validated as safe tokens (assertValidLot), so no header value can carry CR/LF or quotes.
  */
 export function buildLotMessage(lot: OutgoingLot, p: LotMessageParams): Readable {
-  const exactCase = new Map<string, string>(
-    [...Object.values(LOT_HEADERS), 'Message-ID', 'MIME-Version'].map((h) => [h.toLowerCase(), h]),
-  );
+  const exactCase = new Map<string, string>([...Object.values(LOT_HEADERS), 'Message-ID', 'MIME-Version'].map((h) => [h.toLowerCase(), h]));
   const node = new MimeNode(`${lot.contentType}; name=${lot.fileName}`, {
     normalizeHeaderKey: (key: string) => exactCase.get(key.toLowerCase()) ?? key,
   });

@@ -14,13 +14,7 @@ import type { SecureVersion } from 'node:tls';
 import { lotContentSha256, lotContentSize } from './lot-content';
 import { mapSmtpError } from './smtp-error-mapping';
 import { buildLotMessage, lotMessageId } from './smtp-message';
-import {
-  assertValidLot,
-  ChannelError,
-  type OutgoingLot,
-  type SendReceipt,
-  type TransmissionChannel,
-} from './transmission-channel';
+import { assertValidLot, ChannelError, type OutgoingLot, type SendReceipt, type TransmissionChannel } from './transmission-channel';
 
 /**
  * How the connection is protected. `tls`: TLS from the first byte (port 465). `starttls`: plain connect, then

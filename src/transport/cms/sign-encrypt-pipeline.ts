@@ -60,7 +60,7 @@ export async function signAndEncryptFile(
         return bytesRead;
       };
       let bytesRead = await readAt(0);
-      for (let done = 0; done < size; ) {
+      for (let done = 0; done < size;) {
         const view = chunk.subarray(0, bytesRead);
         signature.update(view);
         const ciphertext = encryption.update(view); // its own buffer: `chunk` is free again

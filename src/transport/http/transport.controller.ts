@@ -24,7 +24,8 @@ export class TransportController {
 
   @Post('lots')
   @Route({
-    summary: 'A billing lot to sign, encrypt and send (body: the lot bytes; query: flow, lotRef, recipient, channel, address, fileName); 202 with the Task',
+    summary:
+      'A billing lot to sign, encrypt and send (body: the lot bytes; query: flow, lotRef, recipient, channel, address, fileName); 202 with the Task',
     tag: 'Transport',
     body: 'application/octet-stream',
     status: 202,
@@ -32,7 +33,8 @@ export class TransportController {
   })
   async submit(@Req() req: { body?: unknown }, @Query() q: Record<string, string | undefined>): Promise<Reply> {
     const body = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) throw new GatewayError('INVALID_INPUT', 'Send the lot bytes as application/octet-stream', 'body');
+    if (!Buffer.isBuffer(body) || body.length === 0)
+      throw new GatewayError('INVALID_INPUT', 'Send the lot bytes as application/octet-stream', 'body');
     const { flow, lotRef, recipient, channel, fileName } = q;
     if (!flow) throw missing('flow');
     if (!lotRef) throw missing('lotRef');
@@ -41,7 +43,15 @@ export class TransportController {
     if (!fileName) throw missing('fileName');
     if (!isChannel(channel)) throw new GatewayError('INVALID_INPUT', `channel must be one of ${CHANNELS.join(', ')}`, 'channel');
     try {
-      const { transmission } = await this.outbox.prepare({ flow, lotRef, recipientId: recipient, channel, recipient: q.address ?? '', fileName, content: body });
+      const { transmission } = await this.outbox.prepare({
+        flow,
+        lotRef,
+        recipientId: recipient,
+        channel,
+        recipient: q.address ?? '',
+        fileName,
+        content: body,
+      });
       return Reply.located(202, `/fhir/Task/${transmission.id}`, buildTransmissionTask(transmission));
     } catch (err) {
       throw toGatewayError(err);

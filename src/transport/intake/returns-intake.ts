@@ -72,8 +72,13 @@ export class ReturnsIntake {
   async handle(file: ReceivedReturnFile): Promise<InboundReturn> {
     const sha256 = createHash('sha256').update(file.content).digest('hex');
     const { row, created } = await this.store.insertRaw({
-      id: randomUUID(), source: file.source, fileName: file.name, sha256, raw: file.content,
-      lotRef: file.lotId ?? null, receivedAt: file.receivedAt,
+      id: randomUUID(),
+      source: file.source,
+      fileName: file.name,
+      sha256,
+      raw: file.content,
+      lotRef: file.lotId ?? null,
+      receivedAt: file.receivedAt,
     });
     if (!created && row.processedAt) {
       this.emit('duplicate', row);
@@ -86,7 +91,9 @@ export class ReturnsIntake {
     await this.store.recordUnwrap(row.id, { ...u, lotRef, flow: this.opts.flowOf?.(file) ?? null });
     const link = lotRef ? await this.store.linkTransmission(row.id, lotRef, row.receivedAt) : undefined;
     const ret: InboundReturn = {
-      ...row, ...u, lotRef,
+      ...row,
+      ...u,
+      lotRef,
       transmissionId: link?.transmissionId ?? null,
       flow: link?.flow ?? this.opts.flowOf?.(file) ?? null,
     };
@@ -125,8 +132,16 @@ export class ReturnsIntake {
   private emit(type: IntakeEvent['type'], r: InboundReturn): void {
     try {
       this.opts.onEvent?.({
-        type, returnId: r.id, source: r.source, fileName: r.fileName, lotRef: r.lotRef, transmissionId: r.transmissionId,
-        flow: r.flow, signature: r.signature, encrypted: r.encrypted, error: r.error,
+        type,
+        returnId: r.id,
+        source: r.source,
+        fileName: r.fileName,
+        lotRef: r.lotRef,
+        transmissionId: r.transmissionId,
+        flow: r.flow,
+        signature: r.signature,
+        encrypted: r.encrypted,
+        error: r.error,
       });
     } catch {
       // A failing listener must not make the poller retry a stored file.

@@ -16,7 +16,15 @@ describe('transmission naming', () => {
       const token = safeToken(raw);
       expect(isSafeToken(token)).toBe(true);
       expect(() =>
-        assertValidLot({ lotId: token, attemptId: 'a1', idempotencyKey: token, fileName: 'f.p7m', content: Buffer.alloc(1), contentType: 'x/y', recipient: '' }),
+        assertValidLot({
+          lotId: token,
+          attemptId: 'a1',
+          idempotencyKey: token,
+          fileName: 'f.p7m',
+          content: Buffer.alloc(1),
+          contentType: 'x/y',
+          recipient: '',
+        }),
       ).not.toThrow();
     }
   });

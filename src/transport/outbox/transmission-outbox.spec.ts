@@ -19,14 +19,27 @@ async function setup(script: Script, opts: { channel?: boolean } = {}) {
   const queue = recordingQueue();
   const events: OutboxEvent[] = [];
   const outbox = new TransmissionOutbox({
-    store, queue: queue.backend, channels: opts.channel === false ? {} : { sftp: channel }, spoolDir: spool.dir,
+    store,
+    queue: queue.backend,
+    channels: opts.channel === false ? {} : { sftp: channel },
+    spoolDir: spool.dir,
     // Sealing is not exercised here (prepare() of a new lot is covered by tests/integration with real certificates).
-    seal: {} as never, checker: {} as never, recipientCertificates: {},
+    seal: {} as never,
+    checker: {} as never,
+    recipientCertificates: {},
     onEvent: (e) => events.push(e),
   });
   const t = (await store.insert({
-    id: '00000000-0000-4000-8000-000000000001', flow: 'b2', lotRef: 'LOT-1', recipientId: 'cpam', channel: 'sftp', recipient: 'in',
-    fileName: 'lot.b2', idempotencyKey: idempotencyKeyOf('b2', 'LOT-1', 'cpam'), spoolPath: spool.path, ...spool.digest,
+    id: '00000000-0000-4000-8000-000000000001',
+    flow: 'b2',
+    lotRef: 'LOT-1',
+    recipientId: 'cpam',
+    channel: 'sftp',
+    recipient: 'in',
+    fileName: 'lot.b2',
+    idempotencyKey: idempotencyKeyOf('b2', 'LOT-1', 'cpam'),
+    spoolPath: spool.path,
+    ...spool.digest,
   }))!;
   return { store, channel, queue, events, outbox, t };
 }
@@ -40,7 +53,12 @@ describe('TransmissionOutbox.sendJob', () => {
     expect(channel.sent).toHaveLength(1); // the channel checked that its attempt was committed first
     expect(channel.sent[0]).toMatchObject({ idempotencyKey: t.idempotencyKey, fileName: 'lot.b2', content: { path: spool.path } });
     expect(store.attempts).toEqual([expect.objectContaining({ id: channel.sent[0].attemptId, finished: true, outcome: 'sent' })]);
-    expect(await store.get(t.id)).toMatchObject({ state: 'sent', attempts: 1, possibleDuplicate: false, remoteId: `remote-${channel.sent[0].attemptId}` });
+    expect(await store.get(t.id)).toMatchObject({
+      state: 'sent',
+      attempts: 1,
+      possibleDuplicate: false,
+      remoteId: `remote-${channel.sent[0].attemptId}`,
+    });
   });
 
   it('after a crash mid-send, flags the transmission possible_duplicate and sends again under the same idempotency key', async () => {
@@ -61,7 +79,11 @@ describe('TransmissionOutbox.sendJob', () => {
     const { store, outbox, t } = await setup([err]);
 
     await expect(outbox.sendJob(t.id)).rejects.toBe(err);
-    expect(await store.get(t.id)).toMatchObject({ state: 'queued', lastError: 'UNREACHABLE: connect ECONNREFUSED', possibleDuplicate: false });
+    expect(await store.get(t.id)).toMatchObject({
+      state: 'queued',
+      lastError: 'UNREACHABLE: connect ECONNREFUSED',
+      possibleDuplicate: false,
+    });
     expect(store.attempts[0]).toMatchObject({ finished: true, outcome: 'failed' });
   });
 
@@ -117,7 +139,15 @@ describe('TransmissionOutbox.sendJob', () => {
 describe('TransmissionOutbox around the send', () => {
   it('prepare() of a lot already recorded returns it without sealing again and re-enqueues it while queued', async () => {
     const { queue, outbox, t } = await setup([]);
-    const again = await outbox.prepare({ flow: 'b2', lotRef: 'LOT-1', recipientId: 'cpam', channel: 'sftp', recipient: 'in', fileName: 'lot.b2', content: Buffer.from('x') });
+    const again = await outbox.prepare({
+      flow: 'b2',
+      lotRef: 'LOT-1',
+      recipientId: 'cpam',
+      channel: 'sftp',
+      recipient: 'in',
+      fileName: 'lot.b2',
+      content: Buffer.from('x'),
+    });
 
     expect(again).toMatchObject({ created: false, transmission: { id: t.id } });
     expect(queue.jobs).toEqual([{ jobId: t.id, transmissionId: t.id }]);
@@ -125,7 +155,15 @@ describe('TransmissionOutbox around the send', () => {
 
   it('prepare() refuses input naming no lot, an unsafe file name or an unconfigured channel, before anything else', async () => {
     const { outbox } = await setup([]);
-    const input = { flow: 'b2', lotRef: 'LOT-2', recipientId: 'cpam', channel: 'sftp' as const, recipient: 'in', fileName: 'lot.b2', content: Buffer.from('x') };
+    const input = {
+      flow: 'b2',
+      lotRef: 'LOT-2',
+      recipientId: 'cpam',
+      channel: 'sftp' as const,
+      recipient: 'in',
+      fileName: 'lot.b2',
+      content: Buffer.from('x'),
+    };
     await expect(outbox.prepare({ ...input, lotRef: ' ' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(outbox.prepare({ ...input, fileName: '../etc/passwd' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(outbox.prepare({ ...input, channel: 'smtp' })).rejects.toBeInstanceOf(OutboxError);

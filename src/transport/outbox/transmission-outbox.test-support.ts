@@ -6,9 +6,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type QueueBackend } from '../../queue/queue-backend';
-import { ChannelError, type ChannelName, type OutgoingLot, type SendReceipt, type TransmissionChannel } from '../channels/transmission-channel';
+import {
+  ChannelError,
+  type ChannelName,
+  type OutgoingLot,
+  type SendReceipt,
+  type TransmissionChannel,
+} from '../channels/transmission-channel';
 import { digestFile } from './spool-file';
-import { type AttemptStart, type NewTransmission, type Transmission, TRANSMISSION_STATES, type TransmissionState, type TransmissionStorePort } from './transmission.store';
+import {
+  type AttemptStart,
+  type NewTransmission,
+  type Transmission,
+  TRANSMISSION_STATES,
+  type TransmissionState,
+  type TransmissionStorePort,
+} from './transmission.store';
 
 export interface AttemptRow {
   id: string;
@@ -27,8 +40,17 @@ export class InMemoryTransmissionStore implements TransmissionStorePort {
   async insert(t: NewTransmission): Promise<Transmission | undefined> {
     if ([...this.rows.values()].some((r) => r.idempotencyKey === t.idempotencyKey)) return undefined;
     const row: Transmission = {
-      ...t, state: 'queued', attempts: 0, possibleDuplicate: false, alreadyDelivered: false, remoteId: null, lastError: null,
-      createdAt: new Date(), sentAt: null, acknowledgedAt: null, returnReceivedAt: null,
+      ...t,
+      state: 'queued',
+      attempts: 0,
+      possibleDuplicate: false,
+      alreadyDelivered: false,
+      remoteId: null,
+      lastError: null,
+      createdAt: new Date(),
+      sentAt: null,
+      acknowledgedAt: null,
+      returnReceivedAt: null,
     };
     this.rows.set(t.id, row);
     return { ...row };
@@ -59,8 +81,11 @@ export class InMemoryTransmissionStore implements TransmissionStorePort {
     const row = this.rows.get(id);
     if (!row) return undefined;
     Object.assign(row, {
-      state: row.state === 'acknowledged' ? 'acknowledged' : 'sent', sentAt: row.sentAt ?? new Date(), remoteId,
-      alreadyDelivered: row.alreadyDelivered || alreadyDelivered, lastError: null,
+      state: row.state === 'acknowledged' ? 'acknowledged' : 'sent',
+      sentAt: row.sentAt ?? new Date(),
+      remoteId,
+      alreadyDelivered: row.alreadyDelivered || alreadyDelivered,
+      lastError: null,
     });
     return { ...row };
   }
@@ -69,7 +94,11 @@ export class InMemoryTransmissionStore implements TransmissionStorePort {
     this.finishAttempt(id, attemptId, 'failed', error);
     const row = this.rows.get(id);
     if (!row) return;
-    Object.assign(row, { state: SENDABLE.includes(row.state) ? next : row.state, lastError: error, possibleDuplicate: row.possibleDuplicate || uncertain });
+    Object.assign(row, {
+      state: SENDABLE.includes(row.state) ? next : row.state,
+      lastError: error,
+      possibleDuplicate: row.possibleDuplicate || uncertain,
+    });
   }
 
   async fail(id: string, error: string): Promise<void> {
@@ -92,7 +121,10 @@ export class InMemoryTransmissionStore implements TransmissionStorePort {
   }
 
   async pendingIds(limit: number): Promise<string[]> {
-    return [...this.rows.values()].filter((r) => SENDABLE.includes(r.state)).slice(0, limit).map((r) => r.id);
+    return [...this.rows.values()]
+      .filter((r) => SENDABLE.includes(r.state))
+      .slice(0, limit)
+      .map((r) => r.id);
   }
 
   async counts(): Promise<Record<TransmissionState, number>> {
@@ -127,7 +159,13 @@ export class ScriptedChannel implements TransmissionChannel {
     const next = this.script.shift();
     if (next === undefined) throw new Error('ScriptedChannel: unexpected send');
     if (next instanceof ChannelError) throw next;
-    return { channel: this.name, remoteId: `remote-${lot.attemptId}`, acceptedAt: new Date(), alreadyDelivered: next === 'already-delivered', size: 16 };
+    return {
+      channel: this.name,
+      remoteId: `remote-${lot.attemptId}`,
+      acceptedAt: new Date(),
+      alreadyDelivered: next === 'already-delivered',
+      size: 16,
+    };
   }
 
   async ping(): Promise<boolean> {
@@ -141,7 +179,8 @@ export class ScriptedChannel implements TransmissionChannel {
 export function recordingQueue(): { backend: QueueBackend; jobs: Array<{ jobId: string; transmissionId: string }> } {
   const jobs: Array<{ jobId: string; transmissionId: string }> = [];
   const queue = {
-    add: async (_name: string, data: { transmissionId: string }, opts: { jobId: string }) => void jobs.push({ jobId: opts.jobId, transmissionId: data.transmissionId }),
+    add: async (_name: string, data: { transmissionId: string }, opts: { jobId: string }) =>
+      void jobs.push({ jobId: opts.jobId, transmissionId: data.transmissionId }),
     addBulk: async (list: Array<{ data: { transmissionId: string }; opts: { jobId: string } }>) =>
       void jobs.push(...list.map((j) => ({ jobId: j.opts.jobId, transmissionId: j.data.transmissionId }))),
   };
@@ -149,7 +188,12 @@ export function recordingQueue(): { backend: QueueBackend; jobs: Array<{ jobId: 
 }
 
 /** A spool file with some bytes, and the digest a transmission row records for it. */
-export async function spoolFixture(): Promise<{ dir: string; path: string; digest: { bytes: number; sha256: string }; cleanup: () => Promise<void> }> {
+export async function spoolFixture(): Promise<{
+  dir: string;
+  path: string;
+  digest: { bytes: number; sha256: string };
+  cleanup: () => Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), 'outbox-spec-'));
   const path = join(dir, 'lot.p7m');
   await writeFile(path, Buffer.from('sealed lot bytes'));

@@ -113,8 +113,16 @@ export class TransmissionOutbox {
     try {
       const digest = await this.sealer.sealToSpool(lot, spoolPath, recipient, now);
       inserted = await this.store.insert({
-        id, flow: input.flow, lotRef: input.lotRef, recipientId: input.recipientId, channel: input.channel,
-        recipient: input.recipient, fileName: input.fileName, idempotencyKey, spoolPath, ...digest,
+        id,
+        flow: input.flow,
+        lotRef: input.lotRef,
+        recipientId: input.recipientId,
+        channel: input.channel,
+        recipient: input.recipient,
+        fileName: input.fileName,
+        idempotencyKey,
+        spoolPath,
+        ...digest,
       });
     } catch (err) {
       await discardSpoolFile(spoolPath);
@@ -125,7 +133,10 @@ export class TransmissionOutbox {
       await discardSpoolFile(spoolPath);
       return this.reuse((await this.store.byKey(idempotencyKey)) as Transmission, input);
     }
-    const warnings = [...recipient.sealCheck.warnings.map((w) => `seal ${w}`), ...recipient.recipientCheck.warnings.map((w) => `recipient ${w}`)];
+    const warnings = [
+      ...recipient.sealCheck.warnings.map((w) => `seal ${w}`),
+      ...recipient.recipientCheck.warnings.map((w) => `recipient ${w}`),
+    ];
     if (warnings.length > 0) this.emit('certificate-warning', inserted, warnings.join('; '));
     this.emit('prepared', inserted);
     await this.enqueue(inserted);
@@ -163,8 +174,13 @@ export class TransmissionOutbox {
     try {
       await this.checkSpool(t);
       receipt = await channel.send({
-        lotId: safeToken(t.lotRef), attemptId, idempotencyKey: t.idempotencyKey, fileName: t.fileName,
-        content: { path: t.spoolPath }, contentType: LOT_CONTENT_TYPE, recipient: t.recipient,
+        lotId: safeToken(t.lotRef),
+        attemptId,
+        idempotencyKey: t.idempotencyKey,
+        fileName: t.fileName,
+        content: { path: t.spoolPath },
+        contentType: LOT_CONTENT_TYPE,
+        recipient: t.recipient,
       });
     } catch (err) {
       return this.attemptFailed(t, attemptId, err, options.finalAttempt ?? false);
@@ -188,7 +204,8 @@ export class TransmissionOutbox {
   /** Re-enqueues every queued/sending transmission (jobs are idempotent by id). Run it at start and periodically. */
   async requeuePending(limit = 1000): Promise<number> {
     const ids = await this.store.pendingIds(limit);
-    if (ids.length > 0) await this.sendQueue().addBulk(ids.map((id) => ({ name: 'send', data: { transmissionId: id }, opts: { jobId: id } })));
+    if (ids.length > 0)
+      await this.sendQueue().addBulk(ids.map((id) => ({ name: 'send', data: { transmissionId: id }, opts: { jobId: id } })));
     return ids.length;
   }
 
@@ -240,7 +257,9 @@ export class TransmissionOutbox {
     const channelError = err instanceof ChannelError ? err : undefined;
     const retryable = err instanceof OutboxError ? false : (channelError?.transient ?? true);
     const uncertain = channelError?.deliveryUncertain ?? false;
-    const error = channelError ? `${channelError.code}: ${channelError.message}${uncertain ? ' (delivery uncertain)' : ''}` : describeError(err);
+    const error = channelError
+      ? `${channelError.code}: ${channelError.message}${uncertain ? ' (delivery uncertain)' : ''}`
+      : describeError(err);
     const next = retryable && !finalAttempt ? 'queued' : 'failed';
     await this.store.attemptFailed(t.id, attemptId, error, next, uncertain);
     this.emit(next === 'queued' ? 'retry' : 'failed', t, error);

@@ -3,10 +3,27 @@ import { buildTransmissionTask } from './transmission-task.builder';
 import { type Transmission } from './transmission.store';
 
 const base: Transmission = {
-  id: '6f1c2d9e-0000-4000-8000-000000000001', flow: 'b2', lotRef: 'LOT-1', recipientId: 'cpam-75', channel: 'smtp',
-  recipient: 'b2@cpam-75.test', fileName: 'B2_LOT-1.p7m', idempotencyKey: 'b2-LOT-1-cpam-75', spoolPath: '/spool/x.p7m',
-  sha256: 'ab'.repeat(32), bytes: 1234, state: 'queued', attempts: 0, possibleDuplicate: false, alreadyDelivered: false,
-  remoteId: null, lastError: null, createdAt: new Date('2025-06-01T10:00:00Z'), sentAt: null, acknowledgedAt: null, returnReceivedAt: null,
+  id: '6f1c2d9e-0000-4000-8000-000000000001',
+  flow: 'b2',
+  lotRef: 'LOT-1',
+  recipientId: 'cpam-75',
+  channel: 'smtp',
+  recipient: 'b2@cpam-75.test',
+  fileName: 'B2_LOT-1.p7m',
+  idempotencyKey: 'b2-LOT-1-cpam-75',
+  spoolPath: '/spool/x.p7m',
+  sha256: 'ab'.repeat(32),
+  bytes: 1234,
+  state: 'queued',
+  attempts: 0,
+  possibleDuplicate: false,
+  alreadyDelivered: false,
+  remoteId: null,
+  lastError: null,
+  createdAt: new Date('2025-06-01T10:00:00Z'),
+  sentAt: null,
+  acknowledgedAt: null,
+  returnReceivedAt: null,
 };
 
 const output = (task: Record<string, unknown>, name: string) =>
@@ -28,7 +45,14 @@ describe('buildTransmissionTask', () => {
 
   it('reports attempts, duplicates, remote id and digest; the last event is lastUpdated', () => {
     const sentAt = new Date('2025-06-01T10:05:00Z');
-    const task = buildTransmissionTask({ ...base, state: 'sent', attempts: 2, possibleDuplicate: true, remoteId: '<a@passerelle>', sentAt });
+    const task = buildTransmissionTask({
+      ...base,
+      state: 'sent',
+      attempts: 2,
+      possibleDuplicate: true,
+      remoteId: '<a@passerelle>',
+      sentAt,
+    });
     expect(output(task, 'attempts')).toMatchObject({ valueInteger: 2 });
     expect(output(task, 'possibleDuplicate')).toMatchObject({ valueBoolean: true });
     expect(output(task, 'remoteId')).toMatchObject({ valueString: '<a@passerelle>' });
@@ -56,7 +80,13 @@ describe('buildTransmissionTask', () => {
   it('leaves out the recipient address of a file channel instead of sending an empty string', () => {
     const task = buildTransmissionTask({ ...base, channel: 'file-drop', recipient: '' });
     expect(JSON.stringify(task)).not.toContain('""');
-    expect((task.input as Array<{ type: { text: string } }>).map((i) => i.type.text)).toEqual(['flow', 'lotRef', 'recipientId', 'channel', 'fileName']);
+    expect((task.input as Array<{ type: { text: string } }>).map((i) => i.type.text)).toEqual([
+      'flow',
+      'lotRef',
+      'recipientId',
+      'channel',
+      'fileName',
+    ]);
     expectValidFhir(task);
   });
 });

@@ -158,7 +158,10 @@ export class TransmissionStore implements TransmissionStorePort {
 
   /** Parks a transmission without an attempt (e.g. its channel is not configured here). */
   async fail(id: string, error: string): Promise<void> {
-    await this.db.exec(`UPDATE transmission SET state = 'failed', last_error = $2 WHERE id = $1 AND state IN ('queued', 'sending')`, [id, error]);
+    await this.db.exec(`UPDATE transmission SET state = 'failed', last_error = $2 WHERE id = $1 AND state IN ('queued', 'sending')`, [
+      id,
+      error,
+    ]);
   }
 
   /** failed → queued (an operator asks for a new try); false when the row was not failed. */

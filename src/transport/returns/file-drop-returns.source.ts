@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { fsyncParentDir, publishNoReplace } from '../channels/local-atomic-file';
 import { ChannelError } from '../channels/transmission-channel';
 import {
-  type AcknowledgeMode, archiveCollisionName, DONE_DIR, type ReturnEntry, type ReturnsFilterOptions, type ReturnsSource,
+  type AcknowledgeMode,
+  archiveCollisionName,
+  DONE_DIR,
+  type ReturnEntry,
+  type ReturnsFilterOptions,
+  type ReturnsSource,
   selectReturnEntries,
 } from './returns-source';
 

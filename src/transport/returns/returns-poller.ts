@@ -7,9 +7,7 @@
  * not keep the process alive), `runOnce()` during a run joins it, and `stop()` waits for it. Files are handled one
  * at a time, oldest first. Delivery to the handler is at-least-once (see ReturnsHandler).
  */
-import {
-  type ReceivedReturnFile, type ReturnEntry, type ReturnsHandler, type ReturnsSource,
-} from './returns-source';
+import { type ReceivedReturnFile, type ReturnEntry, type ReturnsHandler, type ReturnsSource } from './returns-source';
 
 /** Step at which a file or a source failed. */
 export type ReturnsPollPhase = 'list' | 'read' | 'handle' | 'acknowledge' | 'release';
@@ -88,7 +86,9 @@ export class ReturnsPoller {
   /** Runs now; if a run is in progress, returns that run instead of starting another. */
   runOnce(): Promise<ReturnsRunSummary> {
     if (!this.current) {
-      this.current = this.run().finally(() => { this.current = undefined; });
+      this.current = this.run().finally(() => {
+        this.current = undefined;
+      });
     }
     return this.current;
   }
@@ -138,7 +138,11 @@ export class ReturnsPoller {
         return false;
       }
       const file: ReceivedReturnFile = {
-        name: entry.name, content, source: source.name, receivedAt: this.now(), lotId: this.lotIdOf(entry.name),
+        name: entry.name,
+        content,
+        source: source.name,
+        receivedAt: this.now(),
+        lotId: this.lotIdOf(entry.name),
       };
       try {
         await this.opts.handler(file);

@@ -7,7 +7,12 @@ import { posix } from 'node:path';
 import { mapSftpError, type SftpConnectionOptions, SftpSession } from '../channels/sftp-session';
 import { ChannelError } from '../channels/transmission-channel';
 import {
-  type AcknowledgeMode, archiveCollisionName, DONE_DIR, type ReturnEntry, type ReturnsFilterOptions, type ReturnsSource,
+  type AcknowledgeMode,
+  archiveCollisionName,
+  DONE_DIR,
+  type ReturnEntry,
+  type ReturnsFilterOptions,
+  type ReturnsSource,
   selectReturnEntries,
 } from './returns-source';
 

@@ -38,11 +38,12 @@ export interface ReceivedMail {
 }
 
 /** What the server does to the next messages. */
-export type SmtpFault =
-  | { kind: 'reply'; code: number; message?: string }
-  | { kind: 'drop'; when: 'before-data' | 'after-data' };
+export type SmtpFault = { kind: 'reply'; code: number; message?: string } | { kind: 'drop'; when: 'before-data' | 'after-data' };
 
-interface Waiter { n: number; resolve: () => void }
+interface Waiter {
+  n: number;
+  resolve: () => void;
+}
 
 /** Real SMTP server for tests; see file comment. */
 export class SmtpTestServer {
@@ -129,7 +130,13 @@ export class SmtpTestServer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`SmtpTestServer: ${n} messages not received`)), timeoutMs);
       timer.unref();
-      this.waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(this.messages()); } });
+      this.waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(this.messages());
+        },
+      });
     });
   }
 
