@@ -160,6 +160,7 @@ export class Gateway {
   /** Graceful: stop taking messages, let the in-flight ones be stored and answered, then close the rest. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.infra.stopping();
       for (const stop of this.stops) await stop();
       await this.infra.close();
       this.log.info('Passerelle stopped');

@@ -15,6 +15,8 @@ export interface Infrastructure {
   databaseUrl: string;
   queue: QueueBackend;
   embeddedPostgres?: EmbeddedPostgresHandle;
+  /** Called when the gateway starts stopping: connection errors from then on are the stop's own doing. */
+  stopping(): void;
   close(): Promise<void>;
 }
 
@@ -54,8 +56,14 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     const applied = await migrate(dataSource);
     if (applied.length) log.info({ migrations: applied }, 'Database migrations applied');
 
-    // BullMQ reports connection and worker errors as events: they go to the log, never nowhere.
-    const hooks = { onError: (err: Error, source: string) => log.warn({ err, source }, 'Queue backend error') };
+    // BullMQ reports connection and worker errors as events: they go to the log, never nowhere. While stopping, the
+    // workers' and queues' own connections are being closed (the PostgreSQL backend terminates its listeners: 57P01):
+    // expected, so logged at debug level.
+    let stopping = false;
+    const hooks = {
+      onError: (err: Error, source: string) =>
+        stopping ? log.debug({ err, source }, 'Queue backend error while stopping') : log.warn({ err, source }, 'Queue backend error'),
+    };
     const queue =
       config.queue.backend === 'redis'
         ? createQueueBackend({ kind: 'redis', url: config.queue.url, prefix: config.queue.prefix }, hooks)
@@ -65,7 +73,7 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     if (config.queue.backend === 'postgres') log.warn('Queue on the PostgreSQL backend of BullMQ (no REDIS_URL set)');
 
     metrics.embeddedMode.set(config.embedded ? 1 : 0);
-    return { dataSource, databaseUrl, queue, embeddedPostgres, close: closeAll };
+    return { dataSource, databaseUrl, queue, embeddedPostgres, stopping: () => void (stopping = true), close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -16,9 +16,9 @@ import { lotItemProcessor } from './lots/lot-item.processor';
 import { LotExchangeRunner } from './lots/lot-exchange.runner';
 import { lotProgress } from './lots/lot-progress';
 import { LotRunner } from './lots/lot-runner';
-import { LotStore } from './lots/lot-store';
+import { LotStore } from './lots/lot.store';
 import { buildLotTask } from './fhir/lot-task.builder';
-import { LotService } from './lots/lot.service';
+import { CreateLotUseCase } from './lots/create-lot.use-case';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
 
@@ -70,7 +70,7 @@ export const cdriFlow: FlowModule = {
     const notifier = new RightsChangeNotifier(new OutboundMessageStore(db), lotStore, config, log);
     const runner = new LotRunner(lotStore, itemQueue, exchange, (lot) => notifier.onLotCompleted(lot), log);
     // In the api role the worker processes' runners find new lots on their next tick.
-    const lots = new LotService(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
+    const lots = new CreateLotUseCase(lotStore, config.lots, () => (background ? runner.kick() : undefined), log);
 
     let itemWorker: BackendWorker<LotItemJob, string> | undefined;
     // An item lasts at most the insurer timeout: a dead worker's jobs come back after twice that.
@@ -86,7 +86,7 @@ export const cdriFlow: FlowModule = {
         ],
         providers: [
           { provide: CheckRightsUseCase, useValue: checkRights },
-          { provide: LotService, useValue: lots },
+          { provide: CreateLotUseCase, useValue: lots },
           { provide: LotStore, useValue: lotStore },
         ],
       },

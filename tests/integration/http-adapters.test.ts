@@ -4,7 +4,6 @@
  * bodies by content type and their limits, body errors, unknown routes, correlation id, client certificate, base
  * URL, rate limiting. The other gateway tests run on either adapter with TEST_HTTP_ADAPTER=fastify.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { eligibilityRequest } from '../support/fhir-requests';
 import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { csvOf, nirs, tomorrow } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
+import { writeThrowawayCertificate } from '../support/transport/throwaway-certificate';
 
 interface Pair {
   keyFile: string;
@@ -24,34 +24,6 @@ interface Answer {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   json: () => any;
-}
-
-function selfSigned(dir: string, name: string, san: string): Pair {
-  const keyFile = join(dir, `${name}.key`);
-  const certFile = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      `subjectAltName=${san}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { keyFile, certFile };
 }
 
 const SUBMIT = '/fhir/CoverageEligibilityRequest/$submit';
@@ -94,8 +66,8 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `http-${adapter}-`));
-    server = selfSigned(dir, 'passerelle-test-server', 'IP:127.0.0.1');
-    kiosk = selfSigned(dir, TEST_KIOSK_ID, `DNS:${TEST_KIOSK_ID}`);
+    server = writeThrowawayCertificate(dir, 'passerelle-test-server', 'IP:127.0.0.1');
+    kiosk = writeThrowawayCertificate(dir, TEST_KIOSK_ID, `DNS:${TEST_KIOSK_ID}`);
     fx = await startGatewayFixture({
       queue: 'redis',
       env: {

@@ -1,8 +1,7 @@
 /**
  * MLLP over mutual TLS, with throwaway self-signed certificates made by the openssl CLI in a temp directory.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAck } from '../../src/hl7/hl7-ack';
@@ -10,38 +9,11 @@ import { parseHl7 } from '../../src/hl7/hl7-message';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { type MllpError, type MllpFrameMeta, MllpServer } from '../../src/hl7/mllp/mllp-server';
 import { buildA28 } from '../support/hl7-samples';
+import { writeThrowawayCertificate } from '../support/transport/throwaway-certificate';
 
 interface Pair {
   key: Buffer;
   cert: Buffer;
-}
-
-function selfSigned(dir: string, name: string, san: string): Pair {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-sha256',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      `subjectAltName=${san}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
 describe('MllpServer over TLS', () => {
@@ -55,8 +27,8 @@ describe('MllpServer over TLS', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mllp-tls-'));
-    serverPair = selfSigned(dir, 'passerelle-test-server', 'IP:127.0.0.1');
-    clientPair = selfSigned(dir, 'gap-test-client', 'DNS:gap-test-client');
+    serverPair = writeThrowawayCertificate(dir, 'passerelle-test-server', 'IP:127.0.0.1');
+    clientPair = writeThrowawayCertificate(dir, 'gap-test-client', 'DNS:gap-test-client');
     server = new MllpServer({
       port: 0,
       tls: { ...serverPair, ca: clientPair.cert, requestCert: true },

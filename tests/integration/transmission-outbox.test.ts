@@ -32,7 +32,7 @@ import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { getTestPki } from '../support/test-pki';
 import { createTestDatabase, TEST_REDIS_URL } from '../support/test-database';
 import { openTestOutbox, type TestOutbox, type TestOutboxConfig } from '../support/outbox-child';
-import { waitFor } from '../support/wait-for';
+import { teardown, waitFor } from '../support/wait-for';
 
 const CHILD = join(__dirname, '..', '..', 'dist', 'tests', 'support', 'outbox-child.js');
 const MB = 1024 * 1024;
@@ -120,18 +120,25 @@ describe('TransmissionOutbox', () => {
   });
 
   afterAll(async () => {
-    for (const t of opened) {
-      await t.queue
-        .prepare()
-        .then(() => t.queue.queue(TRANSMISSION_SEND_QUEUE).obliterate({ force: true }))
-        .catch(() => undefined);
-      await t.close();
-    }
-    await migrated?.destroy();
-    await db?.drop();
-    await smtp.stop();
-    await sftp.stop();
-    rmSync(spoolDir, { recursive: true, force: true });
+    await teardown([
+      ...opened.flatMap((t, i): Array<[string, () => Promise<unknown>]> => [
+        // Emptying the queue is best effort (a backend that cannot prepare has nothing to empty); hanging is not.
+        [
+          `obliterate queue ${i}`,
+          () =>
+            t.queue
+              .prepare()
+              .then(() => t.queue.queue(TRANSMISSION_SEND_QUEUE).obliterate({ force: true }))
+              .catch(() => undefined),
+        ],
+        [`close outbox ${i}`, () => t.close()],
+      ]),
+      ['destroy data source', async () => migrated?.destroy()],
+      ['drop database', async () => db?.drop()],
+      ['stop SMTP server', () => smtp.stop()],
+      ['stop SFTP server', () => sftp.stop()],
+      ['remove spool', async () => rmSync(spoolDir, { recursive: true, force: true })],
+    ]);
   });
 
   beforeEach(() => smtp.reset());

@@ -18,3 +18,26 @@ export async function waitFor<T>(
 export async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
+
+/**
+ * Runs teardown steps in order, each bounded in time, and reports every failure at the end: one step that hangs
+ * (a queue connection lost to a restarted server) must not keep the next ones — stopping the test servers whose
+ * sockets would keep jest alive — from running.
+ */
+export async function teardown(steps: Array<[string, () => Promise<unknown>]>, stepTimeoutMs = 15000): Promise<void> {
+  const failures: string[] = [];
+  for (const [name, step] of steps) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`did not finish in ${stepTimeoutMs} ms`)), stepTimeoutMs);
+    });
+    try {
+      await Promise.race([step(), timeout]);
+    } catch (err) {
+      failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (failures.length) throw new Error(`teardown: ${failures.join('; ')}`);
+}

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../common/gateway-error';
-import { type NewLotItem } from '../lots/lot-store';
+import { type NewLotItem } from '../lots/lot.store';
 import { parseEligibilityRequest } from './coverage-eligibility-request.parser';
 
 /**

@@ -1,7 +1,7 @@
 import { expectValidFhir } from '../../../tests/support/fhir-schema';
 import { makeTestNir } from '../../simulators/cdri/simulated-patients';
 import { lotProgress } from '../lots/lot-progress';
-import { type Lot, type LotItem, type LotState } from '../lots/lot-store';
+import { type Lot, type LotItem, type LotState } from '../lots/lot.store';
 import { buildLotTask } from './lot-task.builder';
 import { buildWorklist } from './worklist.builder';
 

@@ -1,5 +1,5 @@
 import { type LotProgress } from '../lots/lot-progress';
-import { type Lot } from '../lots/lot-store';
+import { type Lot } from '../lots/lot.store';
 
 const STATUS: Record<Lot['state'], string> = {
   queued: 'requested',

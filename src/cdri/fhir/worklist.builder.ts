@@ -1,4 +1,4 @@
-import { type Lot, type LotItem } from '../lots/lot-store';
+import { type Lot, type LotItem } from '../lots/lot.store';
 import { NIR_SYSTEMS } from '../../fhir/fhir-systems';
 
 export const RIGHTS_CHANGE_SYSTEM = 'https://passerelle.dev/fhir/CodeSystem/rights-change';

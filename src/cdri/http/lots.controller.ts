@@ -12,8 +12,8 @@ import { currentCorrelationId, newCorrelationId } from '../../observability/corr
 import { CONFIG } from '../../platform/tokens';
 import { parseLotCsv } from '../lots/lot-csv.parser';
 import { lotProgress } from '../lots/lot-progress';
-import { Lot, LotStore } from '../lots/lot-store';
-import { LotService } from '../lots/lot.service';
+import { Lot, LotStore } from '../lots/lot.store';
+import { CreateLotUseCase } from '../lots/create-lot.use-case';
 
 /**
  * Night lots over HTTP: FHIR $submit-batch (a scheduler's Bundle), the manual trigger and the CSV upload create
@@ -23,7 +23,7 @@ import { LotService } from '../lots/lot.service';
 @UseGuards(KioskGuard)
 export class LotsController {
   constructor(
-    private readonly lots: LotService,
+    private readonly lots: CreateLotUseCase,
     private readonly store: LotStore,
     @Inject(CONFIG) private readonly config: AppConfig,
   ) {}

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../common/gateway-error';
 import { readCalendarDate } from '../../identifiers';
-import { type NewLotItem } from './lot-store';
+import { type NewLotItem } from './lot.store';
 
 const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number', 'family_name', 'given_name'] as const;
 

@@ -2,7 +2,7 @@ import { type AppLogger } from '../../observability/logger';
 import { type AmoRightsLotGateway, type LotItemResult } from '../amo-rights.port';
 import { type LotExecution } from './lot-runner';
 import { type LotChunkStore } from './lot-chunk.store';
-import { type Lot, type LotStore } from './lot-store';
+import { type Lot, type LotStore } from './lot.store';
 import { classifyChange } from './rights-change';
 
 export interface LotExchangeSettings {

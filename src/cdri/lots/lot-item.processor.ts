@@ -4,7 +4,7 @@ import { type Metrics } from '../../observability/metrics';
 import { withCorrelation } from '../../observability/correlation';
 import { AmoRightsError, type AmoRightsGateway } from '../amo-rights.port';
 import type { LotItemJob } from '../cdri.queues';
-import { type LotStore } from './lot-store';
+import { type LotStore } from './lot.store';
 import { classifyChange } from './rights-change';
 
 export interface LotItemProcessorDeps {

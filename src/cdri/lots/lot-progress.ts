@@ -1,4 +1,4 @@
-import { type Lot, type LotCounts } from './lot-store';
+import { type Lot, type LotCounts } from './lot.store';
 
 export interface LotProgress extends LotCounts {
   percent: number;

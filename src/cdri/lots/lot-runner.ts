@@ -2,7 +2,7 @@ import { type AppLogger } from '../../observability/logger';
 import { type BackendQueue } from '../../queue/queue-backend';
 import type { LotItemJob } from '../cdri.queues';
 import { lotProgress } from './lot-progress';
-import { type Lot, type LotStore } from './lot-store';
+import { type Lot, type LotStore } from './lot.store';
 
 export interface LotExecution {
   /** Lot-exchange mode: runs (or resumes) the whole exchange; resolves when every item has a result. */

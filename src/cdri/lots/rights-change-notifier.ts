@@ -5,7 +5,7 @@ import { buildRightsChangeA08 } from '../hl7/rights-change-a08.builder';
 import { MllpSender } from '../../hl7/outbound/mllp-sender';
 import { type OutboundMessageStore } from '../../hl7/outbound/outbound-message.store';
 import { type AppLogger } from '../../observability/logger';
-import { type Lot, type LotStore } from './lot-store';
+import { type Lot, type LotStore } from './lot.store';
 
 const POLL_MS = 1000;
 

@@ -24,32 +24,42 @@ export function makeThrowawayCertificate(
 ): ThrowawayCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-cert-'));
   try {
-    const key = join(dir, 'server.key');
-    const cert = join(dir, 'server.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-sha256',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${commonName}`,
-        '-addext',
-        `subjectAltName=${subjectAltName}`,
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(key), cert: readFileSync(cert) };
+    const { key, cert } = writeThrowawayCertificate(dir, commonName, subjectAltName);
+    return { key, cert };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same, left in `dir` as `<commonName>.key` / `.crt` for servers configured by file (the gateway's TLS variables). */
+export function writeThrowawayCertificate(
+  dir: string,
+  commonName: string,
+  subjectAltName: string,
+): ThrowawayCertificate & { keyFile: string; certFile: string } {
+  const keyFile = join(dir, `${commonName}.key`);
+  const certFile = join(dir, `${commonName}.crt`);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${commonName}`,
+      '-addext',
+      `subjectAltName=${subjectAltName}`,
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { keyFile, certFile, key: readFileSync(keyFile), cert: readFileSync(certFile) };
 }

@@ -2,7 +2,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { type AppLogger } from '../../observability/logger';
 import { isIsoDate, validateNir } from '../../identifiers';
 import { lotWindow } from './lot-dates';
-import { type Lot, type LotMode, type LotStore, type NewLotItem } from './lot-store';
+import { type Lot, type LotMode, type LotStore, type NewLotItem } from './lot.store';
 
 export interface LotSettings {
   horizonDays: number;
@@ -14,7 +14,7 @@ export interface LotSettings {
  * Creating night lots — the use case behind the scheduler, the manual trigger, FHIR $submit-batch and the CSV
  * upload. Lots are created queued; the runner starts them one per establishment at a time.
  */
-export class LotService {
+export class CreateLotUseCase {
   constructor(
     private readonly store: LotStore,
     private readonly settings: LotSettings,
