@@ -1,4 +1,4 @@
-import { RequestMethod, SetMetadata, type Type } from '@nestjs/common';
+import { applyDecorators, HttpCode, RequestMethod, SetMetadata, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 
 export const ROUTE_DOC = 'passerelle:route-doc';
@@ -19,8 +19,11 @@ export interface RouteDoc {
   fhir?: { resource: string; kind: 'operation' | 'read' | 'capabilities'; name: string };
 }
 
-/** Every route declares its documentation; a test proves each mapped route has one. */
-export const Route = (doc: RouteDoc) => SetMetadata(ROUTE_DOC, doc);
+/**
+ * Every route declares its documentation (a test proves each mapped route has one); its success status is also the
+ * route's HTTP code, so that the usual answer needs no status override.
+ */
+export const Route = (doc: RouteDoc) => applyDecorators(SetMetadata(ROUTE_DOC, doc), HttpCode(doc.status ?? 200));
 
 export interface DeclaredRoute extends RouteDoc {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
