@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(c.queue.backend).toBe('postgres');
     expect(c.cdri.mode).toBe('simulator');
     expect(c.http.port).toBe(8080);
-    expect(c.http.adapter).toBe('express');
+    expect(c.http.adapter).toBe('fastify');
     expect(c.mllp.port).toBe(2575);
     expect(c.kiosk.demoKey).toBeDefined();
   });
