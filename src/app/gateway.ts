@@ -80,6 +80,9 @@ export class Gateway {
         if (parts.returns) returnHandlers.set(flow.name, parts.returns);
       }
       assertUniqueQueues(built);
+      // Every declared queue is opened once with its declared job options, before anything else touches it (a
+      // /metrics scrape reading its depth would otherwise open it bare, and the backend refuses a second set).
+      for (const w of built.flatMap((b) => b.parts.workers ?? [])) queueOf(infra.queue, w.queue);
 
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
       const inbox = new InboxMessageStore(db);

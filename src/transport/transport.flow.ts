@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { ServiceKey } from '../platform/service-registry';
-import { defineQueue, defineWorker } from '../queue/queue-definition';
+import { defineWorker } from '../queue/queue-definition';
 import { CertificateChecker, loadPkcs12File } from '../signing';
 import { FileDropChannel } from './channels/file-drop.channel';
 import { SftpChannel } from './channels/sftp.channel';
@@ -11,7 +11,8 @@ import { type TransmissionChannel } from './channels/transmission-channel';
 import { certificateProbe, type WatchedCertificate } from './certificate-probe';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
-import { buildTransmissionTask, TRANSMISSION_SEND_QUEUE, TransmissionOutbox, type TransmissionSendJob, TransmissionStore } from './outbox';
+import { buildTransmissionTask, TransmissionOutbox, TransmissionStore } from './outbox';
+import { transmissionSendQueue } from './transport.queues';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
 import { type ReturnsSource } from './returns/returns-source';
@@ -102,8 +103,7 @@ export const transportFlow: FlowModule = {
       : undefined;
 
     const watched: WatchedCertificate[] = [{ purpose: 'seal', label: 'seal (ORG SIGN)', certificate: seal.certificate }];
-    // The outbox declares its queue's job options itself (it is also the producer); the worker only names it.
-    const sendQueue = defineQueue<TransmissionSendJob>(TRANSMISSION_SEND_QUEUE);
+    const sendQueue = transmissionSendQueue(cfg.jobAttempts, cfg.jobBackoffMs);
 
     return {
       // Loaded here, not at the top: see cdri.flow.ts.

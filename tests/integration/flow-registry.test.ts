@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLOWS } from '../../src/app/flows';
-import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { getTestPki } from '../support/test-pki';
 import { waitFor } from '../support/wait-for';
 
@@ -104,5 +104,17 @@ describe('flow registry', () => {
       for (const queue of f.workers) expect(metrics).toContain(`passerelle_queue_jobs{queue="${queue}",state="waiting"}`);
     }
     expect(flows.find((f) => f.flow === 'cdri')?.hl7).toEqual(['cdri-admissions']);
+  });
+
+  it('still queues work on a queue a /metrics scrape touched first (each queue is opened with its declared options)', async () => {
+    await get('/metrics');
+    const q = new URLSearchParams({ flow: 'b2', lotRef: 'REGISTRY-1', recipient: 'cpam-75', channel: 'file-drop', fileName: 'lot.b2' });
+    const res = await fetch(`${fx.gateway.baseUrl}/transport/lots?${q.toString()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY },
+      body: Buffer.from('a lot'),
+    });
+    expect(res.status).toBe(202);
+    await waitFor('the lot in the drop folder', async () => readdirSync(join(dir, 'drop')).some((f) => f.endsWith('__lot.b2')));
   });
 });

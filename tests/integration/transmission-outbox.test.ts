@@ -21,11 +21,8 @@ import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SmtpTestServer } from '../support/transport/smtp-test-server';
 import { decryptCms } from '../../src/transport/cms/cms-decryptor';
 import { type OutboxError } from '../../src/transport/outbox/outbox-error';
-import {
-  type PrepareTransmissionInput,
-  TRANSMISSION_SEND_QUEUE,
-  type TransmissionOutbox,
-} from '../../src/transport/outbox/transmission-outbox';
+import { type PrepareTransmissionInput, type TransmissionOutbox } from '../../src/transport/outbox/transmission-outbox';
+import { TRANSMISSION_SEND_QUEUE } from '../../src/transport/transport.queues';
 import { buildTransmissionTask } from '../../src/transport/outbox/transmission-task.builder';
 import { type Transmission } from '../../src/transport/outbox/transmission.store';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';

@@ -15,13 +15,12 @@ export {
 } from './transmission.store';
 export {
   LOT_CONTENT_TYPE,
-  TRANSMISSION_SEND_QUEUE,
   TransmissionOutbox,
   type OutboxEvent,
   type PrepareTransmissionInput,
   type PreparedTransmission,
   type SendJobResult,
   type TransmissionOutboxOptions,
-  type TransmissionSendJob,
 } from './transmission-outbox';
 export { TRANSMISSION_IDEMPOTENCY_SYSTEM, buildTransmissionTask } from './transmission-task.builder';
+export { TRANSMISSION_SEND_QUEUE, type TransmissionSendJob } from '../transport.queues';

@@ -13,21 +13,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { type DefaultJobOptions, UnrecoverableError } from 'bullmq';
-import { type JobProcessor, type QueueBackend } from '../../queue/queue-backend';
+import { UnrecoverableError } from 'bullmq';
+import { type JobProcessor, type QueueBackend, queueOf } from '../../queue/queue-backend';
 import { ChannelError, type ChannelName, type SendReceipt, type TransmissionChannel } from '../channels/transmission-channel';
 import { LotSealer, type LotSealerOptions } from './lot-sealer';
 import { OutboxError } from './outbox-error';
 import { discardSpoolFile, digestFile } from './spool-file';
 import { idempotencyKeyOf, isSafeToken, safeToken } from './transmission-naming';
 import { type Transmission, type TransmissionState, type TransmissionStorePort } from './transmission.store';
+import type { QueueDefinition } from '../../queue/queue-definition';
+import { type TransmissionSendJob, transmissionSendQueue } from '../transport.queues';
 
-export const TRANSMISSION_SEND_QUEUE = 'transmission-send';
 export const LOT_CONTENT_TYPE = 'application/pkcs7-mime; smime-type=enveloped-data';
-
-export interface TransmissionSendJob {
-  transmissionId: string;
-}
 
 /** One lot for one recipient. Exactly one of lotPath / content. */
 export interface PrepareTransmissionInput {
@@ -83,19 +80,13 @@ export class TransmissionOutbox {
   private readonly store: TransmissionStorePort;
   private readonly sealer: LotSealer;
   private readonly now: () => Date;
-  private readonly jobOptions: DefaultJobOptions;
+  private readonly sendQueueDef: QueueDefinition<TransmissionSendJob>;
 
   constructor(private readonly opts: TransmissionOutboxOptions) {
     this.store = opts.store;
     this.sealer = new LotSealer(opts);
     this.now = opts.now ?? (() => new Date());
-    this.jobOptions = {
-      attempts: opts.jobAttempts ?? 8,
-      backoff: { type: 'exponential', delay: opts.jobBackoffMs ?? 30_000 },
-      // The row is the truth; finished jobs are dropped so that requeuePending() can add a job again under the same id.
-      removeOnComplete: true,
-      removeOnFail: true,
-    };
+    this.sendQueueDef = transmissionSendQueue(opts.jobAttempts, opts.jobBackoffMs);
   }
 
   /** Seals and records a lot for one recipient, then enqueues its sending. Idempotent per (flow, lotRef, recipientId). */
@@ -268,7 +259,7 @@ export class TransmissionOutbox {
   }
 
   private sendQueue() {
-    return this.opts.queue.queue<TransmissionSendJob>(TRANSMISSION_SEND_QUEUE, this.jobOptions);
+    return queueOf(this.opts.queue, this.sendQueueDef);
   }
 
   /** The row is committed already: a queue outage is reported, not thrown — requeuePending() catches up. */
