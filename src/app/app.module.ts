@@ -37,9 +37,10 @@ export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthContr
 export class AppModule {
   static with(deps: AppModuleDeps): DynamicModule {
     const controllers = [...PLATFORM_CONTROLLERS, ...deps.flows.flatMap((f) => f.http?.controllers ?? [])];
+    // Read once (and the boot fails, not a request, when a route lacks its @Route declaration).
     const catalog: HttpCatalog = {
       version: deps.config.cdri.common.softwareVersion,
-      routes: () => declaredRoutes(controllers),
+      routes: declaredRoutes(controllers),
       taskReaders: deps.flows.flatMap((f) => (f.tasks ? [f.tasks] : [])),
     };
     const providers: Provider[] = [
@@ -54,8 +55,6 @@ export class AppModule {
       { provide: APP_FILTER, useClass: HttpErrorFilter },
       KioskGuard,
     ];
-    // Fails the boot (not a request) when a route lacks its @Route declaration.
-    catalog.routes();
     return { module: AppModule, controllers, providers };
   }
 }

@@ -21,7 +21,7 @@ export class FhirPlatformController {
   metadata(@Req() req: { headers: Record<string, string | string[] | undefined>; protocol?: string }): Reply {
     const host = typeof req.headers.host === 'string' ? req.headers.host : 'localhost';
     const base = `${req.protocol ?? 'http'}://${host}/fhir`;
-    return Reply.fhir(capabilityStatement(this.catalog.version, base, this.catalog.routes()));
+    return Reply.fhir(capabilityStatement(this.catalog.version, base, this.catalog.routes));
   }
 
   @Get('Task/:id')

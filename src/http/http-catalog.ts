@@ -4,7 +4,7 @@ import type { TaskReader } from '../platform/task-reader';
 /** What the shared HTTP routes need to know of the flows: the mounted routes and who reads which Task. */
 export interface HttpCatalog {
   version: string;
-  /** Every mounted route with its declaration (lazily: the controllers are known once Nest is built). */
-  routes: () => DeclaredRoute[];
+  /** Every mounted route with its declaration, read once at boot from the controllers' metadata. */
+  routes: readonly DeclaredRoute[];
   taskReaders: TaskReader[];
 }

@@ -12,7 +12,7 @@ export class OpenApiController {
   @Get('openapi.json')
   @Route({ summary: 'This document', tag: 'Operations', secured: false })
   get(): Record<string, unknown> {
-    this.doc ??= openApiDocument(this.catalog.version, this.catalog.routes());
+    this.doc ??= openApiDocument(this.catalog.version, this.catalog.routes);
     return this.doc;
   }
 }

@@ -140,6 +140,10 @@ const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_d
 // The builtin provider gives Unicode-aware, OS-independent case mapping (accented patient names).
 const INITDB_FLAGS = ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'];
 
+// A fixed environment, not the gateway's: the server needs none of its variables (and must not inherit its secrets),
+// and English messages keep the start-up errors we read from its output recognisable.
+const POSTGRES_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C', LC_MESSAGES: 'C' };
+
 /** Spawns a PostgreSQL program as the cluster owner; cwd '/' so it never trips over an unreadable working directory. */
 function spawnAs(file: string, args: string[], runAs: RunAs | undefined, detached: boolean): ChildProcess {
   return spawn(file, args, {
@@ -147,7 +151,7 @@ function spawnAs(file: string, args: string[], runAs: RunAs | undefined, detache
     cwd: '/',
     detached,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LC_MESSAGES: 'C' },
+    env: POSTGRES_ENV,
   });
 }
 
