@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDropChannel } from '../../src/transport/channels/file-drop.channel';
@@ -102,7 +102,11 @@ describe('FileDropChannel', () => {
         return;
       }
       chmodSync(dir, 0o755);
-      const module = join(__dirname, '..', '..', 'dist', 'src', 'transport', 'channels', 'file-drop.channel.js');
+      // The checkout may sit in a folder `nobody` cannot enter (a private clone): the child loads a copy of the
+      // compiled channels (they need only Node's own modules) from the test's folder.
+      const channels = join(dir, 'channels');
+      cpSync(join(__dirname, '..', '..', 'dist', 'src', 'transport', 'channels'), channels, { recursive: true });
+      const module = join(channels, 'file-drop.channel.js');
       const script = `const { FileDropChannel } = require(${JSON.stringify(module)});
         new FileDropChannel({ directory: ${JSON.stringify(ro)} })
           .send({ lotId: 'L8', attemptId: 'A8', idempotencyKey: 'K8', fileName: 'f8.p7m', content: Buffer.from('x'), contentType: 'application/octet-stream', recipient: '' })
