@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const t = process.hrtime.bigint();
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/fhir/CoverageEligibilityRequest/$submit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': config.kiosk.demoKey ?? '' },
+      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': config.access.demoKey ?? '' },
       body: JSON.stringify(eligibilityRequest(nir)),
     });
     const body = (await res.json()) as { resourceType: string; disposition?: string; insurance?: Array<{ inforce: boolean }> };

@@ -4,7 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { FhirPlatformController } from '../http/fhir-platform.controller';
 import { HttpEdgeInterceptor } from '../http/http-edge.interceptor';
 import { HttpErrorFilter } from '../http/http-error.filter';
-import { KioskGuard } from '../http/kiosk.guard';
+import { AccessGuard } from '../http/access.guard';
+import { AuditController } from '../http/audit.controller';
+import type { AuditStore } from '../audit/audit.store';
 import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
 import { RouteContextGuard } from '../http/route-context';
@@ -14,19 +16,20 @@ import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
 import type { HttpCatalog } from '../http/http-catalog';
-import { CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
+import { AUDIT, CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
 
 export interface AppModuleDeps {
   config: AppConfig;
   log: AppLogger;
   metrics: Metrics;
   health: HealthProbes;
+  audit: AuditStore;
   /** The built flows' parts (those configuration turned on). */
   flows: FlowParts[];
 }
 
-/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI. */
-export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController];
+/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, audit. */
+export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController, AuditController];
 
 /**
  * The HTTP side of the gateway: the platform's controllers plus each flow's, with the values they inject. The
@@ -49,11 +52,13 @@ export class AppModule {
       { provide: METRICS, useValue: deps.metrics },
       { provide: HEALTH, useValue: deps.health },
       { provide: FLOW_PARTS, useValue: catalog },
+      { provide: AUDIT, useValue: deps.audit },
       ...deps.flows.flatMap((f) => f.http?.providers ?? []),
+      // In this order: the route label first (errors of the next guard are counted under their route), then access.
       { provide: APP_GUARD, useClass: RouteContextGuard },
+      { provide: APP_GUARD, useClass: AccessGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpEdgeInterceptor },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
-      KioskGuard,
     ];
     return { module: AppModule, controllers, providers };
   }

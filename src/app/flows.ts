@@ -1,3 +1,4 @@
+import { AUDIT_MIGRATIONS } from '../audit';
 import { cdriFlow } from '../cdri/cdri.flow';
 import { PLATFORM_MIGRATIONS } from '../persistence/data-source';
 import type { FlowModule } from '../platform/flow';
@@ -9,5 +10,5 @@ import { transportFlow } from '../transport/transport.flow';
  */
 export const FLOWS: readonly FlowModule[] = [cdriFlow, transportFlow];
 
-/** Every schema change: the shared tables', then each flow's (TypeORM runs them in timestamp order). */
-export const MIGRATIONS = [...PLATFORM_MIGRATIONS, ...FLOWS.flatMap((f) => f.migrations)];
+/** Every schema change: the shared tables' (platform, audit), then each flow's (TypeORM runs them in timestamp order). */
+export const MIGRATIONS = [...PLATFORM_MIGRATIONS, ...AUDIT_MIGRATIONS, ...FLOWS.flatMap((f) => f.migrations)];

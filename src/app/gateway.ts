@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
+import { AuditStore } from '../audit/audit.store';
 import { type AppConfig } from '../config/app-config';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
@@ -67,10 +68,11 @@ export class Gateway {
       const db = new Sql(infra.dataSource);
       const background = config.role !== 'api';
       const services = new ServiceRegistry();
+      const audit = new AuditStore(db);
       const returnHandlers = new Map<string, ReturnFileHandler>();
       const built: BuiltFlow[] = [];
       for (const flow of flows) {
-        const parts = await flow.build({ config, log, metrics, db, queue: infra.queue, background, services, returnHandlers });
+        const parts = await flow.build({ config, log, metrics, db, queue: infra.queue, background, services, returnHandlers, audit });
         if (!parts) {
           log.info({ flow: flow.name }, 'Flow off (not configured)');
           continue;
@@ -133,7 +135,7 @@ export class Gateway {
       const mllp = createMllpServer(config, inbound, log);
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts);
-      const http = await createHttpApp(config, log, { config, log, metrics, health, flows: parts });
+      const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer() as Server).address() as AddressInfo;

@@ -1,3 +1,4 @@
+import { mayRead } from '../access/roles';
 import { Semaphore } from '../common/semaphore';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { type BackendWorker, queueOf } from '../queue/queue-backend';
@@ -90,9 +91,10 @@ export const cdriFlow: FlowModule = {
           { provide: LotStore, useValue: lotStore },
         ],
       },
-      tasks: async (id) => {
+      // A lot's Task is read within its establishment (operators: all); another's is "not found".
+      tasks: async (id, reader) => {
         const lot = await lotStore.get(id);
-        return lot ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
+        return lot && mayRead(reader, { finess: lot.finess, requestedBy: lot.requestedBy }) ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
       },
       hl7: [admissions],
       workers: [

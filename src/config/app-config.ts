@@ -1,3 +1,4 @@
+import type { AccessConfig } from './access-config';
 import type { TransportConfig } from './transport-config';
 
 /** The typed configuration every module receives. Built once at boot by `loadConfig`; nothing else reads the environment. */
@@ -84,14 +85,8 @@ export interface AppConfig {
   database: DatabaseConfig;
   queue: QueueConfig;
   cdri: CdriConfig;
-  kiosk: {
-    /** kiosk id → API key. */
-    apiKeys: Map<string, string>;
-    ratePerMinute: number;
-    burst: number;
-    /** Embedded mode only: a well-known demo key is accepted, and said so. */
-    demoKey?: string;
-  };
+  /** Clients, their credentials, roles and FINESS (src/access); the demo key only in full simulation. */
+  access: AccessConfig;
   inboxSweepIntervalMs: number;
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
   faultInjection?: 'crash-before-store' | 'crash-after-store';

@@ -1,4 +1,24 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, loadConfig, readDefaults } from './load-config';
+
+const PRODUCTION = {
+  DATABASE_URL: 'postgres://u@db:5432/p',
+  REDIS_URL: 'redis://r:6379',
+  CDRI_ENDPOINT: 'http://cdri:8443/ws',
+  CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+};
+const KEY = '0123456789abcdef0123456789abcdef';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, readDefaults());
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
 
 describe('loadConfig', () => {
   const defaults = readDefaults();
@@ -12,24 +32,69 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(8080);
     expect(c.http.adapter).toBe('fastify');
     expect(c.mllp.port).toBe(2575);
-    expect(c.kiosk.demoKey).toBeDefined();
+    expect(c.access.demoKey).toBeDefined();
+    expect(c.access.apiKeys.map((k) => [k.id, k.roles])).toEqual([['demo-kiosk', ['kiosk']]]);
   });
 
   it('uses the configured PostgreSQL, Redis and insurer in production mode', () => {
+    const c = loadConfig({ ...PRODUCTION, KIOSK_API_KEYS: `k1:${KEY}` }, defaults);
+    expect(c.embedded).toBe(false);
+    expect(c.queue).toEqual({ backend: 'redis', url: 'redis://r:6379', prefix: 'passerelle' });
+    expect(c.access.demoKey).toBeUndefined();
+    // Kiosk keys mean the kiosk role only, for the establishment; held as digests.
+    const k1 = c.access.apiKeys.find((k) => k.id === 'k1')!;
+    expect(k1).toMatchObject({ roles: ['kiosk'], finess: ['010000024'] });
+    expect(k1.digest.toString('hex')).toBe(sha256(KEY));
+  });
+
+  it('accepts the demo key only in full simulation: not with a real CDRI_ENDPOINT on the embedded database', () => {
+    const c = loadConfig({ CDRI_ENDPOINT: PRODUCTION.CDRI_ENDPOINT, CDRI_INSTALL_ID: PRODUCTION.CDRI_INSTALL_ID }, defaults);
+    expect(c.database.mode).toBe('embedded');
+    expect(c.access.demoKey).toBeUndefined();
+    expect(c.access.apiKeys).toEqual([]);
+    expect(loadConfig({ DATABASE_URL: PRODUCTION.DATABASE_URL }, defaults).access.demoKey).toBeUndefined();
+  });
+
+  it('refuses kiosk keys shorter than 32 characters at boot', () => {
+    expect(problems({ ...PRODUCTION, KIOSK_API_KEYS: `k1:${'x'.repeat(31)},k2:${KEY}` })).toEqual([
+      'KIOSK_API_KEYS: key of k1 must be at least 32 characters',
+    ]);
+  });
+
+  it('reads API_CLIENTS as id:sha256:roles:finess, one per line or comma, operators across establishments', () => {
     const c = loadConfig(
       {
-        DATABASE_URL: 'postgres://u@db:5432/p',
-        REDIS_URL: 'redis://r:6379',
-        CDRI_ENDPOINT: 'http://cdri:8443/ws',
-        CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
-        KIOSK_API_KEYS: 'k1:0123456789abcdef0',
+        ...PRODUCTION,
+        API_CLIENTS: `nuit:${sha256('a'.repeat(40))}:batch:010000024+750712184\n# a comment\nops:${sha256('b'.repeat(40))}:operator+metrics,gap-1:${sha256('c'.repeat(40)).toUpperCase()}:gap`,
       },
       defaults,
     );
-    expect(c.embedded).toBe(false);
-    expect(c.queue).toEqual({ backend: 'redis', url: 'redis://r:6379', prefix: 'passerelle' });
-    expect(c.kiosk.demoKey).toBeUndefined();
-    expect(c.kiosk.apiKeys.get('k1')).toBe('0123456789abcdef0');
+    expect(c.access.apiKeys.map(({ id, roles, finess }) => ({ id, roles, finess }))).toEqual([
+      { id: 'nuit', roles: ['batch'], finess: ['010000024', '750712184'] },
+      { id: 'ops', roles: ['operator', 'metrics'], finess: [] },
+      { id: 'gap-1', roles: ['gap'], finess: ['010000024'] },
+    ]);
+  });
+
+  it('names each bad API_CLIENTS / API_CLIENT_CERTS / OIDC entry, never echoing a key', () => {
+    const found = problems({
+      ...PRODUCTION,
+      KIOSK_API_KEYS: `borne:${KEY}`,
+      API_CLIENTS: `x:${KEY}:batch,y:${sha256('y')}:superuser,borne:${sha256('z')}:kiosk,z:${sha256('z')}:batch:12345`,
+      API_CLIENT_CERTS: 'gap:cn=gap.example:gap,bad:fingerprint=ab:gap',
+      OIDC_ISSUER: 'http://idp.example/realms/h',
+    });
+    expect(found).toEqual([
+      'API_CLIENTS: entry "x": the key must be given as its SHA-256 (64 hex digits), not in clear',
+      'API_CLIENTS: entry "y": unknown role "superuser"',
+      'API_CLIENTS: entry "y": at least one role',
+      'API_CLIENTS: entry "borne": id used twice (KIOSK_API_KEYS and API_CLIENTS share ids)',
+      'API_CLIENTS: entry "z": 12345 is not a valid FINESS',
+      'API_CLIENT_CERTS: each entry must be id:cn=<CN>|sha256=<hex>:roles[:finess]',
+      'OIDC_ISSUER: must be https (plain http only on the loopback)',
+      'OIDC_AUDIENCE: required',
+    ]);
+    expect(found.join('\n')).not.toContain(KEY);
   });
 
   it('lists every bad variable in one error, without echoing secret values', () => {

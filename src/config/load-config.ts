@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isValidFiness, isVersionedUuid } from '../identifiers';
 import { type AppConfig, type TlsFiles } from './app-config';
 import { ConfigReader, type RawEnv } from './config-readers';
+import { readAccessConfig } from './access-config';
 import { readTransportConfig } from './transport-config';
 
 /** Thrown at boot with every bad variable listed, one per line. */
@@ -85,9 +86,6 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       'CDRI_TLS_CERT_FILE and CDRI_TLS_KEY_FILE: required for an https CDRI_ENDPOINT (ORG AUTH_CLI certificate, mutual TLS)',
     );
   }
-
-  const apiKeys = r.pairs('KIOSK_API_KEYS');
-  for (const [id, key] of apiKeys) r.check(key.length >= 16, `KIOSK_API_KEYS: key of ${id} must be at least 16 characters`);
 
   // The PostgreSQL queue backend is a supported choice; only the embedded database and the simulators are "embedded".
   const embedded = !databaseUrl || !cdriEndpoint;
@@ -174,12 +172,8 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
           simulatorLatencyMs: r.int('SIMULATOR_CDRI_LATENCY_MS', 0, 60000),
           common,
         },
-    kiosk: {
-      apiKeys,
-      ratePerMinute: r.int('KIOSK_RATE_LIMIT_PER_MINUTE', 1, 1000000),
-      burst: r.int('KIOSK_RATE_LIMIT_BURST', 1, 100000),
-      demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
-    },
+    // The demo key needs the whole simulation: with a real insurer, calls go out under the hospital's certificate.
+    access: readAccessConfig(r, { establishmentFiness: r.string('ESTABLISHMENT_FINESS'), fullSimulation: !databaseUrl && !cdriEndpoint }),
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
     faultInjection: r.optionalString('TEST_FAULT_INJECTION')
       ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)

@@ -1,5 +1,11 @@
 import { type ConfigReader } from './config-readers';
 
+export interface RecipientRoute {
+  channel: 'smtp' | 'sftp' | 'file-drop';
+  /** SMTP: the insurer's mailbox; SFTP / file drop: sub-folder under the channel's base ('' = the base). */
+  address: string;
+}
+
 /** Lot signing, transport encryption, channels and returns. Absent (undefined) when no seal is configured. */
 export interface TransportConfig {
   seal: { p12File: string; password: string };
@@ -10,6 +16,11 @@ export interface TransportConfig {
   decrypt?: { p12File: string; password: string };
   /** recipient id → PEM file (the insurer's encryption certificate, then intermediates). */
   recipients: Map<string, string>;
+  /**
+   * The recipients directory: recipient id → channel and address (SMTP mailbox, SFTP / file-drop sub-folder). A lot
+   * handed over names only the id; where it goes and under which certificate is configuration, never the request.
+   */
+  routes: Map<string, RecipientRoute>;
   spoolDir: string;
   jobAttempts: number;
   jobBackoffMs: number;
@@ -48,6 +59,25 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
   const recipients = r.pairs('TRANSMISSION_RECIPIENT_CERTS');
   for (const [id, file] of recipients)
     r.check(/^[A-Za-z0-9._-]+$/.test(id) && file.length > 0, `TRANSMISSION_RECIPIENT_CERTS: bad entry for ${id}`);
+  const smtp = !!smtpHost;
+  const sftp = !!sftpHost;
+  const fileDrop = !!r.optionalString('FILE_DROP_DIR');
+  const routes = new Map<string, RecipientRoute>();
+  for (const entry of (r.optionalString('TRANSMISSION_RECIPIENTS') ?? '').split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+    const [id, channel, address = '', ...rest] = entry.split(':');
+    const where = `TRANSMISSION_RECIPIENTS: entry ${JSON.stringify(id.slice(0, 64))}`;
+    if (rest.length > 0 || !id || (channel !== 'smtp' && channel !== 'sftp' && channel !== 'file-drop')) {
+      r.check(false, 'TRANSMISSION_RECIPIENTS: each entry must be id:channel[:address] with channel smtp, sftp or file-drop');
+      continue;
+    }
+    r.check(!routes.has(id), `${where}: id appears twice`);
+    r.check(recipients.has(id), `${where}: no encryption certificate for it in TRANSMISSION_RECIPIENT_CERTS`);
+    r.check({ smtp, sftp, 'file-drop': fileDrop }[channel], `${where}: channel ${channel} is not configured`);
+    if (channel === 'smtp') r.check(/^[^\s@<>]+@[^\s@<>]+$/.test(address), `${where}: smtp needs the insurer's mailbox address`);
+    // A sub-folder stays under the channel's base: no absolute path, no way up.
+    else r.check(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]*$/.test(address), `${where}: the sub-folder must be relative, without ..`);
+    routes.set(id, { channel, address });
+  }
   return {
     seal: { p12File, password },
     trustStoreFile: trustStoreFile ?? '',
@@ -56,6 +86,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     contentEncryption: r.oneOf('TRANSPORT_CONTENT_ENCRYPTION', ['aes-256-gcm', 'aes-256-cbc'] as const),
     decrypt: decryptFile ? { p12File: decryptFile, password: r.string('TRANSPORT_DECRYPT_P12_PASSWORD') } : undefined,
     recipients,
+    routes,
     spoolDir: r.string('TRANSMISSION_SPOOL_DIR'),
     jobAttempts: r.int('TRANSMISSION_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('TRANSMISSION_JOB_BACKOFF_MS', 10, 3600000),

@@ -9,6 +9,7 @@ const route = (method: 'GET' | 'POST', path: string, fhir: DeclaredRoute['fhir']
   fhir,
   summary: `${method} ${path}`,
   tag: 'FHIR',
+  roles: ['kiosk'],
   handler: 'h',
   controller: 'C',
 });

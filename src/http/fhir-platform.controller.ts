@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Param, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Req } from '@nestjs/common';
+import type { Principal } from '../access/roles';
 import { GatewayError } from '../common/gateway-error';
-import { KioskGuard } from './kiosk.guard';
+import { Caller } from './access.guard';
 import { ResourceIdPipe } from './pipes';
 import { Reply } from './reply';
 import { Route } from './route-doc';
@@ -17,7 +18,7 @@ export class FhirPlatformController {
   constructor(@Inject(FLOW_PARTS) private readonly catalog: HttpCatalog) {}
 
   @Get('metadata')
-  @Route({ summary: 'This statement.', tag: 'FHIR', secured: false, fhir: { resource: '', kind: 'capabilities', name: 'capabilities' } })
+  @Route({ summary: 'This statement.', tag: 'FHIR', roles: 'anonymous', fhir: { resource: '', kind: 'capabilities', name: 'capabilities' } })
   metadata(@Req() req: { headers: Record<string, string | string[] | undefined>; protocol?: string }): Reply {
     const host = typeof req.headers.host === 'string' ? req.headers.host : 'localhost';
     const base = `${req.protocol ?? 'http'}://${host}/fhir`;
@@ -25,16 +26,16 @@ export class FhirPlatformController {
   }
 
   @Get('Task/:id')
-  @UseGuards(KioskGuard)
   @Route({
     summary: 'A long-running piece of work (CDRi lot, lot transmission): status, counts, percentage and ETA.',
     tag: 'FHIR',
-    errors: [401, 404, 429],
+    errors: [401, 403, 404, 429],
     fhir: { resource: 'Task', kind: 'read', name: 'read' },
+    roles: ['gap', 'batch', 'billing', 'operator'],
   })
-  async task(@Param('id', new ResourceIdPipe('Task')) id: string): Promise<Reply> {
+  async task(@Caller() caller: Principal, @Param('id', new ResourceIdPipe('Task')) id: string): Promise<Reply> {
     for (const read of this.catalog.taskReaders) {
-      const task = await read(id);
+      const task = await read(id, caller);
       if (task) return Reply.fhir(task);
     }
     throw new GatewayError('NOT_FOUND', `Task/${id} does not exist`);

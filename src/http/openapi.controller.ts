@@ -10,7 +10,7 @@ export class OpenApiController {
   constructor(@Inject(FLOW_PARTS) private readonly catalog: HttpCatalog) {}
 
   @Get('openapi.json')
-  @Route({ summary: 'This document', tag: 'Operations', secured: false })
+  @Route({ summary: 'This document', tag: 'Operations', roles: 'anonymous' })
   get(): Record<string, unknown> {
     this.doc ??= openApiDocument(this.catalog.version, this.catalog.routes);
     return this.doc;

@@ -1,4 +1,4 @@
-import type { DeclaredRoute } from './route-doc';
+import { admittedRoles, type DeclaredRoute } from './route-doc';
 
 /**
  * The OpenAPI 3.1 description of the HTTP API, built from the mounted controllers' own route metadata and their
@@ -27,7 +27,7 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const p = r.path.replace(/:(\w+)/g, '{$1}');
-    const secured = r.secured !== false;
+    const secured = r.roles !== 'anonymous';
     const params = [...r.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
     const success = String(r.status ?? 200);
     const body = requestBody(r);
@@ -36,7 +36,7 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
       [r.method.toLowerCase()]: {
         summary: r.summary,
         tags: [r.tag],
-        ...(secured ? { security: [{ kioskApiKey: [] }, { kioskBearer: [] }] } : {}),
+        ...(secured ? { security: [{ kioskApiKey: [] }, { kioskBearer: [] }], 'x-roles': admittedRoles(r) } : {}),
         ...(params.length ? { parameters: params } : {}),
         ...(body ? { requestBody: body } : {}),
         responses: {

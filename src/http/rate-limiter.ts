@@ -24,7 +24,7 @@ export class RateLimiter {
     if (b.tokens < 1) {
       this.buckets.set(clientId, b);
       const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / this.perMs / 1000));
-      throw new GatewayError('RATE_LIMITED', `Rate limit of this kiosk exceeded; retry after ${retryAfter} s`, undefined, retryAfter);
+      throw new GatewayError('RATE_LIMITED', `Rate limit of this client exceeded; retry after ${retryAfter} s`, undefined, retryAfter);
     }
     b.tokens -= 1;
     this.buckets.set(clientId, b);

@@ -1,5 +1,6 @@
 import { applyDecorators, HttpCode, RequestMethod, SetMetadata, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { Role } from '../access/roles';
 
 export const ROUTE_DOC = 'passerelle:route-doc';
 
@@ -13,8 +14,12 @@ export interface RouteDoc {
   status?: 200 | 201 | 202;
   /** Error statuses the route can answer (OperationOutcome). */
   errors?: number[];
-  /** False for anonymous routes (metadata, health, metrics, OpenAPI). Default true. */
-  secured?: boolean;
+  /**
+   * Who may call the route (deny by default: there is no default). `admin` is admitted everywhere without being
+   * listed; `'anonymous'` opens the route to everyone (FHIR metadata, liveness, OpenAPI). Adding a role to a route
+   * is one word here, and the README's route-by-role matrix (`npm run docs:routes`) follows.
+   */
+  roles: readonly Role[] | 'anonymous';
   /** FHIR interaction, for the CapabilityStatement. */
   fhir?: { resource: string; kind: 'operation' | 'read' | 'capabilities'; name: string };
 }
@@ -55,12 +60,21 @@ export function declaredRoutes(controllers: readonly Type[]): DeclaredRoute[] {
       if (sub === undefined || verb === undefined) continue;
       const doc = Reflect.getMetadata(ROUTE_DOC, fn) as RouteDoc | undefined;
       if (!doc) throw new Error(`${controller.name}.${name} has no @Route documentation`);
+      // Deny by default, also for JavaScript callers the type does not stop: a route says who may call it.
+      if (doc.roles !== 'anonymous' && !(Array.isArray(doc.roles) && doc.roles.length > 0))
+        throw new Error(`${controller.name}.${name} declares no roles (@Route({ roles: [...] }) or roles: 'anonymous')`);
       const method = METHODS[verb];
       if (!method) throw new Error(`${controller.name}.${name}: unsupported method`);
       routes.push({ ...doc, method, path: joinPath(base, sub), handler: name, controller: controller.name });
     }
   }
   return routes;
+}
+
+/** The roles a route admits (admin always); undefined for anonymous routes. */
+export function admittedRoles(doc: Pick<RouteDoc, 'roles'>): readonly Role[] | undefined {
+  if (doc.roles === 'anonymous') return undefined;
+  return doc.roles.includes('admin') ? doc.roles : [...doc.roles, 'admin'];
 }
 
 /** '/fhir' + 'CoverageEligibilityRequest/\\$submit' → '/fhir/CoverageEligibilityRequest/$submit'. */

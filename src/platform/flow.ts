@@ -1,5 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
+import type { AuditTrail } from '../audit/audit-trail';
 import type { AppConfig } from '../config/app-config';
 import type { HealthProbe } from '../observability/health';
 import type { AppLogger } from '../observability/logger';
@@ -44,6 +45,8 @@ export interface FlowContext {
   queue: QueueBackend;
   /** True in the `all` and `worker` roles: this process runs workers, schedules and loops. */
   background: boolean;
+  /** Append-only record of who did what (lots started, transmissions, replays, purges). */
+  audit: AuditTrail;
   /** Services published by flows built earlier (e.g. the transmission outbox for billing flows). */
   services: ServiceRegistry;
   /**

@@ -8,3 +8,5 @@ export const METRICS = Symbol('METRICS');
 export const HEALTH = Symbol('HEALTH');
 /** Every registered flow's contributions (for OpenAPI, the CapabilityStatement and cross-flow Task reads). */
 export const FLOW_PARTS = Symbol('FLOW_PARTS');
+/** The audit trail (src/audit): controllers record who did what through its `AuditTrail` port. */
+export const AUDIT = Symbol('AUDIT');

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { seesEverything } from '../access/roles';
+import { SYSTEM_ACTOR } from '../audit/audit-trail';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { ServiceKey } from '../platform/service-registry';
 import { defineWorker } from '../queue/queue-definition';
@@ -11,7 +13,9 @@ import { type TransmissionChannel } from './channels/transmission-channel';
 import { certificateProbe, type WatchedCertificate } from './certificate-probe';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
+import { TransmissionRequester1764380000000 } from './migrations/1764380000000-transmission-requester';
 import { buildTransmissionTask, TransmissionOutbox, TransmissionStore } from './outbox';
+import { TRANSMISSION_ROUTES } from './recipients';
 import { transmissionSendQueue } from './transport.queues';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
@@ -29,9 +33,9 @@ export const TRANSMISSION_OUTBOX = new ServiceKey<TransmissionOutbox>('transmiss
 export const transportFlow: FlowModule = {
   name: 'transport',
   description: 'Lot sealing (CMS), encryption, the transmission outbox (SMTP, SFTP, file drop) and the returns poller',
-  migrations: [Transmissions1764200000000],
+  migrations: [Transmissions1764200000000, TransmissionRequester1764380000000],
 
-  async build({ config, log, metrics, db, queue, services, returnHandlers }): Promise<FlowParts | undefined> {
+  async build({ config, log, metrics, db, queue, services, returnHandlers, audit }): Promise<FlowParts | undefined> {
     const cfg = config.transport;
     if (!cfg) return undefined;
     const checker = new CertificateChecker({ trustStore: readFileSync(cfg.trustStoreFile, 'utf8'), warnDays: cfg.warnDays });
@@ -78,6 +82,10 @@ export const transportFlow: FlowModule = {
       onEvent: (e) => {
         log.info({ ...e }, `transmission ${e.type}`);
         if (e.type === 'sent' || e.type === 'failed') metrics.transmissions.inc({ outcome: e.type });
+        if (e.type === 'sent')
+          audit
+            .record({ actor: SYSTEM_ACTOR, action: 'transmission.sent', target: `Task/${e.transmissionId}` })
+            .catch((err: unknown) => log.error({ err, transmissionId: e.transmissionId }, 'Audit record failed'));
       },
     });
     services.provide(TRANSMISSION_OUTBOX, outbox);
@@ -109,11 +117,15 @@ export const transportFlow: FlowModule = {
       // Loaded here, not at the top: see cdri.flow.ts.
       http: {
         controllers: [(await import('./http/transport.controller')).TransportController],
-        providers: [{ provide: TransmissionOutbox, useValue: outbox }],
+        providers: [
+          { provide: TransmissionOutbox, useValue: outbox },
+          { provide: TRANSMISSION_ROUTES, useValue: cfg.routes },
+        ],
       },
-      tasks: async (id) => {
+      // A transmission's Task is read by the client that handed the lot over, and by operators.
+      tasks: async (id, reader) => {
         const t = await outbox.get(id);
-        return t ? buildTransmissionTask(t) : undefined;
+        return t && (seesEverything(reader) || t.requestedBy === reader.clientId) ? buildTransmissionTask(t) : undefined;
       },
       workers: [
         defineWorker({

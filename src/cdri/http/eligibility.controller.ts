@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post } from '@nestjs/common';
+import { coversFiness, mayRead, type Principal } from '../../access/roles';
 import { GatewayError } from '../../common/gateway-error';
 import { AppConfig } from '../../config/app-config';
 import { parseEligibilityRequest } from '../fhir/coverage-eligibility-request.parser';
 import { buildEligibilityResponse } from '../fhir/coverage-eligibility-response.builder';
-import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
+import { Caller } from '../../http/access.guard';
 import { ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';
@@ -13,7 +14,6 @@ import { CheckRightsUseCase } from '../check-rights.use-case';
 
 /** FHIR R4 edge of the kiosk's rights check: translates resources to use-case calls and back. */
 @Controller('fhir')
-@UseGuards(KioskGuard)
 export class EligibilityController {
   constructor(
     private readonly checkRights: CheckRightsUseCase,
@@ -25,21 +25,26 @@ export class EligibilityController {
     summary: 'Synchronous AMO rights check (CDRi) for a kiosk or GAP screen; answers a CoverageEligibilityResponse.',
     tag: 'FHIR',
     body: 'application/fhir+json',
-    errors: [400, 401, 409, 422, 429, 502, 503, 504],
+    errors: [400, 401, 403, 409, 422, 429, 502, 503, 504],
     fhir: { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit' },
+    roles: ['kiosk', 'gap'],
   })
-  async submit(@Req() req: KioskRequest, @Body() body: unknown): Promise<Reply> {
+  async submit(@Caller() caller: Principal, @Body() body: unknown): Promise<Reply> {
     const parsed = parseEligibilityRequest(body);
+    const finess = parsed.finess ?? caller.finess[0] ?? this.config.establishmentFiness;
+    // The insurer is asked under the hospital's certificate: a client asks only for its own establishments.
+    if (!coversFiness(caller, finess))
+      throw new GatewayError('FORBIDDEN', `Client ${caller.clientId} may not ask for establishment ${finess}`, 'provider.identifier');
     const check = await this.checkRights.checkNow({
       nir: parsed.nir,
       nirField: parsed.nirField,
       assureNir: parsed.assureNir,
       birthDate: parsed.birthDate,
       dateOfCare: parsed.dateOfCare,
-      finess: parsed.finess ?? this.config.establishmentFiness,
+      finess,
       source: 'fhir',
-      requestedBy: req.kioskId ?? 'unknown',
-      idempotencyKey: parsed.requestIdentifier ? `fhir:${req.kioskId}:${parsed.requestIdentifier}` : undefined,
+      requestedBy: caller.clientId,
+      idempotencyKey: parsed.requestIdentifier ? `fhir:${caller.clientId}:${parsed.requestIdentifier}` : undefined,
       correlationId: currentCorrelationId() ?? newCorrelationId(),
     });
     if (check.state === 'failed') {
@@ -56,12 +61,15 @@ export class EligibilityController {
   @Route({
     summary: 'A stored rights answer, with when it was given and until when it holds.',
     tag: 'FHIR',
-    errors: [401, 404, 429],
+    errors: [401, 403, 404, 429],
     fhir: { resource: 'CoverageEligibilityResponse', kind: 'read', name: 'read' },
+    roles: ['kiosk', 'gap', 'operator'],
   })
-  async read(@Param('id', new ResourceIdPipe('CoverageEligibilityResponse')) id: string): Promise<Reply> {
+  async read(@Caller() caller: Principal, @Param('id', new ResourceIdPipe('CoverageEligibilityResponse')) id: string): Promise<Reply> {
     const check = await this.checkRights.findById(id);
-    if (!check) throw new GatewayError('NOT_FOUND', `CoverageEligibilityResponse/${id} does not exist`);
+    // Another client's answer is "not found", not "forbidden": its existence is not disclosed either.
+    if (!check || !mayRead(caller, { finess: check.finess, requestedBy: check.source === 'fhir' ? check.requestedBy : undefined }))
+      throw new GatewayError('NOT_FOUND', `CoverageEligibilityResponse/${id} does not exist`);
     return Reply.fhir(buildEligibilityResponse(check));
   }
 }

@@ -1,57 +1,78 @@
-import { Controller, Inject, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Inject, Post, Query, Req } from '@nestjs/common';
+import type { Principal } from '../../access/roles';
+import { actorOf, type AuditTrail } from '../../audit/audit-trail';
 import { GatewayError } from '../../common/gateway-error';
-import { KioskGuard } from '../../http/kiosk.guard';
+import { Caller } from '../../http/access.guard';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';
+import { currentCorrelationId } from '../../observability/correlation';
+import { AUDIT } from '../../platform/tokens';
 import { buildTransmissionTask, TransmissionOutbox } from '../outbox';
+import { type RecipientsDirectory, routeOf, TRANSMISSION_ROUTES } from '../recipients';
 import { toGatewayError } from '../transport-error-mapping';
 
-const CHANNELS = ['smtp', 'sftp', 'file-drop'] as const;
-type Channel = (typeof CHANNELS)[number];
-
-function isChannel(value: string): value is Channel {
-  return (CHANNELS as readonly string[]).includes(value);
-}
+/** Routing used to come from the query; it is configuration now, and a caller still sending it is told so. */
+const REFUSED_QUERY = ['channel', 'address'] as const;
 
 /**
- * A billing lot handed over for transmission: the raw lot bytes in the body (application/octet-stream), the
- * routing in the query. Sealed (signed, encrypted) and recorded before the 202; sent by the worker.
+ * A billing lot handed over for transmission: the raw lot bytes in the body (application/octet-stream), which lot
+ * and for which configured recipient in the query. Sealed (signed, encrypted) and recorded before the 202; sent by
+ * the worker. The channel, mailbox or folder and certificate come from the recipients directory.
  */
 @Controller('transport')
-@UseGuards(KioskGuard)
 export class TransportController {
-  constructor(@Inject(TransmissionOutbox) private readonly outbox: TransmissionOutbox) {}
+  constructor(
+    @Inject(TransmissionOutbox) private readonly outbox: TransmissionOutbox,
+    @Inject(TRANSMISSION_ROUTES) private readonly recipients: RecipientsDirectory,
+    @Inject(AUDIT) private readonly audit: AuditTrail,
+  ) {}
 
   @Post('lots')
   @Route({
     summary:
-      'A billing lot to sign, encrypt and send (body: the lot bytes; query: flow, lotRef, recipient, channel, address, fileName); 202 with the Task',
+      'A billing lot to sign, encrypt and send to a configured recipient (body: the lot bytes; query: flow, lotRef, recipient, fileName); 202 with the Task',
     tag: 'Transport',
     body: 'application/octet-stream',
     status: 202,
-    errors: [400, 401, 409, 422, 429],
+    errors: [400, 401, 403, 409, 422, 429],
+    roles: ['billing'],
   })
-  async submit(@Req() req: { body?: unknown }, @Query() q: Record<string, string | undefined>): Promise<Reply> {
+  async submit(
+    @Caller() caller: Principal,
+    @Req() req: { body?: unknown },
+    @Query() q: Record<string, string | undefined>,
+  ): Promise<Reply> {
     const body = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0)
       throw new GatewayError('INVALID_INPUT', 'Send the lot bytes as application/octet-stream', 'body');
-    const { flow, lotRef, recipient, channel, fileName } = q;
+    const { flow, lotRef, recipient, fileName } = q;
     if (!flow) throw missing('flow');
     if (!lotRef) throw missing('lotRef');
     if (!recipient) throw missing('recipient');
-    if (!channel) throw missing('channel');
     if (!fileName) throw missing('fileName');
-    if (!isChannel(channel)) throw new GatewayError('INVALID_INPUT', `channel must be one of ${CHANNELS.join(', ')}`, 'channel');
+    for (const name of REFUSED_QUERY)
+      if (q[name] !== undefined)
+        throw new GatewayError('INVALID_INPUT', `Query parameter ${name} is not accepted: the recipient's routing is configured`, name);
+    const route = routeOf(this.recipients, recipient);
     try {
-      const { transmission } = await this.outbox.prepare({
+      const { transmission, created } = await this.outbox.prepare({
         flow,
         lotRef,
         recipientId: recipient,
-        channel,
-        recipient: q.address ?? '',
+        channel: route.channel,
+        recipient: route.address,
         fileName,
         content: body,
+        requestedBy: caller.clientId,
       });
+      if (created)
+        await this.audit.record({
+          actor: actorOf(caller),
+          action: 'transmission.queued',
+          target: `Task/${transmission.id}`,
+          correlationId: currentCorrelationId(),
+          detail: { flow: flow.slice(0, 32), recipient: recipient.slice(0, 64), channel: route.channel },
+        });
       return Reply.located(202, `/fhir/Task/${transmission.id}`, buildTransmissionTask(transmission));
     } catch (err) {
       throw toGatewayError(err);

@@ -51,6 +51,7 @@ export class InMemoryTransmissionStore implements TransmissionStorePort {
       sentAt: null,
       acknowledgedAt: null,
       returnReceivedAt: null,
+      requestedBy: t.requestedBy ?? null,
     };
     this.rows.set(t.id, row);
     return { ...row };

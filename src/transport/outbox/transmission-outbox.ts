@@ -38,6 +38,8 @@ export interface PrepareTransmissionInput {
   fileName: string;
   lotPath?: string;
   content?: Buffer;
+  /** The authenticated client handing the lot over: it alone (with operators) reads the transmission's Task. */
+  requestedBy?: string;
 }
 
 /** What the outbox reports (for logs and metrics); never lot content. */
@@ -113,6 +115,7 @@ export class TransmissionOutbox {
         fileName: input.fileName,
         idempotencyKey,
         spoolPath,
+        requestedBy: input.requestedBy,
         ...digest,
       });
     } catch (err) {

@@ -10,6 +10,7 @@ const base: Transmission = {
   channel: 'smtp',
   recipient: 'b2@cpam-75.test',
   fileName: 'B2_LOT-1.p7m',
+  requestedBy: 'billing-1',
   idempotencyKey: 'b2-LOT-1-cpam-75',
   spoolPath: '/spool/x.p7m',
   sha256: 'ab'.repeat(32),

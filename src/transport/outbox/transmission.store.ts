@@ -33,12 +33,14 @@ export interface Transmission {
   sentAt: Date | null;
   acknowledgedAt: Date | null;
   returnReceivedAt: Date | null;
+  /** The client that handed the lot over (API key id, certificate client, `oidc:…`); null for older rows. */
+  requestedBy: string | null;
 }
 
 export type NewTransmission = Pick<
   Transmission,
   'id' | 'flow' | 'lotRef' | 'recipientId' | 'channel' | 'recipient' | 'fileName' | 'idempotencyKey' | 'spoolPath' | 'sha256' | 'bytes'
->;
+> & { requestedBy?: string | null };
 
 /** What beginAttempt found. */
 export interface AttemptStart {
@@ -51,7 +53,7 @@ const COLUMNS = `id, flow, lot_ref AS "lotRef", recipient_id AS "recipientId", c
   idempotency_key AS "idempotencyKey", spool_path AS "spoolPath", sha256, bytes::float8 AS bytes, state, attempts,
   possible_duplicate AS "possibleDuplicate", already_delivered AS "alreadyDelivered", remote_id AS "remoteId",
   last_error AS "lastError", created_at AS "createdAt", sent_at AS "sentAt", acknowledged_at AS "acknowledgedAt",
-  return_received_at AS "returnReceivedAt"`;
+  return_received_at AS "returnReceivedAt", requested_by AS "requestedBy"`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INTERRUPTED = 'interrupted: no outcome was recorded (the process stopped during the attempt)';
@@ -88,10 +90,10 @@ export class TransmissionStore implements TransmissionStorePort {
   async insert(t: NewTransmission): Promise<Transmission | undefined> {
     return this.db.one<Transmission>(
       `INSERT INTO transmission (id, flow, lot_ref, recipient_id, channel, recipient, file_name, idempotency_key,
-         spool_path, sha256, bytes, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued')
+         spool_path, sha256, bytes, state, requested_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', $12)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [t.id, t.flow, t.lotRef, t.recipientId, t.channel, t.recipient, t.fileName, t.idempotencyKey, t.spoolPath, t.sha256, t.bytes],
+      [t.id, t.flow, t.lotRef, t.recipientId, t.channel, t.recipient, t.fileName, t.idempotencyKey, t.spoolPath, t.sha256, t.bytes, t.requestedBy ?? null],
     );
   }
 
