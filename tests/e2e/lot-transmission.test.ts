@@ -7,7 +7,7 @@ import { CertificateChecker, loadPkcs12File, signCms, verifyCms } from '../../sr
 import { SftpTestServer } from '../support/transport/sftp-test-server';
 import { SmtpTestServer } from '../support/transport/smtp-test-server';
 import { decryptCms, encryptCms } from '../../src/transport/cms';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { getFhir, output } from '../support/lot-helpers';
 import { getTestPki } from '../support/test-pki';
@@ -44,7 +44,9 @@ describe('lot transmission through the gateway', () => {
         // In this test we also play the insurer: returns come encrypted to the "recipient" certificate.
         TRANSPORT_DECRYPT_P12_FILE: pki.recipient.p12Path,
         TRANSPORT_DECRYPT_P12_PASSWORD: pki.p12Password,
-        TRANSMISSION_RECIPIENT_CERTS: `cpam-75:${recipientFile}`,
+        TRANSMISSION_RECIPIENT_CERTS: `cpam-75:${recipientFile},cpam-75-sftp:${recipientFile}`,
+        // The recipients directory: the request names the recipient, configuration says where it goes.
+        TRANSMISSION_RECIPIENTS: 'cpam-75:smtp:b2@cpam-75.test,cpam-75-sftp:sftp',
         TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
         TRANSMISSION_JOB_BACKOFF_MS: '100',
         SMTP_HOST: '127.0.0.1',
@@ -82,7 +84,7 @@ describe('lot transmission through the gateway', () => {
   const submit = (lot: Buffer, q: Record<string, string>) =>
     fetch(`${fx.gateway.baseUrl}/transport/lots?${new URLSearchParams(q).toString()}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/octet-stream', ...headersAs('billing') },
       body: lot,
     });
 
@@ -103,8 +105,6 @@ describe('lot transmission through the gateway', () => {
       flow: 'b2',
       lotRef: 'LOT-E2E-1',
       recipient: 'cpam-75',
-      channel: 'smtp',
-      address: 'b2@cpam-75.test',
       fileName: 'B2_LOT-E2E-1.p7m',
     });
     expect(res.status).toBe(202);
@@ -119,7 +119,7 @@ describe('lot transmission through the gateway', () => {
 
   it('sends by SFTP; the same lot submitted twice is one transmission and one file', async () => {
     const lot = randomBytes(256 * 1024);
-    const q = { flow: 'b2', lotRef: 'LOT-E2E-2', recipient: 'cpam-75', channel: 'sftp', fileName: 'B2_LOT-E2E-2.p7m' };
+    const q = { flow: 'b2', lotRef: 'LOT-E2E-2', recipient: 'cpam-75-sftp', fileName: 'B2_LOT-E2E-2.p7m' };
     const first = (await (await submit(lot, q)).json()) as any;
     const again = (await (await submit(lot, q)).json()) as any;
     expect(again.id).toBe(first.id);
@@ -138,13 +138,12 @@ describe('lot transmission through the gateway', () => {
       flow: 'b2',
       lotRef: 'LOT-E2E-3',
       recipient: 'nobody',
-      channel: 'smtp',
-      address: 'x@y.test',
       fileName: 'B2_LOT-E2E-3.p7m',
     });
     expect(res.status).toBe(422);
     const outcome = (await res.json()) as any;
     expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue[0].diagnostics).toContain('"nobody"');
     expectValidFhir(outcome);
   });
 
@@ -177,9 +176,9 @@ describe('lot transmission through the gateway', () => {
   });
 
   it('reports the certificates in /health and /metrics, and no lot content or key in the logs', async () => {
-    const health = (await (await fetch(`${fx.gateway.baseUrl}/health`)).json()) as any;
+    const health = (await (await fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') })).json()) as any;
     expect(health.checks.certificates.status).toBe('up');
-    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
     expect(metrics).toMatch(/passerelle_certificate_days_left\{certificate="seal \(ORG SIGN\)"\} \d+/);
     expect(metrics).toMatch(/passerelle_transmissions\{state="sent"\} [1-9]/);
     const logs = fx.gateway.logs.join('');

@@ -6,7 +6,7 @@ import { type AmoRightsAnswer } from '../../src/cdri/amo-rights.port';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { FakeGap } from '../support/fake-gap';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { buildA05, buildA38, SAMPLE_SITE_FINESS } from '../support/hl7-samples';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { csvOf, getFhir, nirs, output, postCsv, tomorrow, waitForTask } from '../support/lot-helpers';
@@ -74,7 +74,8 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     expect(sites.rows).toEqual([{ finess: SAMPLE_SITE_FINESS }]);
     const res = await fetch(`${fx.gateway.baseUrl}/cdri/lots`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      // An operator starts the lot of another site by hand (the scheduler acts for its own establishment only).
+      headers: { 'content-type': 'application/json', ...headersAs('operator') },
       body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
     });
     expect(res.status).toBe(202);
@@ -191,7 +192,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     };
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/fhir+json', ...headersAs('batch') },
       body: JSON.stringify(bundle),
     });
     expect(res.status).toBe(202);
@@ -210,7 +211,7 @@ describe('CDRi night lot, fan-out through BullMQ, against a real gateway', () =>
     expectValidFhir(bad.task);
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/fhir+json', ...headersAs('batch') },
       body: JSON.stringify({
         resourceType: 'Bundle',
         type: 'batch',

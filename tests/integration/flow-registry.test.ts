@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FLOWS } from '../../src/app/flows';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { getTestPki } from '../support/test-pki';
 import { waitFor } from '../support/wait-for';
 
@@ -38,6 +38,7 @@ describe('flow registry', () => {
         SIGNING_SEAL_P12_PASSWORD: pki.p12Password,
         SIGNING_TRUST_STORE_FILE: pki.trustStorePath,
         TRANSMISSION_RECIPIENT_CERTS: `cpam-75:${recipientFile}`,
+        TRANSMISSION_RECIPIENTS: 'cpam-75:file-drop',
         TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
         FILE_DROP_DIR: join(dir, 'drop'),
         RETURNS_DIR: join(dir, 'returns'),
@@ -60,7 +61,7 @@ describe('flow registry', () => {
       .map((l) => JSON.parse(l) as FlowLine);
   }
 
-  const get = (path: string) => fetch(`${fx.gateway.baseUrl}${path}`);
+  const get = (path: string) => fetch(`${fx.gateway.baseUrl}${path}`, { headers: headersAs('operator') });
 
   it('builds every registered flow, in registry order, each with a unique name', () => {
     expect(flows.map((f) => f.flow)).toEqual(FLOWS.map((f) => f.name));
@@ -108,10 +109,10 @@ describe('flow registry', () => {
 
   it('still queues work on a queue a /metrics scrape touched first (each queue is opened with its declared options)', async () => {
     await get('/metrics');
-    const q = new URLSearchParams({ flow: 'b2', lotRef: 'REGISTRY-1', recipient: 'cpam-75', channel: 'file-drop', fileName: 'lot.b2' });
+    const q = new URLSearchParams({ flow: 'b2', lotRef: 'REGISTRY-1', recipient: 'cpam-75', fileName: 'lot.b2' });
     const res = await fetch(`${fx.gateway.baseUrl}/transport/lots?${q.toString()}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/octet-stream', ...headersAs('billing') },
       body: Buffer.from('a lot'),
     });
     expect(res.status).toBe(202);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { csvOf, nirs, tomorrow } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 import { writeThrowawayCertificate } from '../support/transport/throwaway-certificate';
@@ -151,7 +151,7 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
 
   it('takes a CSV list as text (202 and the Task to follow)', async () => {
     const res = await call('POST', '/cdri/lots/csv', {
-      headers: { 'content-type': 'text/csv', ...withKey },
+      headers: { 'content-type': 'text/csv', ...headersAs('batch') },
       body: csvOf(nirs(3, 101, 40), tomorrow()),
     });
     expect(res.status).toBe(202);

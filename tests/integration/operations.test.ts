@@ -4,7 +4,7 @@ import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { buildA01, buildA05, buildA28, SAMPLE_BIRTH_DATE, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_INSURED_NIR } from '../support/hl7-samples';
 import { waitFor } from '../support/wait-for';
 
@@ -74,7 +74,7 @@ describe('operating the gateway', () => {
   });
 
   it('reports health with each dependency, and production mode', async () => {
-    const res = await get('/health');
+    const res = await get('/health', headersAs('operator'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body.mode).toBe('production');
@@ -84,7 +84,7 @@ describe('operating the gateway', () => {
   });
 
   it('exposes Prometheus metrics for messages, ACK latency, insurer calls and queue depth', async () => {
-    const text = await (await get('/metrics')).text();
+    const text = await (await get('/metrics', headersAs('metrics'))).text();
     expect(text).toMatch(/passerelle_hl7_messages_total\{event="A01",ack="AA"\} [1-9]/);
     expect(text).toContain('passerelle_hl7_ack_latency_seconds_bucket');
     expect(text).toMatch(/passerelle_insurer_call_duration_seconds_count\{service="cdri",outcome="ok"\} [1-9]/);
@@ -133,7 +133,7 @@ describe('operating the gateway', () => {
 
   it('reports the insurer down as degraded (not down) and stops gracefully on SIGTERM', async () => {
     await fx.simulator.stop();
-    const body = (await (await get('/health')).json()) as any;
+    const body = (await (await get('/health', headersAs('operator'))).json()) as any;
     expect(body.checks.cdri.status).toBe('down');
     expect(body.status).toBe('degraded');
     await fx.simulator.start();

@@ -1,12 +1,35 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role } from '../../src/access/roles';
 import { CdriSimulator } from '../../src/simulators/cdri/cdri-simulator';
 import { createTestDatabase, TEST_REDIS_URL } from './test-database';
 
 export const TEST_KIOSK_ID = 'borne-hall-a';
-export const TEST_KIOSK_KEY = 'test-kiosk-key-0123456789abcdef';
+export const TEST_KIOSK_KEY = 'test-kiosk-key-0123456789abcdef-0123';
+
+/**
+ * One test client per role (besides the kiosk), configured through API_CLIENTS as digests, as a hospital would:
+ * `headersAs('batch')` gives the headers of the scheduler, `headersAs('operator')` those of an operator…
+ */
+export const TEST_CLIENT_KEYS: Record<Exclude<Role, 'kiosk'>, string> = {
+  gap: 'test-gap-key-0123456789abcdef-012345',
+  batch: 'test-batch-key-0123456789abcdef-01234',
+  billing: 'test-billing-key-0123456789abcdef-012',
+  operator: 'test-operator-key-0123456789abcdef-01',
+  admin: 'test-admin-key-0123456789abcdef-012345',
+  metrics: 'test-metrics-key-0123456789abcdef-0123',
+};
+
+/** `test-batch` etc.: the establishment's FINESS (operators, admins and scrapers span all). */
+export const TEST_API_CLIENTS = Object.entries(TEST_CLIENT_KEYS)
+  .map(([role, key]) => `test-${role}:${createHash('sha256').update(key).digest('hex')}:${role}`)
+  .join(',');
+
+export function headersAs(role: Role): Record<string, string> {
+  return { 'X-API-Key': role === 'kiosk' ? TEST_KIOSK_KEY : TEST_CLIENT_KEYS[role] };
+}
 // From tests/support (ts-jest) or dist/tests/support (compiled, for the benchmarks): the repository root.
 const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..', '..') : join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -114,6 +137,7 @@ export async function startGatewayFixture(
     MLLP_HOST: '127.0.0.1',
     MLLP_PORT: '0',
     KIOSK_API_KEYS: `${TEST_KIOSK_ID}:${TEST_KIOSK_KEY}`,
+    API_CLIENTS: TEST_API_CLIENTS,
     CDRI_JOB_BACKOFF_MS: '50',
     CDRI_TIMEOUT_MS: '2000',
     INBOX_SWEEP_INTERVAL_MS: '300',

@@ -1,6 +1,6 @@
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { expectValidFhir } from './fhir-schema';
-import { TEST_KIOSK_KEY } from './gateway-process';
+import { headersAs } from './gateway-process';
 import { waitFor } from './wait-for';
 
 /** `count` distinct test NIRs in one scenario range (order), varied by commune and birth month. */
@@ -20,14 +20,15 @@ export function csvOf(list: string[], dateOfCare: string, named = false): string
 export async function postCsv(baseUrl: string, csv: string): Promise<{ status: number; task: any }> {
   const res = await fetch(`${baseUrl}/cdri/lots/csv`, {
     method: 'POST',
-    headers: { 'content-type': 'text/csv', 'X-API-Key': TEST_KIOSK_KEY },
+    headers: { 'content-type': 'text/csv', ...headersAs('batch') },
     body: csv,
   });
   return { status: res.status, task: await res.json() };
 }
 
 export async function getJson(baseUrl: string, path: string): Promise<any> {
-  const res = await fetch(`${baseUrl}${path}`, { headers: { 'X-API-Key': TEST_KIOSK_KEY } });
+  // As an operator: lots and transmissions of every client and establishment.
+  const res = await fetch(`${baseUrl}${path}`, { headers: headersAs('operator') });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
 }

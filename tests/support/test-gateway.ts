@@ -5,7 +5,7 @@ import { loadConfig, readDefaults } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
 import { createTestDatabase, TEST_REDIS_URL } from './test-database';
 
-import { TEST_KIOSK_ID, TEST_KIOSK_KEY } from './gateway-process';
+import { TEST_API_CLIENTS, TEST_KIOSK_ID, TEST_KIOSK_KEY } from './gateway-process';
 
 export { TEST_KIOSK_ID, TEST_KIOSK_KEY };
 
@@ -34,6 +34,7 @@ export async function startTestGateway(
     MLLP_HOST: '127.0.0.1',
     SIMULATOR_CDRI_LATENCY_MS: '5',
     KIOSK_API_KEYS: `${TEST_KIOSK_ID}:${TEST_KIOSK_KEY}`,
+    API_CLIENTS: TEST_API_CLIENTS,
     CDRI_JOB_BACKOFF_MS: '50',
     LOG_LEVEL: 'debug',
     INBOX_SWEEP_INTERVAL_MS: '500',
