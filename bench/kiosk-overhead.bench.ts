@@ -64,7 +64,7 @@ export async function runKioskOverheadBench(): Promise<BenchResult[]> {
   const profile = process.env.BENCH_KIOSK_CPU_PROFILE === '1';
   const kiosks = Array.from({ length: int('BENCH_KIOSK_KIOSKS', 50) }, (_, i) => [
     `borne-bench-${i}`,
-    `bench-${randomBytes(16).toString("hex")}`,
+    `bench-${randomBytes(16).toString('hex')}`,
   ]);
 
   note(`kiosk-overhead: CDRi simulator process (latency ${latencyMs} ms), adapters ${adapters.join(', ')}${profile ? ', profiled' : ''}`);

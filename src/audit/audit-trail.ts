@@ -6,14 +6,7 @@ import type { Principal } from '../access/roles';
  * `detail` takes short codes and counts (FINESS, channel, number of items), not names or NIRs.
  */
 export type AuditAction =
-  | 'lot.started'
-  | 'lot.csv-uploaded'
-  | 'transmission.queued'
-  | 'transmission.sent'
-  | 'replay'
-  | 'purge'
-  | 'purge.patient'
-  | 'retention.run';
+  'lot.started' | 'lot.csv-uploaded' | 'transmission.queued' | 'transmission.sent' | 'replay' | 'purge' | 'purge.patient' | 'retention.run';
 
 export interface AuditActor {
   clientId: string;

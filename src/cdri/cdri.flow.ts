@@ -94,7 +94,9 @@ export const cdriFlow: FlowModule = {
       // A lot's Task is read within its establishment (operators: all); another's is "not found".
       tasks: async (id, reader) => {
         const lot = await lotStore.get(id);
-        return lot && mayRead(reader, { finess: lot.finess, requestedBy: lot.requestedBy }) ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
+        return lot && mayRead(reader, { finess: lot.finess, requestedBy: lot.requestedBy })
+          ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id)))
+          : undefined;
       },
       hl7: [admissions],
       workers: [

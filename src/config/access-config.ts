@@ -24,10 +24,7 @@ export interface AccessConfig extends AccessSettings {
  * - `API_CLIENT_CERTS=id:cn=<subject CN>|sha256=<fingerprint hex>:roles:finess,…` — mutual TLS clients;
  * plus bearer JWTs from `OIDC_ISSUER`.
  */
-export function readAccessConfig(
-  r: ConfigReader,
-  ctx: { establishmentFiness: string; fullSimulation: boolean },
-): AccessConfig {
+export function readAccessConfig(r: ConfigReader, ctx: { establishmentFiness: string; fullSimulation: boolean }): AccessConfig {
   const apiKeys: ApiKeyClient[] = [];
   const certificates: CertificateClient[] = [];
   const ids = new Set<string>();
@@ -89,7 +86,10 @@ function readOidc(r: ConfigReader): OidcSettings | undefined {
   const issuer = r.url('OIDC_ISSUER', ['https', 'http']);
   if (!issuer) return undefined;
   const jwksUri = r.url('OIDC_JWKS_URI', ['https', 'http']);
-  for (const [name, url] of [['OIDC_ISSUER', issuer], ['OIDC_JWKS_URI', jwksUri]] as const)
+  for (const [name, url] of [
+    ['OIDC_ISSUER', issuer],
+    ['OIDC_JWKS_URI', jwksUri],
+  ] as const)
     if (url && url.startsWith('http:')) r.check(isLoopback(url), `${name}: must be https (plain http only on the loopback)`);
   const algorithms = r
     .string('OIDC_ALGORITHMS')

@@ -63,7 +63,10 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
   const sftp = !!sftpHost;
   const fileDrop = !!r.optionalString('FILE_DROP_DIR');
   const routes = new Map<string, RecipientRoute>();
-  for (const entry of (r.optionalString('TRANSMISSION_RECIPIENTS') ?? '').split(/[,\n]/).map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (r.optionalString('TRANSMISSION_RECIPIENTS') ?? '')
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const [id, channel, address = '', ...rest] = entry.split(':');
     const where = `TRANSMISSION_RECIPIENTS: entry ${JSON.stringify(id.slice(0, 64))}`;
     if (rest.length > 0 || !id || (channel !== 'smtp' && channel !== 'sftp' && channel !== 'file-drop')) {

@@ -41,7 +41,10 @@ export class AccessGuard implements CanActivate {
     const principal = await this.auth.authenticate(req);
     if (!principal) throw new GatewayError('UNAUTHENTICATED', 'Authentication required: API key, client certificate or bearer token');
     if (!principal.roles.some((r) => roles.includes(r)))
-      throw new GatewayError('FORBIDDEN', `This route needs one of the roles ${roles.join(', ')}; client ${principal.clientId} has none of them`);
+      throw new GatewayError(
+        'FORBIDDEN',
+        `This route needs one of the roles ${roles.join(', ')}; client ${principal.clientId} has none of them`,
+      );
     this.limiter.take(principal.clientId);
     req.principal = principal;
     return true;

@@ -18,7 +18,12 @@ export class FhirPlatformController {
   constructor(@Inject(FLOW_PARTS) private readonly catalog: HttpCatalog) {}
 
   @Get('metadata')
-  @Route({ summary: 'This statement.', tag: 'FHIR', roles: 'anonymous', fhir: { resource: '', kind: 'capabilities', name: 'capabilities' } })
+  @Route({
+    summary: 'This statement.',
+    tag: 'FHIR',
+    roles: 'anonymous',
+    fhir: { resource: '', kind: 'capabilities', name: 'capabilities' },
+  })
   metadata(@Req() req: { headers: Record<string, string | string[] | undefined>; protocol?: string }): Reply {
     const host = typeof req.headers.host === 'string' ? req.headers.host : 'localhost';
     const base = `${req.protocol ?? 'http'}://${host}/fhir`;

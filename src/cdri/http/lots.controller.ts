@@ -77,7 +77,11 @@ export class LotsController {
   ): Promise<Reply> {
     if (typeof body !== 'string') throw new GatewayError('INVALID_INPUT', 'Send the list as text/csv', 'Content-Type');
     const finess = this.establishment(caller, finessParam, 'finess');
-    return this.accepted(caller, 'lot.csv-uploaded', await this.lots.submitList(finess, 'csv', caller.clientId, correlationId(), parseLotCsv(body)));
+    return this.accepted(
+      caller,
+      'lot.csv-uploaded',
+      await this.lots.submitList(finess, 'csv', caller.clientId, correlationId(), parseLotCsv(body)),
+    );
   }
 
   @Get('fhir/List/:id')
@@ -92,14 +96,16 @@ export class LotsController {
   async worklist(@Caller() caller: Principal, @Param('id', new ResourceIdPipe('List')) id: string): Promise<Reply> {
     const lot = await this.store.get(id);
     // Another establishment's worklist is "not found": its existence is not disclosed either.
-    if (!lot || !mayRead(caller, { finess: lot.finess, requestedBy: lot.requestedBy })) throw new GatewayError('NOT_FOUND', `List/${id} does not exist`);
+    if (!lot || !mayRead(caller, { finess: lot.finess, requestedBy: lot.requestedBy }))
+      throw new GatewayError('NOT_FOUND', `List/${id} does not exist`);
     return Reply.fhir(buildWorklist(lot, await this.store.changedItems(lot.id)));
   }
 
   /** The establishment a lot is for: the one named, else the caller's (first) one; never one the caller does not act for. */
   private establishment(caller: Principal, named: string | undefined, field: string): string {
     const finess = named ?? caller.finess[0] ?? this.config.establishmentFiness;
-    if (!coversFiness(caller, finess)) throw new GatewayError('FORBIDDEN', `Client ${caller.clientId} may not start a lot for ${finess}`, field);
+    if (!coversFiness(caller, finess))
+      throw new GatewayError('FORBIDDEN', `Client ${caller.clientId} may not start a lot for ${finess}`, field);
     return finess;
   }
 

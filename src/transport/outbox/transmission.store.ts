@@ -93,7 +93,20 @@ export class TransmissionStore implements TransmissionStorePort {
          spool_path, sha256, bytes, state, requested_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'queued', $12)
        ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
-      [t.id, t.flow, t.lotRef, t.recipientId, t.channel, t.recipient, t.fileName, t.idempotencyKey, t.spoolPath, t.sha256, t.bytes, t.requestedBy ?? null],
+      [
+        t.id,
+        t.flow,
+        t.lotRef,
+        t.recipientId,
+        t.channel,
+        t.recipient,
+        t.fileName,
+        t.idempotencyKey,
+        t.spoolPath,
+        t.sha256,
+        t.bytes,
+        t.requestedBy ?? null,
+      ],
     );
   }
 
