@@ -4,7 +4,8 @@
  * bodies by content type and their limits, body errors, unknown routes, correlation id, client certificate, base
  * URL, rate limiting. The other gateway tests run on either adapter with TEST_HTTP_ADAPTER=fastify.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,10 +34,15 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
   let dir: string;
   let server: Pair;
   let kiosk: Pair;
+  let operator: Pair;
   let fx: GatewayFixture;
 
-  /** One HTTPS call; with `asKiosk`, presents the kiosk's client certificate (CN = kiosk id). */
-  const call = (method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; asKiosk?: boolean } = {}) =>
+  /** One HTTPS call; with `asKiosk`, presents the kiosk's client certificate (CN = kiosk id), or `cert`'s. */
+  const call = (
+    method: string,
+    path: string,
+    opts: { headers?: Record<string, string>; body?: string | Buffer; asKiosk?: boolean; cert?: Pair } = {},
+  ) =>
     new Promise<Answer>((resolve, reject) => {
       const req = request(
         {
@@ -47,6 +53,7 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
           headers: opts.headers,
           ca: readFileSync(server.certFile),
           ...(opts.asKiosk ? { cert: readFileSync(kiosk.certFile), key: readFileSync(kiosk.keyFile) } : {}),
+          ...(opts.cert ? { cert: readFileSync(opts.cert.certFile), key: readFileSync(opts.cert.keyFile) } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -68,13 +75,19 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
     dir = mkdtempSync(join(tmpdir(), `http-${adapter}-`));
     server = writeThrowawayCertificate(dir, 'passerelle-test-server', 'IP:127.0.0.1');
     kiosk = writeThrowawayCertificate(dir, TEST_KIOSK_ID, `DNS:${TEST_KIOSK_ID}`);
+    // An operator's workstation certificate, known by its fingerprint (API_CLIENT_CERTS), trusted beside the kiosk's.
+    operator = writeThrowawayCertificate(dir, 'poste-exploitation', 'DNS:poste-exploitation');
+    const clientCas = join(dir, 'client-cas.pem');
+    writeFileSync(clientCas, Buffer.concat([readFileSync(kiosk.certFile), readFileSync(operator.certFile)]));
+    const fingerprint = new X509Certificate(readFileSync(operator.certFile)).fingerprint256.replace(/:/g, '').toLowerCase();
     fx = await startGatewayFixture({
       queue: 'redis',
       env: {
         HTTP_ADAPTER: adapter,
         HTTP_TLS_CERT_FILE: server.certFile,
         HTTP_TLS_KEY_FILE: server.keyFile,
-        HTTP_TLS_CA_FILE: kiosk.certFile,
+        HTTP_TLS_CA_FILE: clientCas,
+        API_CLIENT_CERTS: `exploitation:sha256=${fingerprint}:operator`,
         HTTP_TLS_REQUEST_CLIENT_CERT: 'true',
         KIOSK_RATE_LIMIT_PER_MINUTE: '60',
         KIOSK_RATE_LIMIT_BURST: '30',
@@ -118,6 +131,15 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
     const anonymous = await submit(body);
     expect(anonymous.status).toBe(401);
     expect(anonymous.json().issue[0].code).toBe('login');
+  });
+
+  it('maps a client certificate to its configured client and roles by fingerprint (mutual TLS)', async () => {
+    expect((await call('GET', '/audit', { cert: operator })).status).toBe(200);
+    // The kiosk's certificate carries the kiosk role only.
+    const refused = await call('GET', '/audit', { asKiosk: true });
+    expect([refused.status, refused.json().issue[0].code]).toEqual([403, 'forbidden']);
+    const detail = (await call('GET', '/health', { cert: operator })).json();
+    expect(Object.keys(detail.checks)).toContain('database');
   });
 
   it('answers malformed JSON with 400 "Body is not valid JSON"', async () => {
