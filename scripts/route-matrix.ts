@@ -25,32 +25,37 @@ function controllerFiles(dir: string): string[] {
   });
 }
 
-export function routeMatrix(): string {
-  const controllers = controllerFiles(SRC).flatMap((file) =>
-    Object.values(require(file) as Record<string, unknown>).filter(
-      (v): v is Type => typeof v === 'function' && Reflect.getMetadata(PATH_METADATA, v) !== undefined,
-    ),
-  );
+export async function routeMatrix(): Promise<string> {
+  const controllers: Type[] = [];
+  for (const file of controllerFiles(SRC)) {
+    const exported = Object.values((await import(file)) as Record<string, unknown>);
+    controllers.push(...exported.filter((v): v is Type => typeof v === 'function' && Reflect.getMetadata(PATH_METADATA, v) !== undefined));
+  }
   const routes = declaredRoutes(controllers).sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
   const lines = [`| route | ${ROLES.join(' | ')} |`, `|---|${ROLES.map(() => ':-:').join('|')}|`];
   for (const r of routes) {
     const admitted = admittedRoles(r);
-    const cells = ROLES.map((role) => (!admitted ? 'anyone' : admitted.includes(role) ? '✓' : '—'));
+    const cells = ROLES.map((role) => cell(admitted, role));
     lines.push(`| \`${r.method} ${r.path}\` | ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
-function main(): void {
+function cell(admitted: readonly string[] | undefined, role: string): string {
+  if (!admitted) return 'anyone';
+  return admitted.includes(role) ? '✓' : '—';
+}
+
+async function main(): Promise<void> {
   if (process.argv.includes('--print')) {
-    process.stdout.write(`${routeMatrix()}\n`);
+    process.stdout.write(`${await routeMatrix()}\n`);
     return;
   }
   const readme = readFileSync(README, 'utf8');
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} section`);
-  const updated = `${readme.slice(0, start)}${START}\n${routeMatrix()}\n${readme.slice(end)}`;
+  const updated = `${readme.slice(0, start)}${START}\n${await routeMatrix()}\n${readme.slice(end)}`;
   if (process.argv.includes('--check')) {
     if (updated !== readme) {
       process.stderr.write('README.md route matrix is out of date: run npm run docs:routes\n');
@@ -63,4 +68,7 @@ function main(): void {
   process.stdout.write('README.md route matrix written\n');
 }
 
-main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

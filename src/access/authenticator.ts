@@ -56,7 +56,7 @@ export class Authenticator {
     if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
     const cert = socket.getPeerCertificate();
     if (!cert || !cert.subject) return undefined;
-    const cnValue = cert.subject.CN as string | string[] | undefined;
+    const cnValue = cert.subject.CN;
     const cn = Array.isArray(cnValue) ? cnValue[0] : cnValue;
     const fingerprint = (cert.fingerprint256 ?? '').replace(/:/g, '').toLowerCase();
     const client = this.settings.certificates.find((c: CertificateClient) =>

@@ -22,7 +22,7 @@ export class JwtVerifier {
     private readonly settings: OidcSettings,
     private readonly now = () => Date.now(),
   ) {
-    this.jwks = new JwksCache(settings.issuer, settings.jwksUri);
+    this.jwks = new JwksCache(settings.issuer, settings.jwksUri, now);
   }
 
   async verify(token: string): Promise<JwtClaims> {

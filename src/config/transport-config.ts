@@ -78,7 +78,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     r.check({ smtp, sftp, 'file-drop': fileDrop }[channel], `${where}: channel ${channel} is not configured`);
     if (channel === 'smtp') r.check(/^[^\s@<>]+@[^\s@<>]+$/.test(address), `${where}: smtp needs the insurer's mailbox address`);
     // A sub-folder stays under the channel's base: no absolute path, no way up.
-    else r.check(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]*$/.test(address), `${where}: the sub-folder must be relative, without ..`);
+    else r.check(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]*$/.test(address), `${where}: the sub-folder must be relative, without ..`);
     routes.set(id, { channel, address });
   }
   return {
