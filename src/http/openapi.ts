@@ -36,7 +36,7 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
       [r.method.toLowerCase()]: {
         summary: r.summary,
         tags: [r.tag],
-        ...(secured ? { security: [{ kioskApiKey: [] }, { kioskBearer: [] }], 'x-roles': admittedRoles(r) } : {}),
+        ...(secured ? { security: [{ apiKey: [] }, { bearer: [] }], 'x-roles': admittedRoles(r) } : {}),
         ...(params.length ? { parameters: params } : {}),
         ...(body ? { requestBody: body } : {}),
         responses: {
@@ -55,8 +55,8 @@ export function openApiDocument(version: string, routes: readonly DeclaredRoute[
     paths,
     components: {
       securitySchemes: {
-        kioskApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        kioskBearer: { type: 'http', scheme: 'bearer' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key (KIOSK_API_KEYS, API_CLIENTS)' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'API key, or an OIDC access token (JWT) when OIDC_ISSUER is set' },
       },
       schemas: {
         OperationOutcome: {

@@ -1,7 +1,7 @@
 import { GatewayError } from '../common/gateway-error';
 
 /**
- * Token bucket per client, in memory: each kiosk gets `perMinute` requests a minute with bursts up to `burst`.
+ * Token bucket per client, in memory: each client (kiosk, scheduler…) gets `perMinute` requests a minute with bursts up to `burst`.
  * Per process — several gateway replicas each allow the full rate (stated in the README).
  */
 export class RateLimiter {
