@@ -93,6 +93,7 @@ describe('loadConfig', () => {
       'API_CLIENT_CERTS: each entry must be id:cn=<CN>|sha256=<hex>:roles[:finess]',
       'OIDC_ISSUER: must be https (plain http only on the loopback)',
       'OIDC_AUDIENCE: required',
+      'API_CLIENT_CERTS: needs HTTPS with client certificates (HTTP_TLS_REQUEST_CLIENT_CERT=true)',
     ]);
     expect(found.join('\n')).not.toContain(KEY);
   });

@@ -179,6 +179,11 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
       : undefined,
   };
+  if (r.optionalString('API_CLIENT_CERTS'))
+    r.check(
+      !!config.http.tls?.requestClientCert,
+      'API_CLIENT_CERTS: needs HTTPS with client certificates (HTTP_TLS_REQUEST_CLIENT_CERT=true)',
+    );
   r.check(isValidFiness(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be a valid FINESS (9 characters, check digit)');
   for (const f of config.lots.finess)
     r.check(isValidFiness(f), 'CDRI_LOT_FINESS: each entry must be a valid FINESS (9 characters, check digit)');

@@ -5,7 +5,7 @@
  * /health without detail for anonymous callers, and the append-only audit trail.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -24,6 +24,7 @@ import {
 } from '../support/gateway-process';
 import { csvOf, nirs, tomorrow } from '../support/lot-helpers';
 import { getTestPki } from '../support/test-pki';
+import { waitFor } from '../support/wait-for';
 
 const OTHER_KIOSK_KEY = 'other-kiosk-key-0123456789abcdef-0123';
 const OTHER_SITE = '750712184';
@@ -47,7 +48,7 @@ describe('access control', () => {
   beforeAll(async () => {
     const recipientFile = join(dir, 'cpam-75.pem');
     writeFileSync(recipientFile, pki.recipient.certPem + pki.recipient.chainPem);
-    for (const d of ['spool', 'drop']) mkdirSync(join(dir, d));
+    for (const d of ['spool', 'drop', join('drop', 'cpam75')]) mkdirSync(join(dir, d));
     fx = await startGatewayFixture({
       queue: 'redis',
       env: {
@@ -251,6 +252,14 @@ describe('access control', () => {
     const second = (await (await call('GET', first.nextUrl, headersAs('operator'))).json()) as any;
     expect(Number(second.events[0].id)).toBeLessThan(Number(first.events[0].id));
     expect((await call('GET', '/audit?limit=100000', headersAs('operator'))).status).toBe(400);
+    // The worker's send is audited too, under the system actor, on the transmission's Task.
+    const sent = await waitFor('the transmission.sent event', async () => {
+      const events = ((await (await call('GET', '/audit?action=transmission.sent', headersAs('operator'))).json()) as any).events;
+      return events.find((e: any) => e.target === queued.target);
+    });
+    expect(sent).toMatchObject({ clientId: 'system', via: 'system', roles: [] });
+    // …to where the recipients directory says, not where a caller asked.
+    expect(readdirSync(join(dir, 'drop', 'cpam75')).some((f) => f.endsWith('__acl.b2'))).toBe(true);
     // No patient data: the NIRs of the lots are nowhere in the trail.
     const all = await db.query(`SELECT * FROM audit_event`);
     expect(JSON.stringify(all.rows)).not.toMatch(/\d{13}/);
