@@ -9,8 +9,19 @@ export interface TlsFiles {
   requestClientCert: boolean;
 }
 
-export type DatabaseConfig =
-  { mode: 'external'; url: string; poolSize: number } | { mode: 'embedded'; dataDir: string; port: number; poolSize: number };
+/** Time limits of every PostgreSQL connection (see src/persistence/db-timeouts.ts for what each one bounds); 0 = none. */
+export interface DbTimeoutsConfig {
+  connectMs: number;
+  statementMs: number;
+  queryMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  migrationStatementMs: number;
+}
+
+export type DatabaseConfig = { poolSize: number; timeouts: DbTimeoutsConfig } & (
+  { mode: 'external'; url: string } | { mode: 'embedded'; dataDir: string; port: number }
+);
 
 export type QueueConfig = { backend: 'redis'; url: string; prefix: string } | { backend: 'postgres'; schema: string };
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidFiness, isVersionedUuid } from '../identifiers';
-import { type AppConfig, type TlsFiles } from './app-config';
+import { type AppConfig, type DbTimeoutsConfig, type TlsFiles } from './app-config';
 import { ConfigReader, type RawEnv } from './config-readers';
 import { readTransportConfig } from './transport-config';
 
@@ -48,6 +48,23 @@ function tlsFiles(r: ConfigReader, prefix: string): TlsFiles | undefined {
   return { certFile: certFile ?? '', keyFile: keyFile ?? '', caFile, requestClientCert };
 }
 
+/** The database time limits (defaults in config/defaults.json); the client-side limit must outlast the server's. */
+function readDbTimeouts(r: ConfigReader): DbTimeoutsConfig {
+  const t: DbTimeoutsConfig = {
+    connectMs: r.int('DB_CONNECT_TIMEOUT_MS', 100, 600000),
+    statementMs: r.int('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
+    queryMs: r.int('DB_QUERY_TIMEOUT_MS', 0, 3600000),
+    lockMs: r.int('DB_LOCK_TIMEOUT_MS', 0, 3600000),
+    idleInTransactionMs: r.int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 0, 86400000),
+    migrationStatementMs: r.int('DB_MIGRATION_STATEMENT_TIMEOUT_MS', 0, 86400000),
+  };
+  r.check(
+    t.queryMs === 0 || t.statementMs === 0 || t.queryMs > t.statementMs,
+    'DB_QUERY_TIMEOUT_MS: must be larger than DB_STATEMENT_TIMEOUT_MS (the server cancels a slow statement first), or 0',
+  );
+  return t;
+}
+
 /**
  * Builds the typed configuration from the environment over config/defaults.json.
  * The only place in the code base that looks at environment variables.
@@ -58,6 +75,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   const redisUrl = r.url('REDIS_URL', ['redis', 'rediss']);
   const cdriEndpoint = r.url('CDRI_ENDPOINT', ['http', 'https']);
   const poolSize = r.int('DB_POOL_SIZE', 2, 500);
+  const timeouts = readDbTimeouts(r);
   const version = r.optionalString('npm_package_version') ?? '0.1.0';
 
   const installId = r.optionalString('CDRI_INSTALL_ID') ?? (cdriEndpoint ? undefined : SIMULATION_INSTALL_ID);
@@ -156,8 +174,8 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     },
     establishmentFiness: r.string('ESTABLISHMENT_FINESS'),
     database: databaseUrl
-      ? { mode: 'external', url: databaseUrl, poolSize }
-      : { mode: 'embedded', dataDir: r.string('EMBEDDED_PG_DIR'), port: r.int('EMBEDDED_PG_PORT', 1024, 65535), poolSize },
+      ? { mode: 'external', url: databaseUrl, poolSize, timeouts }
+      : { mode: 'embedded', dataDir: r.string('EMBEDDED_PG_DIR'), port: r.int('EMBEDDED_PG_PORT', 1024, 65535), poolSize, timeouts },
     queue: redisUrl
       ? { backend: 'redis', url: redisUrl, prefix: r.string('QUEUE_PREFIX') }
       : { backend: 'postgres', schema: r.string('QUEUE_SCHEMA') },
