@@ -52,6 +52,9 @@ export interface NewLotItem {
   source: string;
 }
 
+/** An entry of a submitted list with where each of its values came from (CSV line and column, Bundle entry path), for errors. */
+export type SubmittedLotItem = NewLotItem & { fields: { nir: string; dateOfCare: string; birthDate: string } };
+
 export type NewLot = Pick<Lot, 'finess' | 'lotDate' | 'horizonDays' | 'mode' | 'trigger' | 'requestedBy' | 'correlationId'>;
 
 export interface LotCounts {
