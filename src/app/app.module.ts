@@ -9,12 +9,13 @@ import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
 import { RouteContextGuard } from '../http/route-context';
 import { HealthController } from '../http/health.controller';
+import { PatientErasureController, type PatientErasure } from '../http/patient-erasure.controller';
 import { HealthProbes } from '../observability/health';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
 import type { HttpCatalog } from '../http/http-catalog';
-import { CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
+import { CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS, PATIENT_ERASURE } from '../platform/tokens';
 
 export interface AppModuleDeps {
   config: AppConfig;
@@ -23,10 +24,12 @@ export interface AppModuleDeps {
   health: HealthProbes;
   /** The built flows' parts (those configuration turned on). */
   flows: FlowParts[];
+  /** Erasure of a patient's data across every flow's retention rules. */
+  erasure: PatientErasure;
 }
 
-/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI. */
-export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController];
+/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, erasure. */
+export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController, PatientErasureController];
 
 /**
  * The HTTP side of the gateway: the platform's controllers plus each flow's, with the values they inject. The
@@ -48,6 +51,7 @@ export class AppModule {
       { provide: LOGGER, useValue: deps.log },
       { provide: METRICS, useValue: deps.metrics },
       { provide: HEALTH, useValue: deps.health },
+      { provide: PATIENT_ERASURE, useValue: deps.erasure },
       { provide: FLOW_PARTS, useValue: catalog },
       ...deps.flows.flatMap((f) => f.http?.providers ?? []),
       { provide: APP_GUARD, useClass: RouteContextGuard },

@@ -13,7 +13,9 @@ import { type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { Sql } from '../persistence/sql';
 import type { FlowModule, FlowParts } from '../platform/flow';
+import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { PeriodicRunner, type PeriodicTask } from '../platform/periodic-task';
+import { RetentionRunner } from '../platform/retention-runner';
 import type { ReturnFileHandler } from '../platform/return-file';
 import { ServiceRegistry } from '../platform/service-registry';
 import { type BackendWorker, queueOf } from '../queue/queue-backend';
@@ -93,8 +95,16 @@ export class Gateway {
         run: () => dispatcher.drain(),
         stop: async () => void (await dispatcher.drain()),
       };
+      // The HL7 plumbing's tables first, then each flow's, in registry order (a flow's rules are ordered by it).
+      const retention = new RetentionRunner(
+        db,
+        [...HL7_RETENTION, ...built.flatMap((b) => b.parts.retention ?? [])],
+        config.retention,
+        metrics,
+        log,
+      );
       const periodic = new PeriodicRunner(log);
-      if (background) stops.unshift(...(await startBackground(built, infra, periodic, hl7Outbox, log)));
+      if (background) stops.unshift(...(await startBackground(built, infra, periodic, [hl7Outbox, retention.task()], log)));
 
       for (const b of built) {
         const p = b.parts;
@@ -133,7 +143,7 @@ export class Gateway {
       const mllp = createMllpServer(config, inbound, log);
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts);
-      const http = await createHttpApp(config, log, { config, log, metrics, health, flows: parts });
+      const http = await createHttpApp(config, log, { config, log, metrics, health, flows: parts, erasure: retention });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer() as Server).address() as AddressInfo;
@@ -173,14 +183,14 @@ export class Gateway {
 }
 
 /**
- * The worker role: every flow's queue workers, cluster schedules and periodic work, the HL7 outbox drain, then the
- * flows' own loops. Returns the stops, in the order they must run.
+ * The worker role: every flow's queue workers, cluster schedules and periodic work, the platform's own (HL7 outbox
+ * drain, retention purge), then the flows' own loops. Returns the stops, in the order they must run.
  */
 async function startBackground(
   built: BuiltFlow[],
   infra: Infrastructure,
   periodic: PeriodicRunner,
-  hl7Outbox: PeriodicTask,
+  platformTasks: PeriodicTask[],
   log: AppLogger,
 ): Promise<Array<() => Promise<void>>> {
   const workers: BackendWorker<unknown, unknown>[] = [];
@@ -194,7 +204,7 @@ async function startBackground(
     if (s.pattern) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: s.timeZone }, s.job);
     else await queue.removeJobScheduler(s.id);
   }
-  const tasks = [hl7Outbox, ...built.flatMap((b) => b.parts.periodic ?? [])];
+  const tasks = [...platformTasks, ...built.flatMap((b) => b.parts.periodic ?? [])];
   for (const t of tasks) periodic.start(t);
   for (const b of built) await b.parts.start?.();
   log.debug({ workers: workers.length, periodic: tasks.length }, 'Background started');

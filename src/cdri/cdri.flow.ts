@@ -21,6 +21,7 @@ import { buildLotTask } from './fhir/lot-task.builder';
 import { CreateLotUseCase } from './lots/create-lot.use-case';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
+import { cdriRetention } from './cdri.retention';
 
 /**
  * CDRi: AMO rights of a patient for a date of care — the kiosk's synchronous check, the follow-up of HL7
@@ -95,6 +96,7 @@ export const cdriFlow: FlowModule = {
         return lot ? buildLotTask(lot, lotProgress(lot, await lotStore.counts(lot.id))) : undefined;
       },
       hl7: [admissions],
+      retention: cdriRetention(lotStore),
       workers: [
         defineWorker({
           queue: queues.check,

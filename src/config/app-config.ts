@@ -104,6 +104,11 @@ export interface AppConfig {
     demoKey?: string;
   };
   inboxSweepIntervalMs: number;
+  /**
+   * Retention of stored data (src/platform/retention.ts): days per kind from RETENTION=kind:days,… (null = never
+   * purged); the kinds and their defaults are declared by the flows and checked at boot.
+   */
+  retention: { days: Map<string, number | null>; intervalMs: number; batchSize: number; maxBatchesPerRun: number };
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
   faultInjection?: 'crash-before-store' | 'crash-after-store';
 }

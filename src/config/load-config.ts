@@ -66,6 +66,27 @@ function readDbTimeouts(r: ConfigReader): DbTimeoutsConfig {
 }
 
 /**
+ * RETENTION=kind:days,… (days 1..36500, or `off` to keep a kind forever). Kinds are the flows' (checked at boot once
+ * they are built); kinds not named keep their declared default.
+ */
+function readRetentionDays(r: ConfigReader): Map<string, number | null> {
+  const days = new Map<string, number | null>();
+  for (const entry of (r.optionalString('RETENTION') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*):(\d{1,5}|off)$/.exec(entry);
+    if (!m || (m[2] !== 'off' && (Number(m[2]) < 1 || Number(m[2]) > 36500))) {
+      r.check(false, 'RETENTION: each entry must be kind:days (1..36500) or kind:off, separated by commas');
+      continue;
+    }
+    r.check(!days.has(m[1]), `RETENTION: kind ${m[1]} is named twice`);
+    days.set(m[1], m[2] === 'off' ? null : Number(m[2]));
+  }
+  return days;
+}
+
+/**
  * Builds the typed configuration from the environment over config/defaults.json.
  * The only place in the code base that looks at environment variables.
  */
@@ -199,6 +220,12 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
     },
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+    retention: {
+      days: readRetentionDays(r),
+      intervalMs: r.int('RETENTION_INTERVAL_MS', 1000, 7 * 86400000),
+      batchSize: r.int('RETENTION_BATCH_SIZE', 1, 100000),
+      maxBatchesPerRun: r.int('RETENTION_MAX_BATCHES_PER_RUN', 1, 1000000),
+    },
     faultInjection: r.optionalString('TEST_FAULT_INJECTION')
       ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
       : undefined,

@@ -9,6 +9,7 @@ import type { QueueBackend } from '../queue/queue-backend';
 import type { ClusterSchedule, WorkerDefinition } from '../queue/queue-definition';
 import type { Hl7Subscription } from '../hl7/inbox/hl7-subscription';
 import type { PeriodicTask } from './periodic-task';
+import type { RetentionRule } from '../persistence/retention';
 import type { ReturnFileHandler } from './return-file';
 import type { ServiceRegistry } from './service-registry';
 import type { TaskReader } from './task-reader';
@@ -66,6 +67,11 @@ export interface FlowParts {
   schedules?: ClusterSchedule[];
   /** Process-local periodic work (sweeps, polling, watches): each worker process runs its own. */
   periodic?: PeriodicTask[];
+  /**
+   * How long the data of the flow's tables (and files) is kept, and what a patient's erasure removes; run by the
+   * platform in bounded batches (platform/retention-runner.ts), in declaration order.
+   */
+  retention?: RetentionRule[];
   /** Health probes (/health); `critical` ones also decide /health/ready. */
   probes?: HealthProbe[];
   /** Refreshes the flow's gauges just before /metrics is scraped (read from the database or queue). */

@@ -8,3 +8,5 @@ export const METRICS = Symbol('METRICS');
 export const HEALTH = Symbol('HEALTH');
 /** Every registered flow's contributions (for OpenAPI, the CapabilityStatement and cross-flow Task reads). */
 export const FLOW_PARTS = Symbol('FLOW_PARTS');
+/** The retention runner's erasure of a patient's data (POST /admin/purge). */
+export const PATIENT_ERASURE = Symbol('PATIENT_ERASURE');

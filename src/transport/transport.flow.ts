@@ -13,6 +13,7 @@ import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
 import { buildTransmissionTask, TransmissionOutbox, TransmissionStore } from './outbox';
 import { transmissionSendQueue } from './transport.queues';
+import { transportRetention } from './transport.retention';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
 import { type ReturnsSource } from './returns/returns-source';
@@ -62,8 +63,9 @@ export const transportFlow: FlowModule = {
     if (cfg.sftp && sftpConnection) channels.sftp = new SftpChannel({ ...sftpConnection, remoteDir: cfg.sftp.remoteDir });
     if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
 
+    const transmissions = new TransmissionStore(db);
     const outbox = new TransmissionOutbox({
-      store: new TransmissionStore(db),
+      store: transmissions,
       queue,
       channels,
       seal,
@@ -122,6 +124,7 @@ export const transportFlow: FlowModule = {
           settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 },
         }),
       ],
+      retention: transportRetention(transmissions),
       periodic: [{ name: 'transmission-sweep', intervalMs: cfg.sweepIntervalMs, run: () => outbox.requeuePending() }],
       probes: [certificateProbe(watched, checker, seal.chain, metrics)],
       beforeScrape: async () => {

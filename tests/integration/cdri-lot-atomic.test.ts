@@ -59,7 +59,7 @@ describe('lot creation is validated whole and atomic', () => {
       body: JSON.stringify(bundle),
     });
     expect(res.status).toBe(400);
-    const outcome = await res.json();
+    const outcome = (await res.json()) as { issue: Array<{ expression: string[] }> };
     expect(outcome.issue[0].expression).toEqual(['Bundle.entry[2].resource.contained.Patient.birthDate']);
     expect(await lots()).toEqual({ lots: 0, items: 0 });
     expect(fx.gateway.logs.join('')).not.toContain('1990-02-31');

@@ -153,6 +153,22 @@ export class LotStore {
     return rows[0];
   }
 
+  /**
+   * Retention: finished lots with no item left (the items' own rule removed them), finished before `days` ago, with
+   * their sub-lot cursors; at most `limit`. A lot holds no patient data, but an empty lot is of no use either.
+   */
+  async purgeFinishedEmpty(days: number, limit: number): Promise<number> {
+    return this.db.exec(
+      `WITH doomed AS (
+         SELECT id FROM cdri_lot l
+          WHERE finished_at < now() - make_interval(days => $1) AND NOT EXISTS (SELECT 1 FROM cdri_lot_item i WHERE i.lot_id = l.id)
+          LIMIT $2),
+       chunks AS (DELETE FROM cdri_lot_chunk WHERE lot_id IN (SELECT id FROM doomed))
+       DELETE FROM cdri_lot WHERE id IN (SELECT id FROM doomed)`,
+      [days, limit],
+    );
+  }
+
   async get(id: string): Promise<Lot | undefined> {
     if (!isUuid(id)) return undefined;
     return this.db.one<Lot>(`SELECT ${LOT_COLUMNS} FROM cdri_lot WHERE id = $1`, [id]);
