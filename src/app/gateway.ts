@@ -11,6 +11,7 @@ import { declaredRoutes } from '../http/route-doc';
 import { EMBEDDED_WARNING } from '../observability/health';
 import { type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
+import { FieldCipher } from '../persistence/field-cipher';
 import { Sql } from '../persistence/sql';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { HL7_RETENTION } from '../hl7/hl7.retention';
@@ -87,7 +88,10 @@ export class Gateway {
       for (const w of built.flatMap((b) => b.parts.workers ?? [])) queueOf(infra.queue, w.queue);
 
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
-      const inbox = new InboxMessageStore(db);
+      const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;
+      if (!cipher && !config.embedded)
+        log.warn('Patient data stored in clear: set DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY (docs/decisions/0006)');
+      const inbox = new InboxMessageStore(db, cipher);
       const dispatcher = new InboxDispatcher(inbox, subscriptions, log);
       const hl7Outbox: PeriodicTask = {
         name: 'hl7-outbox-drain',
@@ -102,6 +106,7 @@ export class Gateway {
         config.retention,
         metrics,
         log,
+        cipher ? (nir) => cipher.pseudonym(nir) : undefined,
       );
       const periodic = new PeriodicRunner(log);
       if (background) stops.unshift(...(await startBackground(built, infra, periodic, [hl7Outbox, retention.task()], log)));

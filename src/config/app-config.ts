@@ -105,6 +105,11 @@ export interface AppConfig {
   };
   inboxSweepIntervalMs: number;
   /**
+   * Encryption at rest of the most sensitive columns (src/persistence/field-cipher.ts; docs/decisions/0006): master
+   * keys by id, the active one, and the NIR pseudonym key. Absent = stored in clear (said at boot outside embedded mode).
+   */
+  dataProtection?: { masterKeys: Map<string, Buffer>; activeKeyId: string; pseudonymKey: Buffer };
+  /**
    * Retention of stored data (src/platform/retention.ts): days per kind from RETENTION=kind:days,… (null = never
    * purged); the kinds and their defaults are declared by the flows and checked at boot.
    */

@@ -101,4 +101,22 @@ describe('loadConfig', () => {
     for (const bad of ['hl7-raw', 'hl7-raw:0', 'hl7-raw:-3', 'HL7:10', 'hl7-raw:10,hl7-raw:20'])
       expect(() => loadConfig({ RETENTION: bad }, defaults)).toThrow(/RETENTION: /);
   });
+
+  it('reads the data-protection keys (all or none), and never echoes them in an error', () => {
+    expect(loadConfig({}, defaults).dataProtection).toBeUndefined();
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const c = loadConfig({ DATA_MASTER_KEYS: `2025:${k1},2026:${k2}`, DATA_PSEUDONYM_KEY: k1 }, defaults);
+    expect(c.dataProtection?.activeKeyId).toBe('2026');
+    expect(c.dataProtection?.masterKeys.get('2025')).toEqual(Buffer.alloc(32, 1));
+    const short = Buffer.alloc(16, 3).toString('base64');
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ DATA_MASTER_KEYS: `a:${short}`, DATA_MASTER_KEY_ACTIVE: 'b' }, defaults);
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error!.problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['DATA_MASTER_KEYS', 'DATA_MASTER_KEY_ACTIVE']));
+    expect(error!.message).not.toContain(short);
+  });
 });

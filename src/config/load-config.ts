@@ -65,6 +65,37 @@ function readDbTimeouts(r: ConfigReader): DbTimeoutsConfig {
   return t;
 }
 
+/** A 32-byte key written in base64 (openssl rand -base64 32), or undefined with the problem listed (never the value). */
+function key32(r: ConfigReader, name: string, value: string): Buffer | undefined {
+  const key = /^[A-Za-z0-9+/]{43}=$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  r.check(key?.length === 32, `${name}: each key must be 32 bytes in base64 (openssl rand -base64 32)`);
+  return key?.length === 32 ? key : undefined;
+}
+
+/**
+ * DATA_MASTER_KEYS=id:base64,… (the key ring; old ids stay for reading rows written under them), DATA_MASTER_KEY_ACTIVE
+ * (default: the last id listed) and DATA_PSEUDONYM_KEY (base64): all or none.
+ */
+function readDataProtection(r: ConfigReader): AppConfig['dataProtection'] {
+  const ring = r.pairs('DATA_MASTER_KEYS');
+  const pseudonym = r.optionalString('DATA_PSEUDONYM_KEY');
+  if (ring.size === 0 && !pseudonym) {
+    r.check(!r.optionalString('DATA_MASTER_KEY_ACTIVE'), 'DATA_MASTER_KEY_ACTIVE: needs DATA_MASTER_KEYS');
+    return undefined;
+  }
+  r.check(ring.size > 0 && !!pseudonym, 'DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY go together');
+  const masterKeys = new Map<string, Buffer>();
+  for (const [id, value] of ring) {
+    r.check(/^[A-Za-z0-9._-]{1,32}$/.test(id), 'DATA_MASTER_KEYS: key ids are 1-32 letters, digits, . _ -');
+    const key = key32(r, 'DATA_MASTER_KEYS', value);
+    if (key) masterKeys.set(id, key);
+  }
+  const activeKeyId = r.optionalString('DATA_MASTER_KEY_ACTIVE') ?? [...ring.keys()].at(-1) ?? '';
+  r.check(ring.size === 0 || ring.has(activeKeyId), 'DATA_MASTER_KEY_ACTIVE: must be one of the ids in DATA_MASTER_KEYS');
+  const pseudonymKey = pseudonym ? key32(r, 'DATA_PSEUDONYM_KEY', pseudonym) : undefined;
+  return { masterKeys, activeKeyId, pseudonymKey: pseudonymKey ?? Buffer.alloc(0) };
+}
+
 /**
  * RETENTION=kind:days,… (days 1..36500, or `off` to keep a kind forever). Kinds are the flows' (checked at boot once
  * they are built); kinds not named keep their declared default.
@@ -220,6 +251,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       demoKey: !databaseUrl && apiKeys.size === 0 ? 'demo-kiosk-key-embedded-only' : undefined,
     },
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+    dataProtection: readDataProtection(r),
     retention: {
       days: readRetentionDays(r),
       intervalMs: r.int('RETENTION_INTERVAL_MS', 1000, 7 * 86400000),

@@ -17,7 +17,10 @@ export const HL7_RETENTION: RetentionRule[] = [
     ageColumn: 'received_at',
     // Accepted messages not yet dispatched to the flows are never old.
     where: `dispatched_at IS NOT NULL OR status = 'rejected'`,
-    erasure: { where: `facts->>'nir' = $1 OR facts->>'patientNir' = $1 OR facts->>'insuredNir' = $1 OR ${NIR_IN('raw')}` },
+    // $2 is the keyed pseudonym of the NIR: the only way to find a patient's rows once raw and facts are encrypted.
+    erasure: {
+      where: `nir_pseudonym = $2 OR facts->>'nir' = $1 OR facts->>'patientNir' = $1 OR facts->>'insuredNir' = $1 OR ${NIR_IN('raw')}`,
+    },
   },
   {
     kind: 'hl7-outbound',

@@ -6,7 +6,9 @@ const k2 = randomBytes(32);
 const pseudonymKey = randomBytes(32);
 const cipher = (active: string, keys: Array<[string, Buffer]> = [['k1', k1]]) =>
   new FieldCipher({ masterKeys: new Map(keys), activeKeyId: active, pseudonymKey });
-const message = Buffer.from('MSH|^~\\&|GAP|HOP\rPID|||180017505612375^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||TESTNOM^JEAN||19800714');
+const message = Buffer.from(
+  'MSH|^~\\&|GAP|HOP\rPID|||180017505612375^^^ASIP-SANTE-INS-NIR&1.2.250.1.213.1.4.8&ISO^INS||TESTNOM^JEAN||19800714',
+);
 
 describe('FieldCipher', () => {
   it('round-trips a value and leaves no clear text in the envelope', () => {

@@ -19,7 +19,7 @@ interface RetentionRuleBase {
   defaultDays: number;
   /**
    * Erasure on a patient's request (RGPD art. 17), table rules only: a SQL condition on the table's rows with `$1`
-   * the NIR, or `kept` with the reason when a law requires keeping the data (billing records: art. 17(3)(b) RGPD).
+   * the NIR and `$2` its keyed pseudonym (bytea; NULL without encryption keys), or `kept` with the reason when a law requires keeping the data (billing records: art. 17(3)(b) RGPD).
    * Absent: the kind holds no patient data.
    */
   erasure?: { where: string } | { kept: string };
@@ -65,18 +65,22 @@ export async function purgeBatch(db: Sql, r: RetentionRuleBase & TableRetention,
   return runBatch(db, r, filters, [days, limit]);
 }
 
-/** One bounded batch of a patient's erasure (the rule's erasure condition, `$1` the NIR). */
+/** One bounded batch of a patient's erasure (the rule's erasure condition: `$1` the NIR, `$2` its pseudonym). */
 export async function eraseBatch(
   db: Sql,
   r: RetentionRuleBase & TableRetention,
   where: string,
   nir: string,
+  pseudonym: Buffer | null,
   limit: number,
 ): Promise<number> {
-  return runBatch(db, r, [`(${where})`], [nir, limit]);
+  // $2 is the batch size in the statement: the pseudonym is bound as $3, and only where the rule uses it (pg cannot
+  // type a parameter the statement never mentions).
+  const filter = where.replace(/\$2\b/g, '$3::bytea');
+  return runBatch(db, r, [`(${filter})`], filter.includes('$3') ? [nir, limit, pseudonym] : [nir, limit]);
 }
 
-async function runBatch(db: Sql, r: TableRetention, filters: string[], params: [unknown, number]): Promise<number> {
+async function runBatch(db: Sql, r: TableRetention, filters: string[], params: unknown[]): Promise<number> {
   // Clearing rows that are already clear would find the same rows forever.
   if (r.clear?.length) filters.push(`(${r.clear.map((c) => `${c} IS NOT NULL`).join(' OR ')})`);
   const picked = `ARRAY(SELECT ctid FROM ${r.table} WHERE ${filters.join(' AND ')} LIMIT $2)`;

@@ -33,6 +33,8 @@ export class RetentionRunner {
     private readonly settings: RetentionSettings,
     private readonly metrics: Metrics,
     private readonly log: AppLogger,
+    /** The keyed NIR pseudonym of encrypted rows (FieldCipher.pseudonym); absent without encryption keys. */
+    private readonly pseudonym?: (nir: string) => Buffer,
   ) {
     const kinds = new Set<string>();
     for (const r of rules) {
@@ -89,7 +91,7 @@ export class RetentionRunner {
       if (!isTableRule(rule)) continue;
       let total = 0;
       for (;;) {
-        const n = await eraseBatch(this.db, rule, rule.erasure.where, nir, this.settings.batchSize);
+        const n = await eraseBatch(this.db, rule, rule.erasure.where, nir, this.pseudonym?.(nir) ?? null, this.settings.batchSize);
         total += n;
         if (n < this.settings.batchSize) break;
       }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,13 @@ import { TransmissionStore } from '../../src/transport/outbox/transmission.store
 import { transportRetention } from '../../src/transport/transport.retention';
 import { createTestDatabase } from '../support/test-database';
 import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { MllpClient } from '../../src/hl7/mllp/mllp-client';
+import { FieldCipher } from '../../src/persistence/field-cipher';
+import { readAck } from '../support/ack';
+import { buildA05 } from '../support/hl7-samples';
+import { tomorrow } from '../support/lot-helpers';
+import { waitFor } from '../support/wait-for';
+import { Client } from 'pg';
 
 /**
  * Retention on the real schema (every flow's migrations) and the real rules the flows declare: rows past their age are
@@ -298,5 +305,62 @@ describe('retention in a running gateway', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ expression: ['nir'] }] });
     expect((await fetch(`${fx.gateway.baseUrl}/admin/purge`, { method: 'POST' })).status).toBe(401);
+  });
+});
+
+describe('encryption at rest of the HL7 inbox (DATA_MASTER_KEYS)', () => {
+  let fx: GatewayFixture;
+  let db: Client;
+  const masterKey = randomBytes(32);
+  const pseudonymKey = randomBytes(32);
+
+  beforeAll(async () => {
+    fx = await startGatewayFixture({
+      queue: 'redis',
+      env: {
+        CDRI_LOT_CRON: '',
+        LOG_LEVEL: 'info',
+        DATA_MASTER_KEYS: `k2026:${masterKey.toString('base64')}`,
+        DATA_PSEUDONYM_KEY: pseudonymKey.toString('base64'),
+      },
+    });
+    db = new Client({ connectionString: fx.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await fx?.close();
+  });
+
+  it('stores raw HL7 and its facts as envelopes, still follows them up, and erases them by NIR through the pseudonym', async () => {
+    const nir = makeTestNir({ order: 409, commune: 1 });
+    const mllp = new MllpClient({ host: '127.0.0.1', port: fx.gateway.mllpPort, timeoutMs: 10000 });
+    await mllp.connect();
+    const ack = readAck(
+      await mllp.send(buildA05({ controlId: 'ENC-1', nir, visitNumber: 'V-ENC-1', plannedDate: `${tomorrow().replace(/-/g, '')}080000` })),
+    );
+    await mllp.close();
+    expect(ack.code).toBe('AA');
+
+    const row = (await db.query(`SELECT raw, facts, nir_pseudonym FROM inbox_message WHERE control_id = 'ENC-1'`)).rows[0];
+    expect(FieldCipher.isEnvelope(row.raw)).toBe(true);
+    expect(row.raw.includes(nir)).toBe(false);
+    expect(Object.keys(row.facts)).toEqual(['enc']);
+    expect(JSON.stringify(row.facts)).not.toContain(nir);
+    const cipher = new FieldCipher({ masterKeys: new Map([['k2026', masterKey]]), activeKeyId: 'k2026', pseudonymKey });
+    expect(cipher.decrypt('inbox_message.raw', row.raw).includes(nir)).toBe(true);
+    expect(row.nir_pseudonym).toEqual(cipher.pseudonym(nir));
+    // The follow-up read the facts back: the pre-admission became a planned encounter.
+    await waitFor('the planned encounter', async () => (await db.query(`SELECT 1 FROM planned_encounter WHERE nir = $1`, [nir])).rowCount);
+
+    const res = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify({ nir }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ erased: { 'hl7-raw': 1, 'planned-encounters': 1 } });
+    expect((await db.query(`SELECT 1 FROM inbox_message WHERE control_id = 'ENC-1'`)).rowCount).toBe(0);
   });
 });
