@@ -52,7 +52,8 @@ async function sendUntilAccepted(port: number, message: Buffer): Promise<number>
   }
 }
 
-describe('a PostgreSQL that stops answering', () => {
+// With the queue on Redis, and on the same (stalled) PostgreSQL: BullMQ's pools carry the same limits.
+describe.each(['redis', 'postgres'] as const)('a PostgreSQL that stops answering (queue on %s)', (queue) => {
   let proxy: PgProxy;
   let fx: GatewayFixture;
   let db: Client;
@@ -60,7 +61,7 @@ describe('a PostgreSQL that stops answering', () => {
   beforeAll(async () => {
     proxy = await new PgProxy().start();
     fx = await startGatewayFixture({
-      queue: 'redis',
+      queue,
       env: { ...DB_LIMITS, LOG_LEVEL: 'info' },
       databaseUrlFor: (url) => proxy.urlFor(url),
     });
@@ -114,7 +115,7 @@ describe('a PostgreSQL that stops answering', () => {
   }, 120000);
 });
 
-describe('a PostgreSQL restart mid-lot and mid-HL7-stream', () => {
+describe.each(['redis', 'postgres'] as const)('a PostgreSQL restart mid-lot and mid-HL7-stream (queue on %s)', (queue) => {
   let proxy: PgProxy;
   let fx: GatewayFixture;
   let db: Client;
@@ -123,7 +124,7 @@ describe('a PostgreSQL restart mid-lot and mid-HL7-stream', () => {
     prepareFhirSchema();
     proxy = await new PgProxy().start();
     fx = await startGatewayFixture({
-      queue: 'redis',
+      queue,
       simulatorLatencyMs: 40,
       env: {
         ...DB_LIMITS,
