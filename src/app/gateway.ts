@@ -68,12 +68,15 @@ export class Gateway {
       stops.push(() => simulators.stop());
       const config = simulators.config;
       const db = new Sql(infra.dataSource);
+      const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;
+      if (!cipher && !config.embedded)
+        log.warn('Patient data stored in clear: set DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY (docs/decisions/0006)');
       const background = config.role !== 'api';
       const services = new ServiceRegistry();
       const returnHandlers = new Map<string, ReturnFileHandler>();
       const built: BuiltFlow[] = [];
       for (const flow of flows) {
-        const parts = await flow.build({ config, log, metrics, db, queue: infra.queue, background, services, returnHandlers });
+        const parts = await flow.build({ config, log, metrics, db, cipher, queue: infra.queue, background, services, returnHandlers });
         if (!parts) {
           log.info({ flow: flow.name }, 'Flow off (not configured)');
           continue;
@@ -88,9 +91,6 @@ export class Gateway {
       for (const w of built.flatMap((b) => b.parts.workers ?? [])) queueOf(infra.queue, w.queue);
 
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
-      const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;
-      if (!cipher && !config.embedded)
-        log.warn('Patient data stored in clear: set DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY (docs/decisions/0006)');
       const inbox = new InboxMessageStore(db, cipher);
       const dispatcher = new InboxDispatcher(inbox, subscriptions, log);
       const hl7Outbox: PeriodicTask = {

@@ -32,7 +32,7 @@ export const cdriFlow: FlowModule = {
   description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
   migrations: [CdriLots1764100000000],
 
-  async build({ config, log, metrics, db, queue, background }): Promise<FlowParts> {
+  async build({ config, log, metrics, db, cipher, queue, background }): Promise<FlowParts> {
     const common = config.cdri.common;
     const adapters = startCdriAdapters(config, log);
     const queues = cdriQueues(config);
@@ -42,7 +42,7 @@ export const cdriFlow: FlowModule = {
     const rightsChecks = new RightsCheckStore(db);
     const checkRights = new CheckRightsUseCase(rightsChecks, adapters.rights, common.rightsTtlSeconds, metrics, log);
     const admissions = new Hl7AdmissionsSubscription(
-      { rightsChecks, plannedEncounters: new PlannedEncounterStore(db) },
+      { rightsChecks, plannedEncounters: new PlannedEncounterStore(db, cipher) },
       async (checks) => {
         const queuedAt = Date.now();
         await checkQueue.addBulk(
@@ -53,7 +53,7 @@ export const cdriFlow: FlowModule = {
       log,
     );
 
-    const lotStore = new LotStore(db);
+    const lotStore = new LotStore(db, cipher);
     let stopped = false;
     const exchange = new LotExchangeRunner(
       new LotChunkStore(db),

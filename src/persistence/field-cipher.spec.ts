@@ -64,6 +64,16 @@ describe('FieldCipher', () => {
     expect(c.decryptJson('facts', stored)).toEqual({ nir: '180017505612375', event: 'A01' });
   });
 
+  it('round-trips text as pe1:base64, and reads a value written in clear (before the keys) as it is', () => {
+    const c = cipher('k1');
+    const stored = c.encryptText('patient.family_name', 'TESTNOM');
+    expect(stored.startsWith('pe1:')).toBe(true);
+    expect(stored).not.toContain('TESTNOM');
+    expect(c.decryptText('patient.family_name', stored)).toBe('TESTNOM');
+    expect(c.decryptText('patient.family_name', 'DUPONT')).toBe('DUPONT');
+    expect(() => c.decryptText('patient.given_name', stored)).toThrow();
+  });
+
   it('refuses bad key rings at construction', () => {
     expect(() => cipher('missing')).toThrow(/active master key/);
     expect(() => cipher('k1', [['k1', randomBytes(16)]])).toThrow(/32 bytes/);

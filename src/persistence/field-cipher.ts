@@ -20,6 +20,7 @@ const MAGIC = Buffer.from([0x00, 0x50, 0x45, 0x01]);
 const IV = 12;
 const TAG = 16;
 const KEY = 32;
+const TEXT_PREFIX = 'pe1:';
 
 export interface FieldCipherKeys {
   /** Master keys by id (32 bytes each); old ones stay for reading rows written under them. */
@@ -75,6 +76,17 @@ export class FieldCipher {
   /** Keyed pseudonym of a NIR, for lookups on encrypted rows. */
   pseudonym(nir: string): Buffer {
     return createHmac('sha256', this.keys.pseudonymKey).update(nir, 'utf8').digest();
+  }
+
+  /** For text columns: `pe1:` + base64 of the envelope. */
+  encryptText(kind: string, value: string): string {
+    return TEXT_PREFIX + this.encrypt(kind, Buffer.from(value, 'utf8')).toString('base64');
+  }
+
+  /** The clear text of `encryptText`'s output; a value without the prefix (a row written before the keys) as it is. */
+  decryptText(kind: string, stored: string): string {
+    if (!stored.startsWith(TEXT_PREFIX)) return stored;
+    return this.decrypt(kind, Buffer.from(stored.slice(TEXT_PREFIX.length), 'base64')).toString('utf8');
   }
 
   encryptJson(kind: string, value: unknown): { enc: string } {

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config';
 import type { HealthProbe } from '../observability/health';
 import type { AppLogger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { FieldCipher } from '../persistence/field-cipher';
 import type { Sql } from '../persistence/sql';
 import type { QueueBackend } from '../queue/queue-backend';
 import type { ClusterSchedule, WorkerDefinition } from '../queue/queue-definition';
@@ -43,6 +44,11 @@ export interface FlowContext {
   metrics: Metrics;
   db: Sql;
   queue: QueueBackend;
+  /**
+   * Encryption at rest of sensitive columns (DATA_MASTER_KEYS; docs/decisions/0006); undefined = stored in clear.
+   * Stores that hold names, birth dates or NIRs encrypt them with it.
+   */
+  cipher?: FieldCipher;
   /** True in the `all` and `worker` roles: this process runs workers, schedules and loops. */
   background: boolean;
   /** Services published by flows built earlier (e.g. the transmission outbox for billing flows). */

@@ -21,7 +21,7 @@ import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../sup
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { FieldCipher } from '../../src/persistence/field-cipher';
 import { readAck } from '../support/ack';
-import { buildA05 } from '../support/hl7-samples';
+import { buildA05, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_SITE_FINESS } from '../support/hl7-samples';
 import { tomorrow } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 import { Client } from 'pg';
@@ -308,7 +308,7 @@ describe('retention in a running gateway', () => {
   });
 });
 
-describe('encryption at rest of the HL7 inbox (DATA_MASTER_KEYS)', () => {
+describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_KEYS)', () => {
   let fx: GatewayFixture;
   let db: Client;
   const masterKey = randomBytes(32);
@@ -333,7 +333,7 @@ describe('encryption at rest of the HL7 inbox (DATA_MASTER_KEYS)', () => {
     await fx?.close();
   });
 
-  it('stores raw HL7 and its facts as envelopes, still follows them up, and erases them by NIR through the pseudonym', async () => {
+  it('stores raw HL7, its facts and the names as envelopes, still follows them up, and erases them by NIR through the pseudonym', async () => {
     const nir = makeTestNir({ order: 409, commune: 1 });
     const mllp = new MllpClient({ host: '127.0.0.1', port: fx.gateway.mllpPort, timeoutMs: 10000 });
     await mllp.connect();
@@ -354,13 +354,36 @@ describe('encryption at rest of the HL7 inbox (DATA_MASTER_KEYS)', () => {
     // The follow-up read the facts back: the pre-admission became a planned encounter.
     await waitFor('the planned encounter', async () => (await db.query(`SELECT 1 FROM planned_encounter WHERE nir = $1`, [nir])).rowCount);
 
+    // Names are stored encrypted, copied as they are into a night lot, and read back in clear by the lot's store.
+    const planned = (await db.query(`SELECT family_name, given_name FROM planned_encounter WHERE nir = $1`, [nir])).rows[0];
+    expect(planned.family_name.startsWith('pe1:')).toBe(true);
+    expect(planned.family_name).not.toContain(SAMPLE_FAMILY);
+    const lot = await fetch(`${fx.gateway.baseUrl}/cdri/lots`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
+    });
+    expect(lot.status).toBe(202);
+    const lotId = ((await lot.json()) as { id: string }).id;
+    await db.query(`UPDATE cdri_lot_item SET change = 'CLOSED' WHERE lot_id = $1`, [lotId]);
+    const ds = createDataSource(fx.databaseUrl, 2, MIGRATIONS);
+    await ds.initialize();
+    try {
+      const [item] = await new LotStore(new Sql(ds), cipher).changedItems(lotId);
+      expect({ family: item.familyName, given: item.givenName }).toEqual({ family: SAMPLE_FAMILY, given: SAMPLE_GIVEN });
+      const stored = (await db.query(`SELECT family_name FROM cdri_lot_item WHERE lot_id = $1`, [lotId])).rows[0];
+      expect(stored.family_name.startsWith('pe1:')).toBe(true);
+    } finally {
+      await ds.destroy();
+    }
+
     const res = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
       body: JSON.stringify({ nir }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ erased: { 'hl7-raw': 1, 'planned-encounters': 1 } });
+    expect(await res.json()).toMatchObject({ erased: { 'hl7-raw': 1, 'planned-encounters': 1, 'lot-items': 1 } });
     expect((await db.query(`SELECT 1 FROM inbox_message WHERE control_id = 'ENC-1'`)).rowCount).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 import { isUuid } from '../../identifiers';
+import { type FieldCipher } from '../../persistence/field-cipher';
 import { type Sql } from '../../persistence/sql';
 import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INSERT_LOT_ITEM_CHECK, RightsCheckStore } from '../rights-check.store';
+import { FAMILY_NAME_KIND, GIVEN_NAME_KIND } from './planned-encounter.store';
 import { type RightsChange } from './rights-change';
 
 export type LotMode = 'unit-fanout' | 'lot-exchange';
@@ -77,8 +79,27 @@ const ITEM_COLUMNS = itemColumns('cdri_lot_item');
 export class LotStore {
   private readonly rightsChecks: RightsCheckStore;
 
-  constructor(private readonly db: Sql) {
+  constructor(
+    private readonly db: Sql,
+    /** With keys (DATA_MASTER_KEYS), names are stored encrypted and decrypted on read (docs/decisions/0006). */
+    private readonly cipher?: FieldCipher,
+  ) {
     this.rightsChecks = new RightsCheckStore(db);
+  }
+
+  private seal(kind: string, value: string | undefined): string | null {
+    if (value === undefined) return null;
+    return this.cipher ? this.cipher.encryptText(kind, value) : value;
+  }
+
+  private open<T extends Pick<LotItem, 'familyName' | 'givenName'>>(item: T): T {
+    if (!this.cipher) return item;
+    const c = this.cipher;
+    return {
+      ...item,
+      familyName: item.familyName === null ? null : c.decryptText(FAMILY_NAME_KIND, item.familyName),
+      givenName: item.givenName === null ? null : c.decryptText(GIVEN_NAME_KIND, item.givenName),
+    };
   }
 
   /**
@@ -146,8 +167,8 @@ export class LotStore {
         items.map((x) => x.visitNumber ?? null),
         items.map((x) => x.dateOfCare),
         items.map((x) => x.source),
-        items.map((x) => x.familyName ?? null),
-        items.map((x) => x.givenName ?? null),
+        items.map((x) => this.seal(FAMILY_NAME_KIND, x.familyName)),
+        items.map((x) => this.seal(GIVEN_NAME_KIND, x.givenName)),
       ],
     );
     return rows[0];
@@ -229,18 +250,20 @@ export class LotStore {
   }
 
   async item(id: string): Promise<(LotItem & { lotStartedAt: Date; finess: string; correlationId: string }) | undefined> {
-    return this.db.one(
+    const row = await this.db.one<LotItem & { lotStartedAt: Date; finess: string; correlationId: string }>(
       `SELECT ${itemColumns('i')}, l.started_at AS "lotStartedAt", l.finess, l.correlation_id AS "correlationId"
          FROM cdri_lot_item i JOIN cdri_lot l ON l.id = i.lot_id WHERE i.id = $1`,
       [id],
     );
+    return row && this.open(row);
   }
 
   async changedItems(lotId: string): Promise<LotItem[]> {
-    return this.db.rows<LotItem>(
+    const rows = await this.db.rows<LotItem>(
       `SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`,
       [lotId],
     );
+    return rows.map((r) => this.open(r));
   }
 
   /** The last answer known before `before` (any source), to compare tonight's answer with. */
