@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { type AppConfig } from '../config/app-config';
+import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
@@ -14,7 +15,6 @@ import { Metrics } from '../observability/metrics';
 import { FieldCipher } from '../persistence/field-cipher';
 import { Sql } from '../persistence/sql';
 import type { FlowModule, FlowParts } from '../platform/flow';
-import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { PeriodicRunner, type PeriodicTask } from '../platform/periodic-task';
 import { RetentionRunner } from '../platform/retention-runner';
 import type { ReturnFileHandler } from '../platform/return-file';
@@ -108,6 +108,7 @@ export class Gateway {
         log,
         cipher ? (nir) => cipher.pseudonym(nir) : undefined,
       );
+      log.info({ days: retention.periods() }, 'Retention periods');
       const periodic = new PeriodicRunner(log);
       if (background) stops.unshift(...(await startBackground(built, infra, periodic, [hl7Outbox, retention.task()], log)));
 
@@ -122,6 +123,7 @@ export class Gateway {
             periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],
             probes: (p.probes ?? []).map((x) => x.name),
             hl7: (p.hl7 ?? []).map((s) => s.name),
+            retention: (p.retention ?? []).map((r) => r.kind),
             returns: !!p.returns,
           },
           'Flow started',

@@ -52,6 +52,11 @@ export class RetentionRunner {
     return this.settings.days.has(rule.kind) ? (this.settings.days.get(rule.kind) ?? null) : rule.defaultDays;
   }
 
+  /** Days kept per kind, 'off' where the purge is off (logged at boot: what an auditor asks first). */
+  periods(): Record<string, number | 'off'> {
+    return Object.fromEntries(this.rules.map((r) => [r.kind, this.daysOf(r) ?? 'off']));
+  }
+
   /** One pass over every rule; rows removed per kind. */
   async runOnce(): Promise<Record<string, number>> {
     const removed: Record<string, number> = {};
