@@ -20,6 +20,7 @@ import { LotStore } from './lots/lot.store';
 import { buildLotTask } from './fhir/lot-task.builder';
 import { CreateLotUseCase } from './lots/create-lot.use-case';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
+import { BirthDateText1764400000000 } from './migrations/1764400000000-birth-date-text';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
 import { cdriRetention } from './cdri.retention';
 
@@ -30,7 +31,7 @@ import { cdriRetention } from './cdri.retention';
 export const cdriFlow: FlowModule = {
   name: 'cdri',
   description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
-  migrations: [CdriLots1764100000000],
+  migrations: [CdriLots1764100000000, BirthDateText1764400000000],
 
   async build({ config, log, metrics, db, cipher, queue, background }): Promise<FlowParts> {
     const common = config.cdri.common;
@@ -56,7 +57,7 @@ export const cdriFlow: FlowModule = {
     const lotStore = new LotStore(db, cipher);
     let stopped = false;
     const exchange = new LotExchangeRunner(
-      new LotChunkStore(db),
+      new LotChunkStore(db, cipher),
       lotStore,
       adapters.lot,
       {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../src/app/flows';
 import { cdriRetention } from '../../src/cdri/cdri.retention';
+import { LotChunkStore } from '../../src/cdri/lots/lot-chunk.store';
 import { LotStore } from '../../src/cdri/lots/lot.store';
 import { HL7_RETENTION } from '../../src/hl7/hl7.retention';
 import { createLogger } from '../../src/observability/logger';
@@ -21,8 +22,8 @@ import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../sup
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { FieldCipher } from '../../src/persistence/field-cipher';
 import { readAck } from '../support/ack';
-import { buildA05, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_SITE_FINESS } from '../support/hl7-samples';
-import { tomorrow } from '../support/lot-helpers';
+import { buildA05, SAMPLE_BIRTH_DATE, SAMPLE_FAMILY, SAMPLE_GIVEN, SAMPLE_SITE_FINESS } from '../support/hl7-samples';
+import { tomorrow, waitForTask } from '../support/lot-helpers';
 import { waitFor } from '../support/wait-for';
 import { Client } from 'pg';
 
@@ -333,7 +334,7 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     await fx?.close();
   });
 
-  it('stores raw HL7, its facts and the names as envelopes, still follows them up, and erases them by NIR through the pseudonym', async () => {
+  it('stores raw HL7, its facts, the names and birth dates as envelopes, still follows them up, and erases them by NIR through the pseudonym', async () => {
     const nir = makeTestNir({ order: 409, commune: 1 });
     const mllp = new MllpClient({ host: '127.0.0.1', port: fx.gateway.mllpPort, timeoutMs: 10000 });
     await mllp.connect();
@@ -355,8 +356,9 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     await waitFor('the planned encounter', async () => (await db.query(`SELECT 1 FROM planned_encounter WHERE nir = $1`, [nir])).rowCount);
 
     // Names are stored encrypted, copied as they are into a night lot, and read back in clear by the lot's store.
-    const planned = (await db.query(`SELECT family_name, given_name FROM planned_encounter WHERE nir = $1`, [nir])).rows[0];
+    const planned = (await db.query(`SELECT family_name, given_name, birth_date FROM planned_encounter WHERE nir = $1`, [nir])).rows[0];
     expect(planned.family_name.startsWith('pe1:')).toBe(true);
+    expect(planned.birth_date.startsWith('pe1:')).toBe(true);
     expect(planned.family_name).not.toContain(SAMPLE_FAMILY);
     const lot = await fetch(`${fx.gateway.baseUrl}/cdri/lots`, {
       method: 'POST',
@@ -365,14 +367,24 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     });
     expect(lot.status).toBe(202);
     const lotId = ((await lot.json()) as { id: string }).id;
-    await db.query(`UPDATE cdri_lot_item SET change = 'CLOSED' WHERE lot_id = $1`, [lotId]);
+    // Once the lot has run (its answers written), the item is made to look changed and pending again, to read it back.
+    await waitForTask(fx.gateway.baseUrl, lotId, 'completed');
+    await db.query(`UPDATE cdri_lot_item SET change = 'CLOSED', state = 'pending', chunk_no = 0 WHERE lot_id = $1`, [lotId]);
     const ds = createDataSource(fx.databaseUrl, 2, MIGRATIONS);
     await ds.initialize();
     try {
       const [item] = await new LotStore(new Sql(ds), cipher).changedItems(lotId);
-      expect({ family: item.familyName, given: item.givenName }).toEqual({ family: SAMPLE_FAMILY, given: SAMPLE_GIVEN });
-      const stored = (await db.query(`SELECT family_name FROM cdri_lot_item WHERE lot_id = $1`, [lotId])).rows[0];
+      expect({ family: item.familyName, given: item.givenName, birthDate: item.birthDate }).toEqual({
+        family: SAMPLE_FAMILY,
+        given: SAMPLE_GIVEN,
+        birthDate: `${SAMPLE_BIRTH_DATE.slice(0, 4)}-${SAMPLE_BIRTH_DATE.slice(4, 6)}-${SAMPLE_BIRTH_DATE.slice(6, 8)}`,
+      });
+      // The lot-exchange mode reads the birth date through its own store.
+      const [chunkItem] = await new LotChunkStore(new Sql(ds), cipher).pendingItems(lotId, 0);
+      expect(chunkItem.birthDate).toBe(item.birthDate);
+      const stored = (await db.query(`SELECT family_name, birth_date FROM cdri_lot_item WHERE lot_id = $1`, [lotId])).rows[0];
       expect(stored.family_name.startsWith('pe1:')).toBe(true);
+      expect(stored.birth_date.startsWith('pe1:')).toBe(true);
     } finally {
       await ds.destroy();
     }

@@ -3,7 +3,7 @@ import { type FieldCipher } from '../../persistence/field-cipher';
 import { type Sql } from '../../persistence/sql';
 import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INSERT_LOT_ITEM_CHECK, RightsCheckStore } from '../rights-check.store';
-import { FAMILY_NAME_KIND, GIVEN_NAME_KIND } from './planned-encounter.store';
+import { BIRTH_DATE_KIND, FAMILY_NAME_KIND, GIVEN_NAME_KIND } from './planned-encounter.store';
 import { type RightsChange } from './rights-change';
 
 export type LotMode = 'unit-fanout' | 'lot-exchange';
@@ -70,7 +70,7 @@ export interface LotCounts {
 const LOT_COLUMNS = `id, finess, to_char(lot_date, 'YYYY-MM-DD') AS "lotDate", horizon_days AS "horizonDays", mode, trigger,
   requested_by AS "requestedBy", state, total, correlation_id AS "correlationId", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
-const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, to_char(${t}.birth_date, 'YYYY-MM-DD') AS "birthDate",
+const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, ${t}.birth_date AS "birthDate",
   ${t}.ipp, ${t}.visit_number AS "visitNumber", ${t}.family_name AS "familyName", ${t}.given_name AS "givenName", to_char(${t}.date_of_care, 'YYYY-MM-DD') AS "dateOfCare", ${t}.state, ${t}.change,
   ${t}.answer, ${t}.chunk_no AS "chunkNo", ${t}.rights_check_id AS "rightsCheckId"`;
 const ITEM_COLUMNS = itemColumns('cdri_lot_item');
@@ -81,7 +81,7 @@ export class LotStore {
 
   constructor(
     private readonly db: Sql,
-    /** With keys (DATA_MASTER_KEYS), names are stored encrypted and decrypted on read (docs/decisions/0006). */
+    /** With keys (DATA_MASTER_KEYS), names and birth dates are stored encrypted, decrypted on read (docs/decisions/0006). */
     private readonly cipher?: FieldCipher,
   ) {
     this.rightsChecks = new RightsCheckStore(db);
@@ -92,11 +92,12 @@ export class LotStore {
     return this.cipher ? this.cipher.encryptText(kind, value) : value;
   }
 
-  private open<T extends Pick<LotItem, 'familyName' | 'givenName'>>(item: T): T {
+  private open<T extends Pick<LotItem, 'familyName' | 'givenName' | 'birthDate'>>(item: T): T {
     if (!this.cipher) return item;
     const c = this.cipher;
     return {
       ...item,
+      birthDate: item.birthDate === null ? null : c.decryptText(BIRTH_DATE_KIND, item.birthDate),
       familyName: item.familyName === null ? null : c.decryptText(FAMILY_NAME_KIND, item.familyName),
       givenName: item.givenName === null ? null : c.decryptText(GIVEN_NAME_KIND, item.givenName),
     };
@@ -149,7 +150,7 @@ export class LotStore {
          RETURNING ${LOT_COLUMNS}),
        items AS (
          INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state, family_name, given_name)
-         SELECT lot.id, t.nir, t.birth_date::date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending', t.family, t.given
+         SELECT lot.id, t.nir, t.birth_date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending', t.family, t.given
            FROM lot, t
          ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING)
        SELECT * FROM lot`,
@@ -162,7 +163,7 @@ export class LotStore {
         l.requestedBy,
         l.correlationId,
         items.map((x) => x.nir),
-        items.map((x) => x.birthDate ?? null),
+        items.map((x) => this.seal(BIRTH_DATE_KIND, x.birthDate)),
         items.map((x) => x.ipp ?? null),
         items.map((x) => x.visitNumber ?? null),
         items.map((x) => x.dateOfCare),

@@ -2,11 +2,12 @@ import type { FieldCipher } from '../../persistence/field-cipher';
 import type { Sql } from '../../persistence/sql';
 
 /**
- * Names are encrypted under kinds shared with cdri_lot_item (not bound to this table), so that a night lot copies them
+ * Names and birth dates are encrypted under kinds shared with cdri_lot_item (not bound to this table), so that a night lot copies them
  * from here in SQL, ciphertext as it is (LotStore.createPlanned).
  */
 export const FAMILY_NAME_KIND = 'patient.family_name';
 export const GIVEN_NAME_KIND = 'patient.given_name';
+export const BIRTH_DATE_KIND = 'patient.birth_date';
 
 export interface PlannedEncounter {
   finess: string;
@@ -36,7 +37,7 @@ export interface PlannedEncounterStorePort {
 export class PlannedEncounterStore implements PlannedEncounterStorePort {
   constructor(
     private readonly db: Sql,
-    /** With keys (DATA_MASTER_KEYS), names are stored encrypted (docs/decisions/0006). */
+    /** With keys (DATA_MASTER_KEYS), names and birth dates are stored encrypted (docs/decisions/0006). */
     private readonly cipher?: FieldCipher,
   ) {}
 
@@ -51,7 +52,7 @@ export class PlannedEncounterStore implements PlannedEncounterStorePort {
         e.finess,
         e.visitNumber,
         e.nir,
-        e.birthDate ?? null,
+        this.seal(BIRTH_DATE_KIND, e.birthDate),
         e.ipp ?? null,
         e.plannedDate,
         e.sourceEvent,
