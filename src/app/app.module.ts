@@ -11,12 +11,13 @@ import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
 import { RouteContextGuard } from '../http/route-context';
 import { HealthController } from '../http/health.controller';
+import { PatientErasureController, type PatientErasure } from '../http/patient-erasure.controller';
 import { HealthProbes } from '../observability/health';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
 import type { HttpCatalog } from '../http/http-catalog';
-import { AUDIT, CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS } from '../platform/tokens';
+import { AUDIT, CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS, PATIENT_ERASURE } from '../platform/tokens';
 
 export interface AppModuleDeps {
   config: AppConfig;
@@ -26,10 +27,18 @@ export interface AppModuleDeps {
   audit: AuditStore;
   /** The built flows' parts (those configuration turned on). */
   flows: FlowParts[];
+  /** Erasure of a patient's data across every flow's retention rules. */
+  erasure: PatientErasure;
 }
 
-/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, audit. */
-export const PLATFORM_CONTROLLERS: Type[] = [FhirPlatformController, HealthController, OpenApiController, AuditController];
+/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, audit, erasure. */
+export const PLATFORM_CONTROLLERS: Type[] = [
+  FhirPlatformController,
+  HealthController,
+  OpenApiController,
+  AuditController,
+  PatientErasureController,
+];
 
 /**
  * The HTTP side of the gateway: the platform's controllers plus each flow's, with the values they inject. The
@@ -51,6 +60,7 @@ export class AppModule {
       { provide: LOGGER, useValue: deps.log },
       { provide: METRICS, useValue: deps.metrics },
       { provide: HEALTH, useValue: deps.health },
+      { provide: PATIENT_ERASURE, useValue: deps.erasure },
       { provide: FLOW_PARTS, useValue: catalog },
       { provide: AUDIT, useValue: deps.audit },
       ...deps.flows.flatMap((f) => f.http?.providers ?? []),

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
+import { auditRetention } from '../audit/audit.retention';
 import { AuditStore } from '../audit/audit.store';
 import { type AppConfig } from '../config/app-config';
+import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
@@ -12,9 +14,11 @@ import { declaredRoutes } from '../http/route-doc';
 import { EMBEDDED_WARNING } from '../observability/health';
 import { type AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
+import { FieldCipher } from '../persistence/field-cipher';
 import { Sql } from '../persistence/sql';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { PeriodicRunner, type PeriodicTask } from '../platform/periodic-task';
+import { RetentionRunner } from '../platform/retention-runner';
 import type { ReturnFileHandler } from '../platform/return-file';
 import { ServiceRegistry } from '../platform/service-registry';
 import { type BackendWorker, queueOf } from '../queue/queue-backend';
@@ -66,13 +70,16 @@ export class Gateway {
       stops.push(() => simulators.stop());
       const config = simulators.config;
       const db = new Sql(infra.dataSource);
+      const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;
+      if (!cipher && !config.embedded)
+        log.warn('Patient data stored in clear: set DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY (docs/decisions/0006)');
       const background = config.role !== 'api';
       const services = new ServiceRegistry();
       const audit = new AuditStore(db);
       const returnHandlers = new Map<string, ReturnFileHandler>();
       const built: BuiltFlow[] = [];
       for (const flow of flows) {
-        const parts = await flow.build({ config, log, metrics, db, queue: infra.queue, background, services, returnHandlers, audit });
+        const parts = await flow.build({ config, log, metrics, db, cipher, queue: infra.queue, background, services, returnHandlers, audit });
         if (!parts) {
           log.info({ flow: flow.name }, 'Flow off (not configured)');
           continue;
@@ -87,7 +94,7 @@ export class Gateway {
       for (const w of built.flatMap((b) => b.parts.workers ?? [])) queueOf(infra.queue, w.queue);
 
       const subscriptions = built.flatMap((b) => b.parts.hl7 ?? []);
-      const inbox = new InboxMessageStore(db);
+      const inbox = new InboxMessageStore(db, cipher);
       const dispatcher = new InboxDispatcher(inbox, subscriptions, log);
       const hl7Outbox: PeriodicTask = {
         name: 'hl7-outbox-drain',
@@ -95,8 +102,18 @@ export class Gateway {
         run: () => dispatcher.drain(),
         stop: async () => void (await dispatcher.drain()),
       };
+      // The HL7 plumbing's tables first, then each flow's, in registry order (a flow's rules are ordered by it).
+      const retention = new RetentionRunner(
+        db,
+        [...HL7_RETENTION, ...built.flatMap((b) => b.parts.retention ?? []), auditRetention(db)],
+        config.retention,
+        metrics,
+        log,
+        cipher ? (nir) => cipher.pseudonym(nir) : undefined,
+      );
+      log.info({ days: retention.periods() }, 'Retention periods');
       const periodic = new PeriodicRunner(log);
-      if (background) stops.unshift(...(await startBackground(built, infra, periodic, hl7Outbox, log)));
+      if (background) stops.unshift(...(await startBackground(built, infra, periodic, [hl7Outbox, retention.task()], log)));
 
       for (const b of built) {
         const p = b.parts;
@@ -109,6 +126,7 @@ export class Gateway {
             periodic: background ? (p.periodic ?? []).map((t) => t.name) : [],
             probes: (p.probes ?? []).map((x) => x.name),
             hl7: (p.hl7 ?? []).map((s) => s.name),
+            retention: (p.retention ?? []).map((r) => r.kind),
             returns: !!p.returns,
           },
           'Flow started',
@@ -135,7 +153,7 @@ export class Gateway {
       const mllp = createMllpServer(config, inbound, log);
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts);
-      const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts });
+      const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts, erasure: retention });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer() as Server).address() as AddressInfo;
@@ -175,14 +193,14 @@ export class Gateway {
 }
 
 /**
- * The worker role: every flow's queue workers, cluster schedules and periodic work, the HL7 outbox drain, then the
- * flows' own loops. Returns the stops, in the order they must run.
+ * The worker role: every flow's queue workers, cluster schedules and periodic work, the platform's own (HL7 outbox
+ * drain, retention purge), then the flows' own loops. Returns the stops, in the order they must run.
  */
 async function startBackground(
   built: BuiltFlow[],
   infra: Infrastructure,
   periodic: PeriodicRunner,
-  hl7Outbox: PeriodicTask,
+  platformTasks: PeriodicTask[],
   log: AppLogger,
 ): Promise<Array<() => Promise<void>>> {
   const workers: BackendWorker<unknown, unknown>[] = [];
@@ -196,7 +214,7 @@ async function startBackground(
     if (s.pattern) await queue.upsertJobScheduler(s.id, { pattern: s.pattern, tz: s.timeZone }, s.job);
     else await queue.removeJobScheduler(s.id);
   }
-  const tasks = [hl7Outbox, ...built.flatMap((b) => b.parts.periodic ?? [])];
+  const tasks = [...platformTasks, ...built.flatMap((b) => b.parts.periodic ?? [])];
   for (const t of tasks) periodic.start(t);
   for (const b of built) await b.parts.start?.();
   log.debug({ workers: workers.length, periodic: tasks.length }, 'Background started');

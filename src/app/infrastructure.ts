@@ -50,11 +50,20 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     }
     await assertPostgresAtLeast(databaseUrl, 14);
 
-    const dataSource = createDataSource(databaseUrl, config.database.poolSize, MIGRATIONS);
+    // Migrations run on a DataSource of their own, with their own statement limit (an index build on a large table
+    // outlasts the runtime limit), closed before the application's pool opens.
+    const timeouts = config.database.timeouts;
+    const migrator = createDataSource(databaseUrl, 2, MIGRATIONS, timeouts, timeouts.migrationStatementMs);
+    await migrator.initialize();
+    try {
+      const applied = await migrate(migrator);
+      if (applied.length) log.info({ migrations: applied }, 'Database migrations applied');
+    } finally {
+      await migrator.destroy();
+    }
+    const dataSource = createDataSource(databaseUrl, config.database.poolSize, MIGRATIONS, timeouts);
     await dataSource.initialize();
     closers.push(() => dataSource.destroy());
-    const applied = await migrate(dataSource);
-    if (applied.length) log.info({ migrations: applied }, 'Database migrations applied');
 
     // BullMQ reports connection and worker errors as events: they go to the log, never nowhere. While stopping, the
     // workers' and queues' own connections are being closed (the PostgreSQL backend terminates its listeners: 57P01):
@@ -67,7 +76,7 @@ export async function buildInfrastructure(config: AppConfig, log: AppLogger, met
     const queue =
       config.queue.backend === 'redis'
         ? createQueueBackend({ kind: 'redis', url: config.queue.url, prefix: config.queue.prefix }, hooks)
-        : createQueueBackend({ kind: 'postgres', url: databaseUrl, schema: config.queue.schema }, hooks);
+        : createQueueBackend({ kind: 'postgres', url: databaseUrl, schema: config.queue.schema, timeouts }, hooks);
     closers.push(() => queue.close());
     await queue.prepare();
     if (config.queue.backend === 'postgres') log.warn('Queue on the PostgreSQL backend of BullMQ (no REDIS_URL set)');

@@ -21,7 +21,9 @@ import { LotStore } from './lots/lot.store';
 import { buildLotTask } from './fhir/lot-task.builder';
 import { CreateLotUseCase } from './lots/create-lot.use-case';
 import { CdriLots1764100000000 } from './migrations/1764100000000-cdri-lots';
+import { BirthDateText1764400000000 } from './migrations/1764400000000-birth-date-text';
 import { RightsChangeNotifier } from './lots/rights-change-notifier';
+import { cdriRetention } from './cdri.retention';
 
 /**
  * CDRi: AMO rights of a patient for a date of care — the kiosk's synchronous check, the follow-up of HL7
@@ -30,9 +32,9 @@ import { RightsChangeNotifier } from './lots/rights-change-notifier';
 export const cdriFlow: FlowModule = {
   name: 'cdri',
   description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
-  migrations: [CdriLots1764100000000],
+  migrations: [CdriLots1764100000000, BirthDateText1764400000000],
 
-  async build({ config, log, metrics, db, queue, background }): Promise<FlowParts> {
+  async build({ config, log, metrics, db, cipher, queue, background }): Promise<FlowParts> {
     const common = config.cdri.common;
     const adapters = startCdriAdapters(config, log);
     const queues = cdriQueues(config);
@@ -42,7 +44,7 @@ export const cdriFlow: FlowModule = {
     const rightsChecks = new RightsCheckStore(db);
     const checkRights = new CheckRightsUseCase(rightsChecks, adapters.rights, common.rightsTtlSeconds, metrics, log);
     const admissions = new Hl7AdmissionsSubscription(
-      { rightsChecks, plannedEncounters: new PlannedEncounterStore(db) },
+      { rightsChecks, plannedEncounters: new PlannedEncounterStore(db, cipher) },
       async (checks) => {
         const queuedAt = Date.now();
         await checkQueue.addBulk(
@@ -53,10 +55,10 @@ export const cdriFlow: FlowModule = {
       log,
     );
 
-    const lotStore = new LotStore(db);
+    const lotStore = new LotStore(db, cipher);
     let stopped = false;
     const exchange = new LotExchangeRunner(
-      new LotChunkStore(db),
+      new LotChunkStore(db, cipher),
       lotStore,
       adapters.lot,
       {
@@ -99,6 +101,7 @@ export const cdriFlow: FlowModule = {
           : undefined;
       },
       hl7: [admissions],
+      retention: cdriRetention(lotStore),
       workers: [
         defineWorker({
           queue: queues.check,

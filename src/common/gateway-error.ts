@@ -15,6 +15,8 @@ export type GatewayErrorCode =
   | 'INSURER_REFUSED'
   | 'INSURER_BUSY'
   | 'INSURER_TIMEOUT'
+  /** Our own database is down, restarting or not answering in time: the caller retries (503 + Retry-After). */
+  | 'STORAGE_UNAVAILABLE'
   | 'INTERNAL';
 
 export class GatewayError extends Error {

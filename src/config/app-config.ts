@@ -10,8 +10,19 @@ export interface TlsFiles {
   requestClientCert: boolean;
 }
 
-export type DatabaseConfig =
-  { mode: 'external'; url: string; poolSize: number } | { mode: 'embedded'; dataDir: string; port: number; poolSize: number };
+/** Time limits of every PostgreSQL connection (see src/persistence/db-timeouts.ts for what each one bounds); 0 = none. */
+export interface DbTimeoutsConfig {
+  connectMs: number;
+  statementMs: number;
+  queryMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  migrationStatementMs: number;
+}
+
+export type DatabaseConfig = { poolSize: number; timeouts: DbTimeoutsConfig } & (
+  { mode: 'external'; url: string } | { mode: 'embedded'; dataDir: string; port: number }
+);
 
 export type QueueConfig = { backend: 'redis'; url: string; prefix: string } | { backend: 'postgres'; schema: string };
 
@@ -88,6 +99,16 @@ export interface AppConfig {
   /** Clients, their credentials, roles and FINESS (src/access); the demo key only in full simulation. */
   access: AccessConfig;
   inboxSweepIntervalMs: number;
+  /**
+   * Encryption at rest of the most sensitive columns (src/persistence/field-cipher.ts; docs/decisions/0006): master
+   * keys by id, the active one, and the NIR pseudonym key. Absent = stored in clear (said at boot outside embedded mode).
+   */
+  dataProtection?: { masterKeys: Map<string, Buffer>; activeKeyId: string; pseudonymKey: Buffer };
+  /**
+   * Retention of stored data (src/platform/retention.ts): days per kind from RETENTION=kind:days,… (null = never
+   * purged); the kinds and their defaults are declared by the flows and checked at boot.
+   */
+  retention: { days: Map<string, number | null>; intervalMs: number; batchSize: number; maxBatchesPerRun: number };
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
   faultInjection?: 'crash-before-store' | 'crash-after-store';
 }

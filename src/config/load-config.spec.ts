@@ -136,4 +136,53 @@ describe('loadConfig', () => {
     expect(error!.problems.some((p) => p.startsWith('CDRI_TLS_CERT_FILE'))).toBe(true);
     expect(error!.message).not.toContain('short-secret-x');
   });
+
+  it('bounds every database connection in time by default, each limit configurable', () => {
+    const c = loadConfig({}, defaults);
+    expect(c.database.timeouts).toEqual({
+      connectMs: 5000,
+      statementMs: 15000,
+      queryMs: 20000,
+      lockMs: 5000,
+      idleInTransactionMs: 60000,
+      migrationStatementMs: 0,
+    });
+    const tuned = loadConfig({ DB_STATEMENT_TIMEOUT_MS: '60000', DB_QUERY_TIMEOUT_MS: '65000' }, defaults);
+    expect(tuned.database.timeouts).toMatchObject({ statementMs: 60000, queryMs: 65000 });
+  });
+
+  it('refuses a client-side query limit that would fire before the server cancels the statement', () => {
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '30000', DB_QUERY_TIMEOUT_MS: '10000' }, defaults)).toThrow(
+      /DB_QUERY_TIMEOUT_MS: must be larger/,
+    );
+  });
+
+  it('reads RETENTION as kind:days or kind:off, and lists a bad entry by variable name', () => {
+    expect(loadConfig({}, defaults).retention.days.size).toBe(0);
+    const c = loadConfig({ RETENTION: 'hl7-raw:15, transmissions:off' }, defaults);
+    expect([...c.retention.days]).toEqual([
+      ['hl7-raw', 15],
+      ['transmissions', null],
+    ]);
+    for (const bad of ['hl7-raw', 'hl7-raw:0', 'hl7-raw:-3', 'HL7:10', 'hl7-raw:10,hl7-raw:20'])
+      expect(() => loadConfig({ RETENTION: bad }, defaults)).toThrow(/RETENTION: /);
+  });
+
+  it('reads the data-protection keys (all or none), and never echoes them in an error', () => {
+    expect(loadConfig({}, defaults).dataProtection).toBeUndefined();
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const c = loadConfig({ DATA_MASTER_KEYS: `2025:${k1},2026:${k2}`, DATA_PSEUDONYM_KEY: k1 }, defaults);
+    expect(c.dataProtection?.activeKeyId).toBe('2026');
+    expect(c.dataProtection?.masterKeys.get('2025')).toEqual(Buffer.alloc(32, 1));
+    const short = Buffer.alloc(16, 3).toString('base64');
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ DATA_MASTER_KEYS: `a:${short}`, DATA_MASTER_KEY_ACTIVE: 'b' }, defaults);
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error!.problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['DATA_MASTER_KEYS', 'DATA_MASTER_KEY_ACTIVE']));
+    expect(error!.message).not.toContain(short);
+  });
 });

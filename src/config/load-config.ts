@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidFiness, isVersionedUuid } from '../identifiers';
-import { type AppConfig, type TlsFiles } from './app-config';
+import { type AppConfig, type DbTimeoutsConfig, type TlsFiles } from './app-config';
 import { ConfigReader, type RawEnv } from './config-readers';
 import { readAccessConfig } from './access-config';
 import { readTransportConfig } from './transport-config';
@@ -49,6 +49,75 @@ function tlsFiles(r: ConfigReader, prefix: string): TlsFiles | undefined {
   return { certFile: certFile ?? '', keyFile: keyFile ?? '', caFile, requestClientCert };
 }
 
+/** The database time limits (defaults in config/defaults.json); the client-side limit must outlast the server's. */
+function readDbTimeouts(r: ConfigReader): DbTimeoutsConfig {
+  const t: DbTimeoutsConfig = {
+    connectMs: r.int('DB_CONNECT_TIMEOUT_MS', 100, 600000),
+    statementMs: r.int('DB_STATEMENT_TIMEOUT_MS', 0, 3600000),
+    queryMs: r.int('DB_QUERY_TIMEOUT_MS', 0, 3600000),
+    lockMs: r.int('DB_LOCK_TIMEOUT_MS', 0, 3600000),
+    idleInTransactionMs: r.int('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 0, 86400000),
+    migrationStatementMs: r.int('DB_MIGRATION_STATEMENT_TIMEOUT_MS', 0, 86400000),
+  };
+  r.check(
+    t.queryMs === 0 || t.statementMs === 0 || t.queryMs > t.statementMs,
+    'DB_QUERY_TIMEOUT_MS: must be larger than DB_STATEMENT_TIMEOUT_MS (the server cancels a slow statement first), or 0',
+  );
+  return t;
+}
+
+/** A 32-byte key written in base64 (openssl rand -base64 32), or undefined with the problem listed (never the value). */
+function key32(r: ConfigReader, name: string, value: string): Buffer | undefined {
+  const key = /^[A-Za-z0-9+/]{43}=$/.test(value) ? Buffer.from(value, 'base64') : undefined;
+  r.check(key?.length === 32, `${name}: each key must be 32 bytes in base64 (openssl rand -base64 32)`);
+  return key?.length === 32 ? key : undefined;
+}
+
+/**
+ * DATA_MASTER_KEYS=id:base64,… (the key ring; old ids stay for reading rows written under them), DATA_MASTER_KEY_ACTIVE
+ * (default: the last id listed) and DATA_PSEUDONYM_KEY (base64): all or none.
+ */
+function readDataProtection(r: ConfigReader): AppConfig['dataProtection'] {
+  const ring = r.pairs('DATA_MASTER_KEYS');
+  const pseudonym = r.optionalString('DATA_PSEUDONYM_KEY');
+  if (ring.size === 0 && !pseudonym) {
+    r.check(!r.optionalString('DATA_MASTER_KEY_ACTIVE'), 'DATA_MASTER_KEY_ACTIVE: needs DATA_MASTER_KEYS');
+    return undefined;
+  }
+  r.check(ring.size > 0 && !!pseudonym, 'DATA_MASTER_KEYS and DATA_PSEUDONYM_KEY go together');
+  const masterKeys = new Map<string, Buffer>();
+  for (const [id, value] of ring) {
+    r.check(/^[A-Za-z0-9._-]{1,32}$/.test(id), 'DATA_MASTER_KEYS: key ids are 1-32 letters, digits, . _ -');
+    const key = key32(r, 'DATA_MASTER_KEYS', value);
+    if (key) masterKeys.set(id, key);
+  }
+  const activeKeyId = r.optionalString('DATA_MASTER_KEY_ACTIVE') ?? [...ring.keys()].at(-1) ?? '';
+  r.check(ring.size === 0 || ring.has(activeKeyId), 'DATA_MASTER_KEY_ACTIVE: must be one of the ids in DATA_MASTER_KEYS');
+  const pseudonymKey = pseudonym ? key32(r, 'DATA_PSEUDONYM_KEY', pseudonym) : undefined;
+  return { masterKeys, activeKeyId, pseudonymKey: pseudonymKey ?? Buffer.alloc(0) };
+}
+
+/**
+ * RETENTION=kind:days,… (days 1..36500, or `off` to keep a kind forever). Kinds are the flows' (checked at boot once
+ * they are built); kinds not named keep their declared default.
+ */
+function readRetentionDays(r: ConfigReader): Map<string, number | null> {
+  const days = new Map<string, number | null>();
+  for (const entry of (r.optionalString('RETENTION') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z][a-z0-9-]*):(\d{1,5}|off)$/.exec(entry);
+    if (!m || (m[2] !== 'off' && (Number(m[2]) < 1 || Number(m[2]) > 36500))) {
+      r.check(false, 'RETENTION: each entry must be kind:days (1..36500) or kind:off, separated by commas');
+      continue;
+    }
+    r.check(!days.has(m[1]), `RETENTION: kind ${m[1]} is named twice`);
+    days.set(m[1], m[2] === 'off' ? null : Number(m[2]));
+  }
+  return days;
+}
+
 /**
  * Builds the typed configuration from the environment over config/defaults.json.
  * The only place in the code base that looks at environment variables.
@@ -59,6 +128,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   const redisUrl = r.url('REDIS_URL', ['redis', 'rediss']);
   const cdriEndpoint = r.url('CDRI_ENDPOINT', ['http', 'https']);
   const poolSize = r.int('DB_POOL_SIZE', 2, 500);
+  const timeouts = readDbTimeouts(r);
   const version = r.optionalString('npm_package_version') ?? '0.1.0';
 
   const installId = r.optionalString('CDRI_INSTALL_ID') ?? (cdriEndpoint ? undefined : SIMULATION_INSTALL_ID);
@@ -154,8 +224,8 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     },
     establishmentFiness: r.string('ESTABLISHMENT_FINESS'),
     database: databaseUrl
-      ? { mode: 'external', url: databaseUrl, poolSize }
-      : { mode: 'embedded', dataDir: r.string('EMBEDDED_PG_DIR'), port: r.int('EMBEDDED_PG_PORT', 1024, 65535), poolSize },
+      ? { mode: 'external', url: databaseUrl, poolSize, timeouts }
+      : { mode: 'embedded', dataDir: r.string('EMBEDDED_PG_DIR'), port: r.int('EMBEDDED_PG_PORT', 1024, 65535), poolSize, timeouts },
     queue: redisUrl
       ? { backend: 'redis', url: redisUrl, prefix: r.string('QUEUE_PREFIX') }
       : { backend: 'postgres', schema: r.string('QUEUE_SCHEMA') },
@@ -175,6 +245,13 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     // The demo key needs the whole simulation: with a real insurer, calls go out under the hospital's certificate.
     access: readAccessConfig(r, { establishmentFiness: r.string('ESTABLISHMENT_FINESS'), fullSimulation: !databaseUrl && !cdriEndpoint }),
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+    dataProtection: readDataProtection(r),
+    retention: {
+      days: readRetentionDays(r),
+      intervalMs: r.int('RETENTION_INTERVAL_MS', 1000, 7 * 86400000),
+      batchSize: r.int('RETENTION_BATCH_SIZE', 1, 100000),
+      maxBatchesPerRun: r.int('RETENTION_MAX_BATCHES_PER_RUN', 1, 1000000),
+    },
     faultInjection: r.optionalString('TEST_FAULT_INJECTION')
       ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
       : undefined,

@@ -15,6 +15,7 @@ const CODES: Record<GatewayErrorCode, true> = {
   INSURER_REFUSED: true,
   INSURER_BUSY: true,
   INSURER_TIMEOUT: true,
+  STORAGE_UNAVAILABLE: true,
   INTERNAL: true,
 };
 

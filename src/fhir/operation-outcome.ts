@@ -35,6 +35,8 @@ export function httpMapping(code: GatewayErrorCode): { status: number; issueCode
       return { status: 503, issueCode: 'transient' };
     case 'INSURER_TIMEOUT':
       return { status: 504, issueCode: 'timeout' };
+    case 'STORAGE_UNAVAILABLE':
+      return { status: 503, issueCode: 'transient' };
     case 'INTERNAL':
       return { status: 500, issueCode: 'exception' };
   }

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { GatewayError } from '../common/gateway-error';
 import { operationOutcome, outcomeFor } from '../fhir/operation-outcome';
 import { currentCorrelationId } from '../observability/correlation';
+import { describeDbError } from '../persistence/db-errors';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { LOGGER, METRICS } from '../platform/tokens';
@@ -17,6 +18,9 @@ const HTTP_ISSUE: Record<number, string> = {
   413: 'too-costly',
   415: 'not-supported',
 };
+
+/** What a client is told to wait when our database is unavailable (a restart or failover takes seconds). */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * Every error leaves as an OperationOutcome with the right status: gateway errors through the one status table
@@ -38,6 +42,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     const correlationId = currentCorrelationId();
     let status: number;
     let body;
+    const db = describeDbError(exception);
+    if (db && (db.kind === 'unavailable' || db.kind === 'timeout')) {
+      // Our database is down, restarting or silent: a transient 503 the caller retries, not a 500 (logged by codes only).
+      this.log.warn({ err: exception }, 'Storage unavailable');
+      exception = new GatewayError('STORAGE_UNAVAILABLE', 'Storage is unavailable; retry later', undefined, STORAGE_RETRY_AFTER_SECONDS);
+    }
     if (exception instanceof GatewayError) {
       ({ status, body } = outcomeFor(exception, correlationId));
       if (exception.retryAfterSeconds) adapter.setHeader(res, 'Retry-After', String(exception.retryAfterSeconds));

@@ -14,11 +14,14 @@ function existingDay(year: number, month: number, day: number): boolean {
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
 
-/** True for a real calendar day written YYYY-MM-DD. */
+/**
+ * True for a real calendar day written YYYY-MM-DD. Year 0000 does not exist (1 BC is followed by AD 1) and PostgreSQL
+ * refuses it ("date/time field value out of range"), which used to surface as a 500 quoting the date into the log.
+ */
 export function isIsoDate(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const m = ISO_DATE.exec(value);
-  return m !== null && existingDay(Number(m[1]), Number(m[2]), Number(m[3]));
+  return m !== null && Number(m[1]) > 0 && existingDay(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
 /** DD/MM/YYYY → YYYY-MM-DD, or undefined when it is not a real day in that form. */

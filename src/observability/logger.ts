@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { describeDbError } from '../persistence/db-errors';
 import { currentCorrelationId } from './correlation';
 import { scrubText } from './log-scrubber';
 
@@ -27,10 +28,14 @@ const REDACTED_KEYS = [
 
 export type AppLogger = Logger;
 
-/** Scrubs string values one level deep (and error messages), where free text from outside may land. */
+/**
+ * Scrubs string values one level deep (and error messages), where free text from outside may land. A database error
+ * is logged by its codes only: PostgreSQL quotes the statement's values (a birth date, a NIR) in its message and detail.
+ */
 function scrubObject(obj: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v === 'string') obj[k] = scrubText(v);
+    else if (v instanceof Error && describeDbError(v)) obj[k] = { type: 'DatabaseError', ...describeDbError(v) };
     else if (v instanceof Error) obj[k] = { type: v.name, message: scrubText(v.message) };
   }
   return obj;

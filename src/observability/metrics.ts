@@ -91,6 +91,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionDeleted = new Counter({
+    name: 'passerelle_retention_deleted_total',
+    help: 'Stored items removed (rows deleted or cleared, spool files) because their retention period was over, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionErased = new Counter({
+    name: 'passerelle_retention_erased_total',
+    help: "Stored items erased on a patient's request (RGPD right to erasure), by kind",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retentionLastRun = new Gauge({
+    name: 'passerelle_retention_last_run_timestamp_seconds',
+    help: 'When the retention purge last finished a pass (Unix time); alert when it falls behind',
+    registers: [this.registry],
+  });
+
   readonly embeddedMode = new Gauge({
     name: 'passerelle_embedded_mode',
     help: '1 when the gateway runs on embedded PostgreSQL and/or insurer simulators (not for production)',

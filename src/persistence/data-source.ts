@@ -7,16 +7,25 @@
  */
 import { DataSource } from 'typeorm';
 import type { MigrationInterface } from 'typeorm';
+import { type DbTimeouts, pgTimeoutOptions } from './db-timeouts';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
+import { InboxPseudonym1764300000000 } from './migrations/1764300000000-inbox-pseudonym';
 
 /** The shared tables (HL7 inbox, rights checks); each flow brings its own migrations (FlowModule.migrations). */
-export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000];
+export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000, InboxPseudonym1764300000000];
 
 /**
  * The application's one DataSource. Schema changes only through migrations (run at boot, serialised by
- * TypeORM's migration lock); `synchronize` is never on.
+ * TypeORM's migration lock); `synchronize` is never on. Every connection carries the configured time limits
+ * (db-timeouts.ts; tests building their own DataSource may leave them out); `statementMs` overrides the statement limit (the migrations' own DataSource).
  */
-export function createDataSource(url: string, poolSize: number, migrations: ReadonlyArray<new () => MigrationInterface>): DataSource {
+export function createDataSource(
+  url: string,
+  poolSize: number,
+  migrations: ReadonlyArray<new () => MigrationInterface>,
+  timeouts?: DbTimeouts,
+  statementMs = timeouts?.statementMs ?? 0,
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -25,6 +34,6 @@ export function createDataSource(url: string, poolSize: number, migrations: Read
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'passerelle' },
+    extra: { max: poolSize, application_name: 'passerelle', ...(timeouts ? pgTimeoutOptions(timeouts, statementMs) : {}) },
   });
 }

@@ -5,11 +5,13 @@ import type { AppConfig } from '../config/app-config';
 import type { HealthProbe } from '../observability/health';
 import type { AppLogger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { FieldCipher } from '../persistence/field-cipher';
 import type { Sql } from '../persistence/sql';
 import type { QueueBackend } from '../queue/queue-backend';
 import type { ClusterSchedule, WorkerDefinition } from '../queue/queue-definition';
 import type { Hl7Subscription } from '../hl7/inbox/hl7-subscription';
 import type { PeriodicTask } from './periodic-task';
+import type { RetentionRule } from '../persistence/retention';
 import type { ReturnFileHandler } from './return-file';
 import type { ServiceRegistry } from './service-registry';
 import type { TaskReader } from './task-reader';
@@ -43,6 +45,11 @@ export interface FlowContext {
   metrics: Metrics;
   db: Sql;
   queue: QueueBackend;
+  /**
+   * Encryption at rest of sensitive columns (DATA_MASTER_KEYS; docs/decisions/0006); undefined = stored in clear.
+   * Stores that hold names, birth dates or NIRs encrypt them with it.
+   */
+  cipher?: FieldCipher;
   /** True in the `all` and `worker` roles: this process runs workers, schedules and loops. */
   background: boolean;
   /** Append-only record of who did what (lots started, transmissions, replays, purges). */
@@ -69,6 +76,11 @@ export interface FlowParts {
   schedules?: ClusterSchedule[];
   /** Process-local periodic work (sweeps, polling, watches): each worker process runs its own. */
   periodic?: PeriodicTask[];
+  /**
+   * How long the data of the flow's tables (and files) is kept, and what a patient's erasure removes; run by the
+   * platform in bounded batches (platform/retention-runner.ts), in declaration order.
+   */
+  retention?: RetentionRule[];
   /** Health probes (/health); `critical` ones also decide /health/ready. */
   probes?: HealthProbe[];
   /** Refreshes the flow's gauges just before /metrics is scraped (read from the database or queue). */

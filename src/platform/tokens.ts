@@ -10,3 +10,5 @@ export const HEALTH = Symbol('HEALTH');
 export const FLOW_PARTS = Symbol('FLOW_PARTS');
 /** The audit trail (src/audit): controllers record who did what through its `AuditTrail` port. */
 export const AUDIT = Symbol('AUDIT');
+/** The retention runner's erasure of a patient's data (POST /admin/purge). */
+export const PATIENT_ERASURE = Symbol('PATIENT_ERASURE');

@@ -1,5 +1,6 @@
 import { assertSchemaCompatibility, createPostgresBackend, DEFAULT_SCHEMA, quoteSchemaName, runMigrations } from 'bullmq';
 import { Client, Pool } from 'pg';
+import { pgTimeoutOptions } from '../persistence/db-timeouts';
 import { assertPostgresAtLeast } from '../persistence/postgres-version';
 import { type BackendConnectionOptions, BullmqBackend, type ErrorSink } from './bullmq-backend';
 import type { PostgresQueueConfig } from './queue-backend';
@@ -35,7 +36,9 @@ export class PostgresBullBackend extends BullmqBackend {
    * from ever meeting an unmigrated/incompatible schema.
    */
   protected async doPrepare(): Promise<void> {
-    const client = new Client({ connectionString: this.cfg.url });
+    const migrationStatementMs = this.cfg.timeouts?.migrationStatementMs ?? 0;
+    const limits = this.cfg.timeouts ? pgTimeoutOptions(this.cfg.timeouts, migrationStatementMs) : {};
+    const client = new Client({ connectionString: this.cfg.url, ...limits });
     client.on('error', (err) => this.onError(err, 'postgres:migrations'));
     await client.connect();
     try {
@@ -47,13 +50,18 @@ export class PostgresBullBackend extends BullmqBackend {
     }
   }
 
+  /** The application's time limits on every pool BullMQ builds (a hung database fails its calls instead of stalling them). */
+  private limits(): Record<string, number | boolean> {
+    return this.cfg.timeouts ? pgTimeoutOptions(this.cfg.timeouts) : {};
+  }
+
   protected queueConnection(): BackendConnectionOptions {
-    return { connection: { connectionString: this.cfg.url, schema: this.schema, max: QUEUE_POOL_MAX } };
+    return { connection: { connectionString: this.cfg.url, schema: this.schema, max: QUEUE_POOL_MAX, ...this.limits() } };
   }
 
   protected workerConnection(concurrency: number): BackendConnectionOptions {
     // One query slot per concurrent job plus lock renewal / stalled checks; LISTEN uses its own connection.
-    return { connection: { connectionString: this.cfg.url, schema: this.schema, max: concurrency + 2 } };
+    return { connection: { connectionString: this.cfg.url, schema: this.schema, max: concurrency + 2, ...this.limits() } };
   }
 
   protected async doPing(): Promise<boolean> {

@@ -4,6 +4,7 @@
  * against the backend-neutral IQueueBackend, so no code depends on the backend.
  */
 import type { DefaultJobOptions, IQueueBackend, JobProgress, Processor, Queue, RateLimiterOptions, Worker } from 'bullmq';
+import type { DbTimeouts } from '../persistence/db-timeouts';
 import type { QueueDefinition } from './queue-definition';
 import { PostgresBullBackend } from './postgres-backend';
 import { RedisBullBackend } from './redis-backend';
@@ -22,6 +23,8 @@ export interface PostgresQueueConfig {
   url: string;
   /** Schema holding BullMQ's tables (default 'bullmq'); the PostgreSQL namespace. */
   schema?: string;
+  /** Time limits of every connection BullMQ opens (the same as the application's pool); absent = none. */
+  timeouts?: DbTimeouts;
 }
 
 export type QueueBackendConfig = RedisQueueConfig | PostgresQueueConfig;

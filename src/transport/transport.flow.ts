@@ -17,6 +17,7 @@ import { TransmissionRequester1764380000000 } from './migrations/1764380000000-t
 import { buildTransmissionTask, TransmissionOutbox, TransmissionStore } from './outbox';
 import { TRANSMISSION_ROUTES } from './recipients';
 import { transmissionSendQueue } from './transport.queues';
+import { transportRetention } from './transport.retention';
 import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
 import { type ReturnsSource } from './returns/returns-source';
@@ -66,8 +67,9 @@ export const transportFlow: FlowModule = {
     if (cfg.sftp && sftpConnection) channels.sftp = new SftpChannel({ ...sftpConnection, remoteDir: cfg.sftp.remoteDir });
     if (cfg.fileDropDir) channels['file-drop'] = new FileDropChannel({ directory: cfg.fileDropDir });
 
+    const transmissions = new TransmissionStore(db);
     const outbox = new TransmissionOutbox({
-      store: new TransmissionStore(db),
+      store: transmissions,
       queue,
       channels,
       seal,
@@ -134,6 +136,7 @@ export const transportFlow: FlowModule = {
           settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 },
         }),
       ],
+      retention: transportRetention(transmissions),
       periodic: [{ name: 'transmission-sweep', intervalMs: cfg.sweepIntervalMs, run: () => outbox.requeuePending() }],
       probes: [certificateProbe(watched, checker, seal.chain, metrics)],
       beforeScrape: async () => {

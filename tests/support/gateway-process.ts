@@ -123,13 +123,19 @@ export interface GatewayFixture {
 
 /** A fresh database, a CDRi simulator and a gateway process wired to them. */
 export async function startGatewayFixture(
-  opts: { queue?: 'redis' | 'postgres'; env?: Record<string, string>; simulatorLatencyMs?: number } = {},
+  opts: {
+    queue?: 'redis' | 'postgres';
+    env?: Record<string, string>;
+    simulatorLatencyMs?: number;
+    /** How the gateway reaches its fresh database (e.g. through a test TCP proxy); the fixture's databaseUrl stays direct. */
+    databaseUrlFor?: (directUrl: string) => string;
+  } = {},
 ): Promise<GatewayFixture> {
   const db = await createTestDatabase();
   const simulator = new CdriSimulator({ port: 0, latencyMs: opts.simulatorLatencyMs ?? 5 });
   const { url } = await simulator.start();
   const baseEnv: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: opts.databaseUrlFor ? opts.databaseUrlFor(db.url) : db.url,
     CDRI_ENDPOINT: url,
     CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
     HTTP_HOST: '127.0.0.1',

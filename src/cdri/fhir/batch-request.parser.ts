@@ -1,12 +1,12 @@
 import { GatewayError } from '../../common/gateway-error';
-import { type NewLotItem } from '../lots/lot.store';
+import { type SubmittedLotItem } from '../lots/lot.store';
 import { parseEligibilityRequest } from './coverage-eligibility-request.parser';
 
 /**
  * A Bundle (type batch or collection) of CoverageEligibilityRequest, pushed by a scheduler for a lot.
  * Each entry is read like a kiosk request; an error names the entry (Bundle.entry[i]…).
  */
-export function parseBatchBundle(body: unknown): { finess?: string; items: Array<NewLotItem & { field: string }> } {
+export function parseBatchBundle(body: unknown): { finess?: string; items: SubmittedLotItem[] } {
   const b = body as { resourceType?: string; type?: string; entry?: Array<{ resource?: unknown }> };
   if (!b || b.resourceType !== 'Bundle')
     throw new GatewayError('INVALID_INPUT', 'Body must be a Bundle of CoverageEligibilityRequest', 'resourceType');
@@ -19,7 +19,18 @@ export function parseBatchBundle(body: unknown): { finess?: string; items: Array
     try {
       const r = parseEligibilityRequest(e.resource);
       finess ??= r.finess;
-      return { nir: r.nir, birthDate: r.birthDate, dateOfCare: r.dateOfCare, source: 'fhir', field: `Bundle.entry[${i}].resource` };
+      const at = `Bundle.entry[${i}].resource`;
+      return {
+        nir: r.nir,
+        birthDate: r.birthDate,
+        dateOfCare: r.dateOfCare,
+        source: 'fhir',
+        fields: {
+          nir: `${at}.${r.nirField.replace(/^CoverageEligibilityRequest\./, '')}`,
+          dateOfCare: `${at}.servicedDate`,
+          birthDate: `${at}.contained.Patient.birthDate`,
+        },
+      };
     } catch (err) {
       if (err instanceof GatewayError) {
         throw new GatewayError(

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../common/gateway-error';
 import { type AcceptedHl7Message, type Hl7Subscription, type StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
 import { type AppLogger } from '../../observability/logger';
+import { isIsoDate } from '../../identifiers';
 import { validateRightsRequest } from '../check-rights.use-case';
 import { type PlannedEncounterStorePort } from '../lots/planned-encounter.store';
 import { type PendingHl7Check, type QueuedCheckRef, type RightsCheckStorePort } from '../rights-check.store';
@@ -75,7 +76,8 @@ export class Hl7AdmissionsSubscription implements Hl7Subscription {
         finess,
         visitNumber: facts.visitNumber,
         nir: facts.nir,
-        birthDate: facts.birthDate,
+        // Only a real day: a PID-7 such as 19800231 passes the HL7 date shape but would fail the lot's checks later.
+        birthDate: isIsoDate(facts.birthDate) ? facts.birthDate : undefined,
         ipp: facts.ipp,
         familyName: facts.familyName,
         givenName: facts.givenName,

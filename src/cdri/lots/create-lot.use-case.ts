@@ -2,7 +2,7 @@ import { GatewayError } from '../../common/gateway-error';
 import { type AppLogger } from '../../observability/logger';
 import { isIsoDate, validateNir } from '../../identifiers';
 import { lotWindow } from './lot-dates';
-import { type Lot, type LotMode, type LotStore, type NewLotItem } from './lot.store';
+import { type Lot, type LotMode, type LotStore, type SubmittedLotItem } from './lot.store';
 
 export interface LotSettings {
   horizonDays: number;
@@ -56,16 +56,28 @@ export class CreateLotUseCase {
     trigger: 'fhir' | 'csv',
     requestedBy: string,
     correlationId: string,
-    items: Array<NewLotItem & { field: string }>,
+    items: SubmittedLotItem[],
     now = new Date(),
   ): Promise<Lot> {
     const t0 = Date.now();
     if (items.length === 0) throw new GatewayError('INVALID_INPUT', 'The list holds no patient');
+    // Every value PostgreSQL would refuse is refused here first, naming where it came from: a value refused by the
+    // database would be a 500, and its error text quotes the value (a birth date) into the log.
     for (const it of items) {
       const nir = validateNir(it.nir);
-      if (!nir.ok) throw new GatewayError('INVALID_INPUT', `Invalid NIR: ${nir.reason}`, it.field);
+      if (!nir.ok) throw new GatewayError('INVALID_INPUT', `${it.fields.nir}: invalid NIR: ${nir.reason}`, it.fields.nir);
       if (!isIsoDate(it.dateOfCare)) {
-        throw new GatewayError('INVALID_INPUT', 'Date of care must be YYYY-MM-DD', it.field);
+        throw new GatewayError(
+          'INVALID_INPUT',
+          `${it.fields.dateOfCare}: date of care must be a real day (YYYY-MM-DD)`,
+          it.fields.dateOfCare,
+        );
+      }
+      if (it.birthDate !== undefined && !isIsoDate(it.birthDate)) {
+        throw new GatewayError('INVALID_INPUT', `${it.fields.birthDate}: birth date must be a real day (YYYY-MM-DD)`, it.fields.birthDate);
+      }
+      if (it.birthDate !== undefined && it.birthDate > it.dateOfCare) {
+        throw new GatewayError('BUSINESS_RULE', `${it.fields.birthDate}: birth date is after the date of care`, it.fields.birthDate);
       }
     }
     const validated = Date.now();

@@ -1,4 +1,6 @@
+import type { FieldCipher } from '../../persistence/field-cipher';
 import type { Sql } from '../../persistence/sql';
+import { BIRTH_DATE_KIND } from './planned-encounter.store';
 
 /** A sub-lot submitted to the insurer's batch service, as stored in `cdri_lot_chunk`. */
 export interface LotChunk {
@@ -22,7 +24,11 @@ export interface ChunkItem {
  * lot-exchange runner uses it. Every statement is guarded, so a replay after a crash is harmless.
  */
 export class LotChunkStore {
-  constructor(private readonly db: Sql) {}
+  constructor(
+    private readonly db: Sql,
+    /** Birth dates are envelopes when encryption at rest is on (docs/decisions/0006). */
+    private readonly cipher?: FieldCipher,
+  ) {}
 
   /** Chunks of a lot not done yet, in order: after a crash they are resubmitted/polled from their stored cursor. */
   async openChunks(lotId: string): Promise<LotChunk[]> {
@@ -58,11 +64,14 @@ export class LotChunkStore {
   }
 
   async pendingItems(lotId: string, chunkNo: number): Promise<ChunkItem[]> {
-    return this.db.rows<ChunkItem>(
-      `SELECT id, nir, to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", to_char(date_of_care, 'YYYY-MM-DD') AS "dateOfCare"
+    const rows = await this.db.rows<ChunkItem>(
+      `SELECT id, nir, birth_date AS "birthDate", to_char(date_of_care, 'YYYY-MM-DD') AS "dateOfCare"
            FROM cdri_lot_item WHERE lot_id = $1 AND chunk_no = $2 AND state = 'pending' ORDER BY id`,
       [lotId, chunkNo],
     );
+    const c = this.cipher;
+    if (!c) return rows;
+    return rows.map((r) => ({ ...r, birthDate: r.birthDate === null ? null : c.decryptText(BIRTH_DATE_KIND, r.birthDate) }));
   }
 
   async submitted(lotId: string, chunkNo: number, ticket: string): Promise<void> {

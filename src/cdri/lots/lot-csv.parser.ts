@@ -1,6 +1,6 @@
 import { GatewayError } from '../../common/gateway-error';
 import { readCalendarDate } from '../../identifiers';
-import { type NewLotItem } from './lot.store';
+import { type SubmittedLotItem } from './lot.store';
 
 const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number', 'family_name', 'given_name'] as const;
 
@@ -9,7 +9,7 @@ const COLUMNS = ['nir', 'date_of_care', 'birth_date', 'ipp', 'visit_number', 'fa
  * ipp, visit_number, family_name, given_name optional — the name lets the rights-change A08 carry PID-5), separated
  * by ';' or ','. Errors name the line and column, never the value.
  */
-export function parseLotCsv(text: string): Array<NewLotItem & { field: string }> {
+export function parseLotCsv(text: string): SubmittedLotItem[] {
   const lines = text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -28,11 +28,12 @@ export function parseLotCsv(text: string): Array<NewLotItem & { field: string }>
     const get = (name: string) => cells[header.indexOf(name)] || undefined;
     const at = `line ${i + 2}`;
     const dateOfCare = readCalendarDate(get('date_of_care') ?? '');
-    if (!dateOfCare) throw new GatewayError('INVALID_INPUT', `${at}: date_of_care must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, date_of_care`);
+    if (!dateOfCare)
+      throw new GatewayError('INVALID_INPUT', `${at}: date_of_care must be a real day, YYYY-MM-DD or DD/MM/YYYY`, `${at}, date_of_care`);
     const birth = get('birth_date');
     const birthDate = birth ? readCalendarDate(birth) : undefined;
     if (birth && !birthDate)
-      throw new GatewayError('INVALID_INPUT', `${at}: birth_date must be YYYY-MM-DD or DD/MM/YYYY`, `${at}, birth_date`);
+      throw new GatewayError('INVALID_INPUT', `${at}: birth_date must be a real day, YYYY-MM-DD or DD/MM/YYYY`, `${at}, birth_date`);
     return {
       nir: get('nir') ?? '',
       dateOfCare,
@@ -42,7 +43,7 @@ export function parseLotCsv(text: string): Array<NewLotItem & { field: string }>
       familyName: get('family_name'),
       givenName: get('given_name'),
       source: 'csv',
-      field: `${at}, nir`,
+      fields: { nir: `${at}, nir`, dateOfCare: `${at}, date_of_care`, birthDate: `${at}, birth_date` },
     };
   });
 }

@@ -1,7 +1,9 @@
 import { isUuid } from '../../identifiers';
+import { type FieldCipher } from '../../persistence/field-cipher';
 import { type Sql } from '../../persistence/sql';
 import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INSERT_LOT_ITEM_CHECK, RightsCheckStore } from '../rights-check.store';
+import { BIRTH_DATE_KIND, FAMILY_NAME_KIND, GIVEN_NAME_KIND } from './planned-encounter.store';
 import { type RightsChange } from './rights-change';
 
 export type LotMode = 'unit-fanout' | 'lot-exchange';
@@ -52,6 +54,9 @@ export interface NewLotItem {
   source: string;
 }
 
+/** An entry of a submitted list with where each of its values came from (CSV line and column, Bundle entry path), for errors. */
+export type SubmittedLotItem = NewLotItem & { fields: { nir: string; dateOfCare: string; birthDate: string } };
+
 export type NewLot = Pick<Lot, 'finess' | 'lotDate' | 'horizonDays' | 'mode' | 'trigger' | 'requestedBy' | 'correlationId'>;
 
 export interface LotCounts {
@@ -65,7 +70,7 @@ export interface LotCounts {
 const LOT_COLUMNS = `id, finess, to_char(lot_date, 'YYYY-MM-DD') AS "lotDate", horizon_days AS "horizonDays", mode, trigger,
   requested_by AS "requestedBy", state, total, correlation_id AS "correlationId", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
-const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, to_char(${t}.birth_date, 'YYYY-MM-DD') AS "birthDate",
+const itemColumns = (t: string) => `${t}.id, ${t}.lot_id AS "lotId", ${t}.nir, ${t}.birth_date AS "birthDate",
   ${t}.ipp, ${t}.visit_number AS "visitNumber", ${t}.family_name AS "familyName", ${t}.given_name AS "givenName", to_char(${t}.date_of_care, 'YYYY-MM-DD') AS "dateOfCare", ${t}.state, ${t}.change,
   ${t}.answer, ${t}.chunk_no AS "chunkNo", ${t}.rights_check_id AS "rightsCheckId"`;
 const ITEM_COLUMNS = itemColumns('cdri_lot_item');
@@ -74,8 +79,28 @@ const ITEM_COLUMNS = itemColumns('cdri_lot_item');
 export class LotStore {
   private readonly rightsChecks: RightsCheckStore;
 
-  constructor(private readonly db: Sql) {
+  constructor(
+    private readonly db: Sql,
+    /** With keys (DATA_MASTER_KEYS), names and birth dates are stored encrypted, decrypted on read (docs/decisions/0006). */
+    private readonly cipher?: FieldCipher,
+  ) {
     this.rightsChecks = new RightsCheckStore(db);
+  }
+
+  private seal(kind: string, value: string | undefined): string | null {
+    if (value === undefined) return null;
+    return this.cipher ? this.cipher.encryptText(kind, value) : value;
+  }
+
+  private open<T extends Pick<LotItem, 'familyName' | 'givenName' | 'birthDate'>>(item: T): T {
+    if (!this.cipher) return item;
+    const c = this.cipher;
+    return {
+      ...item,
+      birthDate: item.birthDate === null ? null : c.decryptText(BIRTH_DATE_KIND, item.birthDate),
+      familyName: item.familyName === null ? null : c.decryptText(FAMILY_NAME_KIND, item.familyName),
+      givenName: item.givenName === null ? null : c.decryptText(GIVEN_NAME_KIND, item.givenName),
+    };
   }
 
   /**
@@ -125,7 +150,7 @@ export class LotStore {
          RETURNING ${LOT_COLUMNS}),
        items AS (
          INSERT INTO cdri_lot_item (lot_id, nir, birth_date, ipp, visit_number, date_of_care, source, state, family_name, given_name)
-         SELECT lot.id, t.nir, t.birth_date::date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending', t.family, t.given
+         SELECT lot.id, t.nir, t.birth_date, t.ipp, t.visit_number, t.date_of_care::date, t.source, 'pending', t.family, t.given
            FROM lot, t
          ON CONFLICT (lot_id, nir, date_of_care) DO NOTHING)
        SELECT * FROM lot`,
@@ -138,16 +163,32 @@ export class LotStore {
         l.requestedBy,
         l.correlationId,
         items.map((x) => x.nir),
-        items.map((x) => x.birthDate ?? null),
+        items.map((x) => this.seal(BIRTH_DATE_KIND, x.birthDate)),
         items.map((x) => x.ipp ?? null),
         items.map((x) => x.visitNumber ?? null),
         items.map((x) => x.dateOfCare),
         items.map((x) => x.source),
-        items.map((x) => x.familyName ?? null),
-        items.map((x) => x.givenName ?? null),
+        items.map((x) => this.seal(FAMILY_NAME_KIND, x.familyName)),
+        items.map((x) => this.seal(GIVEN_NAME_KIND, x.givenName)),
       ],
     );
     return rows[0];
+  }
+
+  /**
+   * Retention: finished lots with no item left (the items' own rule removed them), finished before `days` ago, with
+   * their sub-lot cursors; at most `limit`. A lot holds no patient data, but an empty lot is of no use either.
+   */
+  async purgeFinishedEmpty(days: number, limit: number): Promise<number> {
+    return this.db.exec(
+      `WITH doomed AS (
+         SELECT id FROM cdri_lot l
+          WHERE finished_at < now() - make_interval(days => $1) AND NOT EXISTS (SELECT 1 FROM cdri_lot_item i WHERE i.lot_id = l.id)
+          LIMIT $2),
+       chunks AS (DELETE FROM cdri_lot_chunk WHERE lot_id IN (SELECT id FROM doomed))
+       DELETE FROM cdri_lot WHERE id IN (SELECT id FROM doomed)`,
+      [days, limit],
+    );
   }
 
   async get(id: string): Promise<Lot | undefined> {
@@ -210,18 +251,20 @@ export class LotStore {
   }
 
   async item(id: string): Promise<(LotItem & { lotStartedAt: Date; finess: string; correlationId: string }) | undefined> {
-    return this.db.one(
+    const row = await this.db.one<LotItem & { lotStartedAt: Date; finess: string; correlationId: string }>(
       `SELECT ${itemColumns('i')}, l.started_at AS "lotStartedAt", l.finess, l.correlation_id AS "correlationId"
          FROM cdri_lot_item i JOIN cdri_lot l ON l.id = i.lot_id WHERE i.id = $1`,
       [id],
     );
+    return row && this.open(row);
   }
 
   async changedItems(lotId: string): Promise<LotItem[]> {
-    return this.db.rows<LotItem>(
+    const rows = await this.db.rows<LotItem>(
       `SELECT ${ITEM_COLUMNS} FROM cdri_lot_item WHERE lot_id = $1 AND change IS NOT NULL AND change <> 'NONE' ORDER BY id`,
       [lotId],
     );
+    return rows.map((r) => this.open(r));
   }
 
   /** The last answer known before `before` (any source), to compare tonight's answer with. */

@@ -1,4 +1,13 @@
+import type { FieldCipher } from '../../persistence/field-cipher';
 import type { Sql } from '../../persistence/sql';
+
+/**
+ * Names and birth dates are encrypted under kinds shared with cdri_lot_item (not bound to this table), so that a night lot copies them
+ * from here in SQL, ciphertext as it is (LotStore.createPlanned).
+ */
+export const FAMILY_NAME_KIND = 'patient.family_name';
+export const GIVEN_NAME_KIND = 'patient.given_name';
+export const BIRTH_DATE_KIND = 'patient.birth_date';
 
 export interface PlannedEncounter {
   finess: string;
@@ -26,7 +35,11 @@ export interface PlannedEncounterStorePort {
 
 /** SQL of `planned_encounter` (read in bulk by LotStore.addPlannedItems, which copies it into a lot). */
 export class PlannedEncounterStore implements PlannedEncounterStorePort {
-  constructor(private readonly db: Sql) {}
+  constructor(
+    private readonly db: Sql,
+    /** With keys (DATA_MASTER_KEYS), names and birth dates are stored encrypted (docs/decisions/0006). */
+    private readonly cipher?: FieldCipher,
+  ) {}
 
   async record(e: PlannedEncounter): Promise<void> {
     await this.db.exec(
@@ -39,13 +52,13 @@ export class PlannedEncounterStore implements PlannedEncounterStorePort {
         e.finess,
         e.visitNumber,
         e.nir,
-        e.birthDate ?? null,
+        this.seal(BIRTH_DATE_KIND, e.birthDate),
         e.ipp ?? null,
         e.plannedDate,
         e.sourceEvent,
         e.inboxMessageId,
-        e.familyName ?? null,
-        e.givenName ?? null,
+        this.seal(FAMILY_NAME_KIND, e.familyName),
+        this.seal(GIVEN_NAME_KIND, e.givenName),
       ],
     );
   }
@@ -56,5 +69,10 @@ export class PlannedEncounterStore implements PlannedEncounterStorePort {
       [finess, visitNumber],
     );
     return n > 0;
+  }
+
+  private seal(kind: string, value: string | undefined): string | null {
+    if (value === undefined) return null;
+    return this.cipher ? this.cipher.encryptText(kind, value) : value;
   }
 }

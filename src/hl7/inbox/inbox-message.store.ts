@@ -1,4 +1,9 @@
+import type { FieldCipher } from '../../persistence/field-cipher';
 import type { Sql } from '../../persistence/sql';
+
+/** Bound into each envelope: a raw message cannot be decrypted as facts, nor another table's column as either. */
+const RAW_KIND = 'inbox_message.raw';
+const FACTS_KIND = 'inbox_message.facts';
 
 export type InboxStatus = 'accepted' | 'rejected';
 
@@ -50,11 +55,18 @@ export interface InboxMessageStorePort {
   markDispatched(ids: string[]): Promise<void>;
 }
 
-const COLUMNS = 14;
+const COLUMNS = 15;
 
-/** SQL of `inbox_message`: the ingest hot path (group commit) and the HL7 outbox. */
+/**
+ * SQL of `inbox_message`: the ingest hot path (group commit) and the HL7 outbox. With a cipher (DATA_MASTER_KEYS),
+ * the raw message and its facts — every ADT carries the NIR, names, birth date and address — are stored encrypted,
+ * with a keyed pseudonym of the NIR for erasure (docs/decisions/0006); the facts are decrypted for the follow-up.
+ */
 export class InboxMessageStore implements InboxMessageStorePort {
-  constructor(private readonly db: Sql) {}
+  constructor(
+    private readonly db: Sql,
+    private readonly cipher?: FieldCipher,
+  ) {}
 
   async insertBatch(batch: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>> {
     const params: unknown[] = [];
@@ -68,14 +80,15 @@ export class InboxMessageStore implements InboxMessageStorePort {
         r.controlId,
         r.messageType,
         r.event,
-        r.raw,
+        this.cipher ? this.cipher.encrypt(RAW_KIND, r.raw) : r.raw,
         r.charset,
         r.status,
         r.ackCode,
         r.ack,
         r.correlationId,
-        r.facts === null ? null : JSON.stringify(r.facts),
+        r.facts === null ? null : JSON.stringify(this.cipher ? this.cipher.encryptJson(FACTS_KIND, r.facts) : r.facts),
         r.dispatched ? now : null,
+        this.cipher && typeof r.facts?.nir === 'string' ? this.cipher.pseudonym(r.facts.nir) : null,
       );
       const base = i * COLUMNS;
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
@@ -83,7 +96,7 @@ export class InboxMessageStore implements InboxMessageStorePort {
     // ON CONFLICT DO NOTHING without a target also covers repeats inside this very batch: the first one wins.
     const inserted = await this.db.rows<{ id: string }>(
       `INSERT INTO inbox_message (id, sending_application, sending_facility, control_id, message_type, event, raw,
-         charset, status, ack_code, ack, correlation_id, facts, dispatched_at)
+         charset, status, ack_code, ack, correlation_id, facts, dispatched_at, nir_pseudonym)
        VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING RETURNING id`,
       params,
     );
@@ -110,7 +123,13 @@ export class InboxMessageStore implements InboxMessageStorePort {
           ORDER BY received_at LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ id: r.id, facts: r.facts, correlationId: r.correlation_id }));
+    return rows.map((r) => ({ id: r.id, facts: this.readFacts(r.facts), correlationId: r.correlation_id }));
+  }
+
+  private readFacts(stored: Record<string, unknown> | null): Record<string, unknown> | null {
+    if (stored === null || typeof stored.enc !== 'string') return stored;
+    if (!this.cipher) throw new Error('Encrypted inbox facts but no DATA_MASTER_KEYS configured');
+    return this.cipher.decryptJson(FACTS_KIND, { enc: stored.enc });
   }
 
   async markDispatched(ids: string[]): Promise<void> {

@@ -86,6 +86,42 @@ export interface TransmissionStorePort {
 export class TransmissionStore implements TransmissionStorePort {
   constructor(private readonly db: Sql) {}
 
+  /**
+   * Retention: spool files of transmissions delivered (sent or acknowledged) before `days` ago, at most `limit`; the
+   * caller removes each file, then `spoolRemoved` records it ('' = no spool left: such a row is never sent again).
+   */
+  async expiredSpools(days: number, limit: number): Promise<Array<{ id: string; spoolPath: string }>> {
+    return this.db.rows(
+      `SELECT id, spool_path AS "spoolPath" FROM transmission
+        WHERE state IN ('sent', 'acknowledged') AND spool_path <> ''
+          AND COALESCE(acknowledged_at, sent_at, created_at) < now() - make_interval(days => $1)
+        LIMIT $2`,
+      [days, limit],
+    );
+  }
+
+  async spoolRemoved(id: string): Promise<void> {
+    await this.db.exec(`UPDATE transmission SET spool_path = '' WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Retention: finished transmissions created before `days` ago whose returns are gone, with their attempts, at most
+   * `limit`; returns how many went and the spool paths still recorded (the caller removes those files).
+   */
+  async purgeFinished(days: number, limit: number): Promise<{ deleted: number; spools: string[] }> {
+    const rows = await this.db.rows<{ spoolPath: string }>(
+      `WITH doomed AS (
+         SELECT id FROM transmission t
+          WHERE state IN ('sent', 'failed', 'acknowledged') AND created_at < now() - make_interval(days => $1)
+            AND NOT EXISTS (SELECT 1 FROM inbound_return r WHERE r.transmission_id = t.id)
+          LIMIT $2),
+       attempts AS (DELETE FROM transmission_attempt WHERE transmission_id IN (SELECT id FROM doomed))
+       DELETE FROM transmission WHERE id IN (SELECT id FROM doomed) RETURNING spool_path AS "spoolPath"`,
+      [days, limit],
+    );
+    return { deleted: rows.length, spools: rows.map((r) => r.spoolPath).filter((p) => p !== '') };
+  }
+
   /** Inserts a queued transmission; undefined when its idempotency key already exists. */
   async insert(t: NewTransmission): Promise<Transmission | undefined> {
     return this.db.one<Transmission>(
