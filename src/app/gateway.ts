@@ -79,7 +79,18 @@ export class Gateway {
       const returnHandlers = new Map<string, ReturnFileHandler>();
       const built: BuiltFlow[] = [];
       for (const flow of flows) {
-        const parts = await flow.build({ config, log, metrics, db, cipher, queue: infra.queue, background, services, returnHandlers, audit });
+        const parts = await flow.build({
+          config,
+          log,
+          metrics,
+          db,
+          cipher,
+          queue: infra.queue,
+          background,
+          services,
+          returnHandlers,
+          audit,
+        });
         if (!parts) {
           log.info({ flow: flow.name }, 'Flow off (not configured)');
           continue;

@@ -41,7 +41,12 @@ export class PatientErasureController {
     const report = await this.erasure.erase(nir);
     // Who erased a patient's data and how much, never whose: the NIR stays out of the trail.
     const erased = Object.values(report.erased).reduce((a, b) => a + b, 0);
-    await this.audit.record({ actor: actorOf(caller), action: 'purge.patient', correlationId: currentCorrelationId(), detail: { rows: erased } });
+    await this.audit.record({
+      actor: actorOf(caller),
+      action: 'purge.patient',
+      correlationId: currentCorrelationId(),
+      detail: { rows: erased },
+    });
     return report;
   }
 }

@@ -18,7 +18,7 @@ import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { TransmissionStore } from '../../src/transport/outbox/transmission.store';
 import { transportRetention } from '../../src/transport/transport.retention';
 import { createTestDatabase } from '../support/test-database';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
 import { MllpClient } from '../../src/hl7/mllp/mllp-client';
 import { FieldCipher } from '../../src/persistence/field-cipher';
 import { readAck } from '../support/ack';
@@ -285,12 +285,12 @@ describe('retention in a running gateway', () => {
   });
 
   it('the worker runs the purge (metrics), and POST /admin/purge erases by NIR with counts per kind, never echoing it', async () => {
-    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
     expect(metrics).toMatch(/passerelle_retention_last_run_timestamp_seconds \d/);
     const nir = makeTestNir({ order: 408, commune: 1 });
     const res = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/json', ...headersAs('admin') },
       body: JSON.stringify({ nir }),
     });
     expect(res.status).toBe(200);
@@ -300,12 +300,19 @@ describe('retention in a running gateway', () => {
 
     const bad = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/json', ...headersAs('admin') },
       body: JSON.stringify({ nir: '123' }),
     });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ expression: ['nir'] }] });
     expect((await fetch(`${fx.gateway.baseUrl}/admin/purge`, { method: 'POST' })).status).toBe(401);
+    // Erasure is an admin's act, not a kiosk's (any authenticated client could erase a patient before roles).
+    const kiosk = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      body: JSON.stringify({ nir }),
+    });
+    expect(kiosk.status).toBe(403);
   });
 });
 
@@ -362,7 +369,7 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     expect(planned.family_name).not.toContain(SAMPLE_FAMILY);
     const lot = await fetch(`${fx.gateway.baseUrl}/cdri/lots`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/json', ...headersAs('operator') },
       body: JSON.stringify({ finess: SAMPLE_SITE_FINESS }),
     });
     expect(lot.status).toBe(202);
@@ -391,7 +398,7 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
 
     const res = await fetch(`${fx.gateway.baseUrl}/admin/purge`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/json', ...headersAs('admin') },
       body: JSON.stringify({ nir }),
     });
     expect(res.status).toBe(200);
