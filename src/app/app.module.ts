@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { FhirPlatformController } from '../http/fhir-platform.controller';
 import { HttpEdgeInterceptor } from '../http/http-edge.interceptor';
 import { HttpErrorFilter } from '../http/http-error.filter';
+import { RequestBodyInterceptor } from '../http/request-body.interceptor';
 import { KioskGuard } from '../http/kiosk.guard';
 import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
@@ -52,6 +53,8 @@ export class AppModule {
       ...deps.flows.flatMap((f) => f.http?.providers ?? []),
       { provide: APP_GUARD, useClass: RouteContextGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpEdgeInterceptor },
+      // After every guard, whatever they are: a body is read only for an authenticated caller of a known route.
+      { provide: APP_INTERCEPTOR, useClass: RequestBodyInterceptor },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
       KioskGuard,
     ];

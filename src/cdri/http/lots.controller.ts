@@ -7,6 +7,7 @@ import { buildWorklist } from '../fhir/worklist.builder';
 import { KioskGuard, KioskRequest } from '../../http/kiosk.guard';
 import { FinessPipe, ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
+import { KiB, MiB } from '../../http/request-body';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId, newCorrelationId } from '../../observability/correlation';
 import { CONFIG } from '../../platform/tokens';
@@ -33,8 +34,10 @@ export class LotsController {
     summary: 'A Bundle of requests checked as a lot (nightly re-check); answers 202 with the Task to follow.',
     tag: 'FHIR',
     body: 'application/fhir+json',
+    // A night's Bundle: ~1 KB per request, a few thousand requests.
+    maxBodyBytes: 8 * MiB,
     status: 202,
-    errors: [400, 401, 409, 422, 429],
+    errors: [400, 401, 409, 413, 415, 422, 429],
     fhir: { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit-batch' },
   })
   async submitBatch(@Req() req: KioskRequest, @Body() body: unknown): Promise<Reply> {
@@ -54,8 +57,9 @@ export class LotsController {
     summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task',
     tag: 'Lots',
     body: 'application/json',
+    maxBodyBytes: 4 * KiB,
     status: 202,
-    errors: [400, 401, 409, 422, 429],
+    errors: [400, 401, 409, 413, 415, 422, 429],
   })
   async trigger(@Req() req: KioskRequest, @Body('finess', new FinessPipe()) finessField: string | undefined): Promise<Reply> {
     const finess = finessField ?? this.config.establishmentFiness;
@@ -67,8 +71,10 @@ export class LotsController {
     summary: 'A lot from a CSV export (nir;date_of_care[;birth_date;ipp;visit_number;family_name;given_name]); ?finess=; 202 with the Task',
     tag: 'Lots',
     body: 'text/csv',
+    // ~100 bytes a line: 16 MB is over 100,000 patients, more than a night's lot.
+    maxBodyBytes: 16 * MiB,
     status: 202,
-    errors: [400, 401, 409, 422, 429],
+    errors: [400, 401, 409, 413, 415, 422, 429],
   })
   async csv(
     @Req() req: KioskRequest,
