@@ -56,6 +56,8 @@ export class Gateway {
     flows: readonly FlowModule[] = FLOWS,
   ): Promise<Gateway> {
     if (configured.embedded) log.warn(EMBEDDED_WARNING);
+    for (const problem of configured.warnings)
+      log.warn({ problem }, 'CONFIGURATION PROBLEM tolerated in embedded mode only: fix it before production');
     const infra = await buildInfrastructure(configured, log, metrics);
     // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
     // then the simulators they talked to.

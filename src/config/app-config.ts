@@ -93,6 +93,8 @@ export interface AppConfig {
     demoKey?: string;
   };
   inboxSweepIntervalMs: number;
+  /** Problems tolerated in embedded mode only (e.g. a private key readable by others), logged loudly at boot. */
+  warnings: string[];
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
   faultInjection?: 'crash-before-store' | 'crash-after-store';
 }

@@ -31,12 +31,12 @@ export interface TransportConfig {
 
 /** Reads the transport section; every problem goes to the shared reader, so boot lists them all. */
 export function readTransportConfig(r: ConfigReader): TransportConfig | undefined {
-  const p12File = r.file('SIGNING_SEAL_P12_FILE');
+  const p12File = r.privateKeyFile('SIGNING_SEAL_P12_FILE');
   if (!p12File) return undefined;
   const password = r.string('SIGNING_SEAL_P12_PASSWORD');
   const trustStoreFile = r.file('SIGNING_TRUST_STORE_FILE');
   r.check(!!trustStoreFile, 'SIGNING_TRUST_STORE_FILE: required with SIGNING_SEAL_P12_FILE (the IGC Santé CA certificates)');
-  const decryptFile = r.file('TRANSPORT_DECRYPT_P12_FILE');
+  const decryptFile = r.privateKeyFile('TRANSPORT_DECRYPT_P12_FILE');
   const smtpHost = r.optionalString('SMTP_HOST');
   const sftpHost = r.optionalString('SFTP_HOST');
   const pattern = r.string('RETURNS_LOT_ID_PATTERN');
@@ -78,7 +78,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
           port: r.int('SFTP_PORT', 1, 65535),
           user: r.string('SFTP_USER'),
           password: r.optionalString('SFTP_PASSWORD'),
-          keyFile: r.file('SFTP_KEY_FILE'),
+          keyFile: r.privateKeyFile('SFTP_KEY_FILE'),
           hostKeySha256: r
             .string('SFTP_HOST_KEY_SHA256')
             .split(',')
