@@ -16,6 +16,8 @@ export function platformProbes(config: AppConfig, infra: Infrastructure, metrics
       {
         name: 'database',
         critical: true,
+        // Short: readiness must follow an outage within a second, but a burst of /health calls costs one query.
+        ttlMs: 1000,
         check: async () => {
           await infra.dataSource.query('SELECT 1');
           return { status: 'up', detail: config.database.mode === 'embedded' ? 'embedded PostgreSQL' : 'PostgreSQL' };
@@ -24,6 +26,7 @@ export function platformProbes(config: AppConfig, infra: Infrastructure, metrics
       {
         name: 'queue',
         critical: true,
+        ttlMs: 1000,
         check: async () => ({ status: (await infra.queue.ping()) ? 'up' : 'down', detail: `BullMQ on ${infra.queue.kind}` }),
       },
       ...flows.flatMap((f) => f.probes ?? []),

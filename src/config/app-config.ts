@@ -34,6 +34,8 @@ export interface CdriCommon {
   /** Per-install UUID sent in the context header (INSi pattern). */
   installId: string;
   rightsTtlSeconds: number;
+  /** How long /health reuses its last check of the insurer (ms): the probe is a call to the insurer. */
+  probeTtlMs: number;
   jobConcurrency: number;
   jobAttempts: number;
   jobBackoffMs: number;

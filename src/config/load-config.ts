@@ -72,6 +72,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     authorisationNumber: r.string('CDRI_AUTHORISATION_NUMBER'),
     installId: installId ?? '',
     rightsTtlSeconds: r.int('CDRI_RIGHTS_TTL_SECONDS', 60, 31 * 86400),
+    probeTtlMs: r.int('HEALTH_INSURER_PROBE_TTL_MS', 0, 3600000),
     jobConcurrency: r.int('CDRI_JOB_CONCURRENCY', 1, 1000),
     jobAttempts: r.int('CDRI_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('CDRI_JOB_BACKOFF_MS', 10, 3600000),

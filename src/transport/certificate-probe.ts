@@ -18,6 +18,8 @@ export function certificateProbe(
   return {
     name: 'certificates',
     critical: false,
+    // Local work only, but validity changes by the day: a minute is fresh enough.
+    ttlMs: 60_000,
     check: async () => {
       const problems: string[] = [];
       let worst: 'up' | 'degraded' | 'down' = 'up';
