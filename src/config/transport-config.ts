@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type ConfigReader } from './config-readers';
 
 /** Lot signing, transport encryption, channels and returns. Absent (undefined) when no seal is configured. */
@@ -10,6 +11,11 @@ export interface TransportConfig {
   decrypt?: { p12File: string; password: string };
   /** recipient id → PEM file (the insurer's encryption certificate, then intermediates). */
   recipients: Map<string, string>;
+  /**
+   * recipient id → the one signer accepted on that insurer's returns: its certificate (PEM file) or the SHA-256
+   * fingerprint of it. Returns that are unsigned, signed by anyone else, or not linked to a recipient are refused.
+   */
+  returnSigners: Map<string, { file: string } | { sha256: string }>;
   spoolDir: string;
   jobAttempts: number;
   jobBackoffMs: number;
@@ -48,6 +54,16 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
   const recipients = r.pairs('TRANSMISSION_RECIPIENT_CERTS');
   for (const [id, file] of recipients)
     r.check(/^[A-Za-z0-9._-]+$/.test(id) && file.length > 0, `TRANSMISSION_RECIPIENT_CERTS: bad entry for ${id}`);
+  const returnSigners = new Map<string, { file: string } | { sha256: string }>();
+  for (const [id, value] of r.pairs('RETURNS_SIGNERS')) {
+    const fingerprint = /^sha256:([0-9a-f]{2}(?::?[0-9a-f]{2}){31})$/i.exec(value)?.[1];
+    if (fingerprint) returnSigners.set(id, { sha256: fingerprint.replace(/:/g, '').toUpperCase() });
+    else if (value.startsWith('sha256:')) r.check(false, `RETURNS_SIGNERS: fingerprint of ${id} must be sha256:<64 hex digits>`);
+    else {
+      r.check(existsSync(value), `RETURNS_SIGNERS: certificate file of ${id} not found`);
+      returnSigners.set(id, { file: value });
+    }
+  }
   return {
     seal: { p12File, password },
     trustStoreFile: trustStoreFile ?? '',
@@ -56,6 +72,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     contentEncryption: r.oneOf('TRANSPORT_CONTENT_ENCRYPTION', ['aes-256-gcm', 'aes-256-cbc'] as const),
     decrypt: decryptFile ? { p12File: decryptFile, password: r.string('TRANSPORT_DECRYPT_P12_PASSWORD') } : undefined,
     recipients,
+    returnSigners,
     spoolDir: r.string('TRANSMISSION_SPOOL_DIR'),
     jobAttempts: r.int('TRANSMISSION_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('TRANSMISSION_JOB_BACKOFF_MS', 10, 3600000),
