@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import { announcesBody } from '../http/request-body';
 
 /**
  * An answer given before the request body was read (unknown route, refused caller, 413/415 on the announced size)
@@ -12,7 +13,8 @@ export function closeOnUnreadBodies(server: Server): void {
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => ServerResponse;
     res.writeHead = ((status: number, ...rest: [string | OutgoingHttpHeaders | undefined, OutgoingHttpHeaders?]) => {
-      if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
+      // A bodyless request (GET) is not complete yet while Node is still in its 'request' event: only a body counts.
+      if (!req.complete && !res.headersSent && announcesBody(req)) res.setHeader('Connection', 'close');
       return writeHead(status, ...rest);
     }) as ServerResponse['writeHead'];
   });
