@@ -80,7 +80,8 @@ describe('operating the gateway', () => {
     const body = (await res.json()) as any;
     expect(body.mode).toBe('production');
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'database', 'queue']);
+    // certificates: every configured one, by role (none here: "0 valid").
+    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'certificates', 'database', 'queue']);
     expect((await get('/health/ready')).status).toBe(200);
   });
 
