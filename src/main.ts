@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   // Logs are written asynchronously: flush them before any exit, or the last lines (often the why) are lost.
   const exit = (code: number) => log.flush(() => process.exit(code));
   const gateway = await Gateway.start(config, log).catch((err) => {
+    if (err instanceof ConfigError) {
+      // Found at boot, after the variables themselves (e.g. a configured certificate expired): listed the same way.
+      process.stderr.write(`${err.message}\n`);
+      return log.flush(() => process.exit(2));
+    }
     if (err instanceof EmbeddedPostgresError || err instanceof DataDirInUseError) {
       // Says what to do; a stack would only hide it. PostgreSQL's own output went to the debug log.
       const [reason, ...output] = err.message.split('\n');

@@ -31,6 +31,8 @@ export async function startKioskGateway(opts: {
   adapter: string;
   kioskApiKeys: string;
   cpuProfileDir?: string;
+  /** Extra variables (e.g. a rate limit that does not throttle the load generator). */
+  env?: Record<string, string>;
 }): Promise<KioskGateway> {
   const db = await createTestDatabase();
   const env: Record<string, string> = {
@@ -52,6 +54,7 @@ export async function startKioskGateway(opts: {
     ...(opts.cpuProfileDir
       ? { NODE_OPTIONS: `--require ${join(__dirname, 'cpu-profile.preload.js')}`, BENCH_CPU_PROFILE_DIR: opts.cpuProfileDir }
       : {}),
+    ...opts.env,
   };
   const config = loadConfig(env, readDefaults());
   const gw = new GatewayProcess(env);

@@ -7,6 +7,7 @@ import { HttpErrorFilter } from '../http/http-error.filter';
 import { AccessGuard } from '../http/access.guard';
 import { AuditController } from '../http/audit.controller';
 import type { AuditStore } from '../audit/audit.store';
+import { RequestBodyInterceptor } from '../http/request-body.interceptor';
 import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
 import { RouteContextGuard } from '../http/route-context';
@@ -68,6 +69,8 @@ export class AppModule {
       { provide: APP_GUARD, useClass: RouteContextGuard },
       { provide: APP_GUARD, useClass: AccessGuard },
       { provide: APP_INTERCEPTOR, useClass: HttpEdgeInterceptor },
+      // After every guard, whatever they are: a body is read only for an authenticated caller of a known route.
+      { provide: APP_INTERCEPTOR, useClass: RequestBodyInterceptor },
       { provide: APP_FILTER, useClass: HttpErrorFilter },
     ];
     return { module: AppModule, controllers, providers };

@@ -22,6 +22,8 @@ import { RetentionRunner } from '../platform/retention-runner';
 import type { ReturnFileHandler } from '../platform/return-file';
 import { ServiceRegistry } from '../platform/service-registry';
 import { type BackendWorker, queueOf } from '../queue/queue-backend';
+import { ConfigError } from '../config/load-config';
+import { certificatesProbe, loadCertificateInventory } from './certificates';
 import { FLOWS } from './flows';
 import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
@@ -61,6 +63,11 @@ export class Gateway {
     flows: readonly FlowModule[] = FLOWS,
   ): Promise<Gateway> {
     if (configured.embedded) log.warn(EMBEDDED_WARNING);
+    for (const problem of configured.warnings)
+      log.warn({ problem }, 'CONFIGURATION PROBLEM tolerated in embedded mode only: fix it before production');
+    // Every configured certificate, checked for dates and purpose before anything starts: one error listing them all.
+    const certificates = await loadCertificateInventory(configured);
+    if (certificates.problems.length > 0) throw new ConfigError(certificates.problems);
     const infra = await buildInfrastructure(configured, log, metrics);
     // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
     // then the simulators they talked to.
@@ -163,7 +170,7 @@ export class Gateway {
         log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
       const mllp = createMllpServer(config, inbound, log);
       const parts = built.map((b) => b.parts);
-      const health = platformProbes(config, infra, metrics, parts);
+      const health = platformProbes(config, infra, metrics, parts, certificatesProbe(certificates.inventory, metrics));
       const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts, erasure: retention });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());

@@ -5,12 +5,13 @@ import type { AppConfig } from '../config/app-config';
 import type { AppLogger } from '../observability/logger';
 import { NestPinoLogger } from '../observability/nest-logger';
 import { AppModule, type AppModuleDeps } from './app.module';
-import { httpsOptions } from './http-bodies';
+import { httpsOptions } from './https-options';
+import { closeOnUnreadBodies } from './unread-bodies';
 
 /**
  * The Nest HTTP application: FHIR, lots, health, metrics, OpenAPI, on the adapter chosen by HTTP_ADAPTER.
- * Controllers, guards, the edge interceptor and the error filter are adapter-neutral; what is not (bodies,
- * correlation id, TLS) lives in express-edge.ts / fastify-edge.ts, loaded only for the adapter in use.
+ * Controllers, guards, the edge and body interceptors and the error filter are adapter-neutral; what is not
+ * (correlation id, TLS) lives in express-edge.ts / fastify-edge.ts, loaded only for the adapter in use.
  */
 export async function createHttpApp(config: AppConfig, log: AppLogger, deps: AppModuleDeps): Promise<INestApplication> {
   const { tls } = config.http;
@@ -20,7 +21,9 @@ export async function createHttpApp(config: AppConfig, log: AppLogger, deps: App
     const { createFastifyAdapter, installFastifyEdge } = await import('./fastify-edge');
     const adapter = createFastifyAdapter(tls);
     installFastifyEdge(adapter.getInstance());
-    return NestFactory.create(AppModule.with(deps), adapter, options);
+    const app = await NestFactory.create(AppModule.with(deps), adapter, options);
+    closeOnUnreadBodies(adapter.getInstance().server);
+    return app;
   }
   const { installExpressEdge } = await import('./express-edge');
   const app = await NestFactory.create<NestExpressApplication>(AppModule.with(deps), {
@@ -28,5 +31,6 @@ export async function createHttpApp(config: AppConfig, log: AppLogger, deps: App
     httpsOptions: tls ? httpsOptions(tls) : undefined,
   });
   installExpressEdge(app);
+  closeOnUnreadBodies(app.getHttpServer());
   return app;
 }

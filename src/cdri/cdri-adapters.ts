@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config';
+import type { InsurerTlsOptions } from '../insurer/insurer-http-client';
+import { checkDatesAndPurpose } from '../signing/certificate-checker';
+import { parseCertificate } from '../signing/certificate-parser';
 import type { AppLogger } from '../observability/logger';
 import type { AmoRightsGateway, AmoRightsLotGateway } from './amo-rights.port';
 import { CdriLotAdapter } from './cdri-lot.adapter';
@@ -25,7 +28,7 @@ export function startCdriAdapters(config: AppConfig, log: AppLogger): CdriAdapte
     installId: common.installId,
   };
   let endpoint: string;
-  let tls: { cert: Buffer; key: Buffer; ca?: Buffer } | undefined;
+  let tls: InsurerTlsOptions | undefined;
   if (config.cdri.mode === 'simulator') {
     if (!config.cdri.endpoint) throw new Error('CDRi simulator mode, but no simulator was started (see src/app/simulators.ts)');
     endpoint = config.cdri.endpoint;
@@ -33,9 +36,17 @@ export function startCdriAdapters(config: AppConfig, log: AppLogger): CdriAdapte
   } else {
     endpoint = config.cdri.endpoint;
     const files = config.cdri.tls;
-    tls = files
-      ? { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile), ca: files.caFile ? readFileSync(files.caFile) : undefined }
-      : undefined;
+    if (files) {
+      const cert = readFileSync(files.certFile);
+      const parsed = parseCertificate(cert);
+      tls = {
+        cert,
+        key: readFileSync(files.keyFile),
+        ca: files.caFile ? readFileSync(files.caFile) : undefined,
+        // Checked at boot with every configured certificate; checked again before each call (ORG AUTH_CLI purpose).
+        checkClientCertificate: () => void checkDatesAndPurpose(parsed, 'tls-client', new Date(), 0),
+      };
+    }
   }
   const options = { endpoint, timeoutMs: common.timeoutMs, maxSockets: common.maxSockets, context, tls };
   const rights = new CdriSoapAdapter(options);

@@ -142,6 +142,7 @@ export const cdriFlow: FlowModule = {
         {
           name: 'cdri',
           critical: false,
+          ttlMs: config.cdri.common.probeTtlMs,
           check: async () => ({
             status: (await adapters.rights.ping()) ? 'up' : 'down',
             detail: config.cdri.mode === 'simulator' ? 'CDRi SIMULATOR' : 'CDRi insurer endpoint',

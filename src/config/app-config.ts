@@ -46,6 +46,8 @@ export interface CdriCommon {
   /** Per-install UUID sent in the context header (INSi pattern). */
   installId: string;
   rightsTtlSeconds: number;
+  /** How long /health reuses its last check of the insurer (ms): the probe is a call to the insurer. */
+  probeTtlMs: number;
   jobConcurrency: number;
   jobAttempts: number;
   jobBackoffMs: number;
@@ -109,6 +111,8 @@ export interface AppConfig {
    * purged); the kinds and their defaults are declared by the flows and checked at boot.
    */
   retention: { days: Map<string, number | null>; intervalMs: number; batchSize: number; maxBatchesPerRun: number };
+  /** Problems tolerated in embedded mode only (e.g. a private key readable by others), logged loudly at boot. */
+  warnings: string[];
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
   faultInjection?: 'crash-before-store' | 'crash-after-store';
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 
 /**
  * Small typed readers for configuration values. Each returns the value or pushes a message naming the
@@ -7,8 +7,13 @@ import { existsSync } from 'node:fs';
  */
 export type RawEnv = Record<string, string | number | boolean | undefined>;
 
+/** Largest secret read from a `*_FILE` variable: a key list or a password, never a document. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
 export class ConfigReader {
   readonly errors: string[] = [];
+  /** Private key files readable by group or others: an error in production, a loud warning in embedded mode. */
+  readonly exposedKeyFiles: string[] = [];
 
   constructor(
     private readonly env: RawEnv,
@@ -16,10 +21,33 @@ export class ConfigReader {
   ) {}
 
   private raw(name: string): string | undefined {
-    const v = this.env[name] ?? this.defaults[name];
+    const v = this.fromFile(name) ?? this.env[name] ?? this.defaults[name];
     if (v === undefined || v === null) return undefined;
     const s = String(v).trim();
     return s === '' ? undefined : s;
+  }
+
+  /**
+   * Any variable X may come from the file named by X_FILE (Docker and Kubernetes secrets), so that secrets stay out
+   * of the environment; setting both is ambiguous and refused.
+   */
+  private fromFile(name: string): string | undefined {
+    const path = this.env[`${name}_FILE`];
+    if (path === undefined || String(path).trim() === '') return undefined;
+    if (this.env[name] !== undefined && String(this.env[name]).trim() !== '') {
+      this.errors.push(`${name} and ${name}_FILE: set one of them, not both`);
+      return undefined;
+    }
+    try {
+      if (statSync(String(path)).size > MAX_SECRET_FILE_BYTES) {
+        this.errors.push(`${name}_FILE: file larger than ${MAX_SECRET_FILE_BYTES / 1024} KB`);
+        return undefined;
+      }
+      return readFileSync(String(path), 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      this.errors.push(`${name}_FILE: file not found or not readable`);
+      return undefined;
+    }
   }
 
   optionalString(name: string): string | undefined {
@@ -80,6 +108,18 @@ export class ConfigReader {
   file(name: string): string | undefined {
     const v = this.raw(name);
     if (v !== undefined && !existsSync(v)) this.errors.push(`${name}: file not found`);
+    return v;
+  }
+
+  /**
+   * A private key (PEM key or PKCS#12) file: it must exist and be readable by its owner only (mode 0600 or 0400) —
+   * anyone else on the host who can read it can impersonate the hospital.
+   */
+  privateKeyFile(name: string): string | undefined {
+    const v = this.file(name);
+    if (v === undefined || !existsSync(v)) return v;
+    if ((statSync(v).mode & 0o077) !== 0)
+      this.exposedKeyFiles.push(`${name}: private key file is readable by group or others (chmod 600 it)`);
     return v;
   }
 

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, readDefaults } from './load-config';
 const PRODUCTION = {
   DATABASE_URL: 'postgres://u@db:5432/p',
   REDIS_URL: 'redis://r:6379',
-  CDRI_ENDPOINT: 'http://cdri:8443/ws',
+  CDRI_ENDPOINT: 'http://127.0.0.1:8443/ws',
   CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
 };
 const KEY = '0123456789abcdef0123456789abcdef';

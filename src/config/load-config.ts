@@ -31,7 +31,7 @@ export function readDefaults(): RawEnv {
 
 function tlsFiles(r: ConfigReader, prefix: string): TlsFiles | undefined {
   const certFile = r.file(`${prefix}_TLS_CERT_FILE`);
-  const keyFile = r.file(`${prefix}_TLS_KEY_FILE`);
+  const keyFile = r.privateKeyFile(`${prefix}_TLS_KEY_FILE`);
   const caFile = r.file(`${prefix}_TLS_CA_FILE`);
   const requestClientCert = r.bool(`${prefix}_TLS_REQUEST_CLIENT_CERT`, false);
   if (!certFile && !keyFile) {
@@ -143,13 +143,18 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     authorisationNumber: r.string('CDRI_AUTHORISATION_NUMBER'),
     installId: installId ?? '',
     rightsTtlSeconds: r.int('CDRI_RIGHTS_TTL_SECONDS', 60, 31 * 86400),
+    probeTtlMs: r.int('HEALTH_INSURER_PROBE_TTL_MS', 0, 3600000),
     jobConcurrency: r.int('CDRI_JOB_CONCURRENCY', 1, 1000),
     jobAttempts: r.int('CDRI_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('CDRI_JOB_BACKOFF_MS', 10, 3600000),
   };
   const cdriCert = r.file('CDRI_TLS_CERT_FILE');
-  const cdriKey = r.file('CDRI_TLS_KEY_FILE');
+  const cdriKey = r.privateKeyFile('CDRI_TLS_KEY_FILE');
   const cdriCa = r.file('CDRI_TLS_CA_FILE');
+  // The insurer gets patient identities: in clear only to a local stub or a TLS-terminating sidecar on this host.
+  if (cdriEndpoint?.startsWith('http:')) {
+    r.check(isLoopbackUrl(cdriEndpoint), 'CDRI_ENDPOINT: http:// is accepted only on the loopback (127.0.0.1, ::1, localhost); use https');
+  }
   if (cdriEndpoint?.startsWith('https')) {
     r.check(
       !!cdriCert && !!cdriKey,
@@ -198,7 +203,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
             ? {
                 caFile: r.file('GAP_MLLP_TLS_CA_FILE'),
                 certFile: r.file('GAP_MLLP_TLS_CERT_FILE'),
-                keyFile: r.file('GAP_MLLP_TLS_KEY_FILE'),
+                keyFile: r.privateKeyFile('GAP_MLLP_TLS_KEY_FILE'),
               }
             : undefined,
         }
@@ -252,6 +257,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       batchSize: r.int('RETENTION_BATCH_SIZE', 1, 100000),
       maxBatchesPerRun: r.int('RETENTION_MAX_BATCHES_PER_RUN', 1, 1000000),
     },
+    warnings: [],
     faultInjection: r.optionalString('TEST_FAULT_INJECTION')
       ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
       : undefined,
@@ -264,6 +270,19 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   r.check(isValidFiness(config.establishmentFiness), 'ESTABLISHMENT_FINESS: must be a valid FINESS (9 characters, check digit)');
   for (const f of config.lots.finess)
     r.check(isValidFiness(f), 'CDRI_LOT_FINESS: each entry must be a valid FINESS (9 characters, check digit)');
+  // Embedded mode (a demo on a workstation) keeps running, with the warning logged at boot; production refuses.
+  if (embedded) config.warnings = r.exposedKeyFiles;
+  else r.errors.push(...r.exposedKeyFiles);
   if (r.errors.length > 0) throw new ConfigError(r.errors);
   return config;
+}
+
+/** True for a URL whose host is this machine's loopback. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  } catch {
+    return false;
+  }
 }

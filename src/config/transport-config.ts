@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type ConfigReader } from './config-readers';
 
 export interface RecipientRoute {
@@ -21,6 +22,11 @@ export interface TransportConfig {
    * handed over names only the id; where it goes and under which certificate is configuration, never the request.
    */
   routes: Map<string, RecipientRoute>;
+  /**
+   * recipient id → the one signer accepted on that insurer's returns: its certificate (PEM file) or the SHA-256
+   * fingerprint of it. Returns that are unsigned, signed by anyone else, or not linked to a recipient are refused.
+   */
+  returnSigners: Map<string, { file: string } | { sha256: string }>;
   spoolDir: string;
   jobAttempts: number;
   jobBackoffMs: number;
@@ -42,12 +48,12 @@ export interface TransportConfig {
 
 /** Reads the transport section; every problem goes to the shared reader, so boot lists them all. */
 export function readTransportConfig(r: ConfigReader): TransportConfig | undefined {
-  const p12File = r.file('SIGNING_SEAL_P12_FILE');
+  const p12File = r.privateKeyFile('SIGNING_SEAL_P12_FILE');
   if (!p12File) return undefined;
   const password = r.string('SIGNING_SEAL_P12_PASSWORD');
   const trustStoreFile = r.file('SIGNING_TRUST_STORE_FILE');
   r.check(!!trustStoreFile, 'SIGNING_TRUST_STORE_FILE: required with SIGNING_SEAL_P12_FILE (the IGC Santé CA certificates)');
-  const decryptFile = r.file('TRANSPORT_DECRYPT_P12_FILE');
+  const decryptFile = r.privateKeyFile('TRANSPORT_DECRYPT_P12_FILE');
   const smtpHost = r.optionalString('SMTP_HOST');
   const sftpHost = r.optionalString('SFTP_HOST');
   const pattern = r.string('RETURNS_LOT_ID_PATTERN');
@@ -81,6 +87,16 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     else r.check(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]*$/.test(address), `${where}: the sub-folder must be relative, without ..`);
     routes.set(id, { channel, address });
   }
+  const returnSigners = new Map<string, { file: string } | { sha256: string }>();
+  for (const [id, value] of r.pairs('RETURNS_SIGNERS')) {
+    const fingerprint = /^sha256:([0-9a-f]{2}(?::?[0-9a-f]{2}){31})$/i.exec(value)?.[1];
+    if (fingerprint) returnSigners.set(id, { sha256: fingerprint.replace(/:/g, '').toUpperCase() });
+    else if (value.startsWith('sha256:')) r.check(false, `RETURNS_SIGNERS: fingerprint of ${id} must be sha256:<64 hex digits>`);
+    else {
+      r.check(existsSync(value), `RETURNS_SIGNERS: certificate file of ${id} not found`);
+      returnSigners.set(id, { file: value });
+    }
+  }
   return {
     seal: { p12File, password },
     trustStoreFile: trustStoreFile ?? '',
@@ -90,6 +106,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     decrypt: decryptFile ? { p12File: decryptFile, password: r.string('TRANSPORT_DECRYPT_P12_PASSWORD') } : undefined,
     recipients,
     routes,
+    returnSigners,
     spoolDir: r.string('TRANSMISSION_SPOOL_DIR'),
     jobAttempts: r.int('TRANSMISSION_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('TRANSMISSION_JOB_BACKOFF_MS', 10, 3600000),
@@ -112,7 +129,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
           port: r.int('SFTP_PORT', 1, 65535),
           user: r.string('SFTP_USER'),
           password: r.optionalString('SFTP_PASSWORD'),
-          keyFile: r.file('SFTP_KEY_FILE'),
+          keyFile: r.privateKeyFile('SFTP_KEY_FILE'),
           hostKeySha256: r
             .string('SFTP_HOST_KEY_SHA256')
             .split(',')

@@ -12,15 +12,17 @@ const errors = (codes: readonly number[]) =>
 
 function requestBody(r: DeclaredRoute): Record<string, unknown> | undefined {
   if (!r.body) return undefined;
+  // The route's limit, read after authentication: a larger body is answered 413 without being read.
+  const description = `At most ${r.maxBodyBytes} bytes`;
   if (r.body === 'application/fhir+json') {
     const schema =
       r.fhir?.resource === 'CoverageEligibilityRequest' && r.fhir.name === 'submit'
         ? { $ref: '#/components/schemas/CoverageEligibilityRequest' }
         : { type: 'object' };
-    return { required: true, content: fhirJson(schema) };
+    return { required: true, description, content: fhirJson(schema) };
   }
   const schema = r.body === 'application/json' ? { type: 'object' } : { type: 'string' };
-  return { required: r.body !== 'application/json', content: { [r.body]: { schema } } };
+  return { required: r.body !== 'application/json', description, content: { [r.body]: { schema } } };
 }
 
 export function openApiDocument(version: string, routes: readonly DeclaredRoute[]): Record<string, unknown> {

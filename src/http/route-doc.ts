@@ -8,8 +8,12 @@ export const ROUTE_DOC = 'passerelle:route-doc';
 export interface RouteDoc {
   summary: string;
   tag: 'FHIR' | 'Lots' | 'Transport' | 'Operations';
-  /** Media type of the request body, when there is one. */
+  /** Media type of the request body, when there is one; a route without it answers 415 to a body, unread. */
   body?: 'application/fhir+json' | 'application/json' | 'text/csv' | 'application/octet-stream';
+  /** Largest body accepted (bytes), required with `body`: read after the guards, 413 as soon as it is passed. */
+  maxBodyBytes?: number;
+  /** 'stream': the handler gets the body as a bounded stream to write to disk (lot uploads), never held in memory. */
+  bodyDelivery?: 'parsed' | 'stream';
   /** Success status (default 200). */
   status?: 200 | 201 | 202;
   /** Error statuses the route can answer (OperationOutcome). */
@@ -28,7 +32,10 @@ export interface RouteDoc {
  * Every route declares its documentation (a test proves each mapped route has one); its success status is also the
  * route's HTTP code, so that the usual answer needs no status override.
  */
-export const Route = (doc: RouteDoc) => applyDecorators(SetMetadata(ROUTE_DOC, doc), HttpCode(doc.status ?? 200));
+export const Route = (doc: RouteDoc) => {
+  if (doc.body && !doc.maxBodyBytes) throw new Error(`@Route "${doc.summary}": a route with a body declares its maxBodyBytes`);
+  return applyDecorators(SetMetadata(ROUTE_DOC, doc), HttpCode(doc.status ?? 200));
+};
 
 export interface DeclaredRoute extends RouteDoc {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';

@@ -33,6 +33,11 @@ export interface InsurerTlsOptions {
   /** CA chain the insurer's server certificate must chain to (default: Node's public roots). */
   ca?: string | Buffer | Array<string | Buffer>;
   servername?: string;
+  /**
+   * Run before every exchange: throws when the client certificate must not be presented now (expired, wrong
+   * purpose). The exchange then fails without connecting, as `unavailable` (retried once the certificate is renewed).
+   */
+  checkClientCertificate?: () => void;
 }
 
 /** One exchange as seen by metrics: how it ended and how long it took (retry included). */
@@ -148,6 +153,7 @@ export class InsurerHttpClient {
     let outcome: InsurerOutcome = 'unavailable';
     let status: number | undefined;
     try {
+      this.checkClientCertificate();
       let response: InsurerHttpResponse;
       try {
         response = await this.exchange(this.url, 'POST', body, contentType, this.timeoutMs);
@@ -171,6 +177,7 @@ export class InsurerHttpClient {
   /** GET `<endpoint>/<path>` answers 2xx within timeoutMs; never rejects. */
   async ping(path = 'ping', timeoutMs = Math.min(this.timeoutMs, 2000)): Promise<boolean> {
     try {
+      this.checkClientCertificate();
       const res = await this.exchange(this.resolve(path), 'GET', undefined, '', timeoutMs);
       return res.status >= 200 && res.status < 300;
     } catch {
@@ -244,6 +251,16 @@ export class InsurerHttpClient {
       });
       req.end(payload);
     });
+  }
+
+  private checkClientCertificate(): void {
+    try {
+      this.options.tls?.checkClientCertificate?.();
+    } catch (err) {
+      // The code only (EXPIRED, WRONG_PURPOSE…): the full reason is in the boot check and /health.
+      const code = (err as { code?: string }).code ?? 'UNUSABLE';
+      throw new InsurerCallError('unavailable', `our client certificate cannot be used (${code})`, 'CLIENT_CERTIFICATE');
+    }
   }
 
   private toError(err: unknown): InsurerCallError {

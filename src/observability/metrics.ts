@@ -84,9 +84,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly returnsRefused = new Counter({
+    name: 'passerelle_returns_refused_total',
+    help: 'Insurer returns stored but refused: unsigned, signed by another than the pinned signer, unlinked; symlinks in the drop folder',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly certificateDaysLeft = new Gauge({
     name: 'passerelle_certificate_days_left',
-    help: 'Days before the configured certificates expire (seal, recipients); alert under 30',
+    help: 'Days before each configured certificate expires, by configured role (cdri-client, http-server, seal, recipient:<id>…); alert under 30',
     labelNames: ['certificate'] as const,
     registers: [this.registry],
   });

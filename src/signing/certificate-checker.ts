@@ -13,9 +13,11 @@ import { type ParsedCertificate, parseCertificates } from './certificate-parser'
  * What the certificate is about to be used for:
  * - `seal` — IGC Santé ORG SIGN (lot signature): keyUsage digitalSignature and/or nonRepudiation, not TLS-only;
  * - `tls-client` — ORG AUTH_CLI (mutual TLS): keyUsage digitalSignature + extKeyUsage clientAuth;
- * - `encryption-recipient` — a key we encrypt to (or decrypt with): keyUsage keyEncipherment.
+ * - `encryption-recipient` — a key we encrypt to (or decrypt with): keyUsage keyEncipherment;
+ * - `tls-server` — our HTTPS / MLLP server certificate: keyUsage digitalSignature or keyEncipherment, extKeyUsage
+ *   serverAuth (see checkLocalTlsCertificate for certificates of the hospital's own PKI).
  */
-export type CertificatePurpose = 'seal' | 'tls-client' | 'encryption-recipient';
+export type CertificatePurpose = 'seal' | 'tls-client' | 'encryption-recipient' | 'tls-server';
 
 /** Trust store and thresholds; all from configuration. */
 export interface CertificateCheckerOptions {
@@ -175,5 +177,50 @@ function checkPurpose(cert: ParsedCertificate, purpose: CertificatePurpose): voi
     case 'encryption-recipient':
       if (!ku.has('keyEncipherment')) refuse('keyUsage lacks keyEncipherment');
       return;
+    case 'tls-server':
+      if (!ku.has('digitalSignature') && !ku.has('keyEncipherment')) refuse('keyUsage lacks digitalSignature/keyEncipherment');
+      if (!eku || !(eku.includes(EKU_SERVER_AUTH) || eku.includes(EKU_ANY))) refuse('extendedKeyUsage lacks serverAuth');
+      return;
   }
+}
+
+/**
+ * Dates and purpose of a certificate, as check() does them, without the chain: for an IGC Santé certificate whose
+ * trust store is not ours to hold (the ORG AUTH_CLI client certificate presented to the insurer).
+ */
+export function checkDatesAndPurpose(
+  cert: ParsedCertificate,
+  purpose: CertificatePurpose,
+  now: Date,
+  warnDays: number,
+): Pick<CertificateCheckResult, 'warnings' | 'daysLeft'> {
+  checkDates(cert, now);
+  checkPurpose(cert, purpose);
+  const daysLeft = Math.ceil((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  return { warnings: daysLeft <= warnDays ? [`expires in ${daysLeft} days`] : [], daysLeft };
+}
+
+/**
+ * Dates and purpose of a TLS certificate of the hospital's own PKI (HTTPS / MLLP server, GAP client), which has no
+ * trust store here and may be self-signed: what it declares must fit the use (a keyUsage or extKeyUsage that is
+ * present must allow it; absent extensions are tolerated, as RFC 5280 and TLS stacks do).
+ */
+export function checkLocalTlsCertificate(
+  cert: ParsedCertificate,
+  purpose: 'tls-server' | 'tls-client',
+  now: Date,
+  warnDays: number,
+): Pick<CertificateCheckResult, 'warnings' | 'daysLeft'> {
+  checkDates(cert, now);
+  const refuse = (why: string): never => {
+    throw new CertificateError('WRONG_PURPOSE', `${describeCertificate(cert)} cannot be used as ${purpose}: ${why}`, cert);
+  };
+  const ku = cert.keyUsage;
+  if (ku && !ku.has('digitalSignature') && !ku.has('keyEncipherment')) refuse('keyUsage lacks digitalSignature/keyEncipherment');
+  const wanted = purpose === 'tls-server' ? EKU_SERVER_AUTH : EKU_CLIENT_AUTH;
+  if (cert.extKeyUsage && !(cert.extKeyUsage.includes(wanted) || cert.extKeyUsage.includes(EKU_ANY))) {
+    refuse(`extendedKeyUsage lacks ${purpose === 'tls-server' ? 'serverAuth' : 'clientAuth'}`);
+  }
+  const daysLeft = Math.ceil((cert.notAfter.getTime() - now.getTime()) / DAY_MS);
+  return { warnings: daysLeft <= warnDays ? [`expires in ${daysLeft} days`] : [], daysLeft };
 }

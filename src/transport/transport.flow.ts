@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { seesEverything } from '../access/roles';
 import { SYSTEM_ACTOR } from '../audit/audit-trail';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { ServiceKey } from '../platform/service-registry';
 import { defineWorker } from '../queue/queue-definition';
-import { CertificateChecker, loadPkcs12File } from '../signing';
+import { CertificateChecker, loadPkcs12File, parseCertificate } from '../signing';
 import { FileDropChannel } from './channels/file-drop.channel';
 import { SftpChannel } from './channels/sftp.channel';
 import { SmtpChannel } from './channels/smtp.channel';
 import { type TransmissionChannel } from './channels/transmission-channel';
-import { certificateProbe, type WatchedCertificate } from './certificate-probe';
 import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
 import { TransmissionRequester1764380000000 } from './migrations/1764380000000-transmission-requester';
@@ -94,13 +93,39 @@ export const transportFlow: FlowModule = {
 
     const sources: ReturnsSource[] = [];
     if (cfg.returns.dir)
-      sources.push(new FileDropReturnsSource({ name: 'drop:returns', directory: cfg.returns.dir, acknowledge: 'move-to-done' }));
+      sources.push(
+        new FileDropReturnsSource({
+          name: 'drop:returns',
+          directory: cfg.returns.dir,
+          acknowledge: 'move-to-done',
+          onRefused: (fileName, reason) => {
+            metrics.returnsRefused.inc({ reason });
+            log.warn({ fileName, reason }, 'Return file REFUSED in the drop folder: not a regular file, never followed nor read');
+          },
+        }),
+      );
     if (cfg.returns.sftpDir && sftpConnection)
       sources.push(
         new SftpReturnsSource({ name: 'sftp:returns', remoteDir: cfg.returns.sftpDir, acknowledge: 'move-to-done', ...sftpConnection }),
       );
     const keyProviders = cfg.decrypt ? [await loadPkcs12File(cfg.decrypt.p12File, cfg.decrypt.password)] : [seal];
-    const intake = new ReturnsIntake({ db, keyProviders, checker, onEvent: (e) => log.info({ ...e }, `return ${e.type}`) });
+    const expectedSigners = new Map<string, string>();
+    for (const [id, pin] of cfg.returnSigners) {
+      const sha256 =
+        'sha256' in pin ? pin.sha256 : parseCertificate(await readFile(pin.file, 'utf8')).x509.fingerprint256.replace(/:/g, '');
+      expectedSigners.set(id, sha256);
+    }
+    const intake = new ReturnsIntake({
+      db,
+      keyProviders,
+      checker,
+      expectedSigners,
+      onEvent: (e) => {
+        if (e.type !== 'refused') return log.info({ ...e }, `return ${e.type}`);
+        metrics.returnsRefused.inc({ reason: e.refusal });
+        log.warn({ ...e }, 'Return REFUSED: its signer is not the one configured for its insurer; stored, nothing applied');
+      },
+    });
     const poller = sources.length
       ? new ReturnsPoller({
           sources,
@@ -112,7 +137,6 @@ export const transportFlow: FlowModule = {
         })
       : undefined;
 
-    const watched: WatchedCertificate[] = [{ purpose: 'seal', label: 'seal (ORG SIGN)', certificate: seal.certificate }];
     const sendQueue = transmissionSendQueue(cfg.jobAttempts, cfg.jobBackoffMs);
 
     return {
@@ -138,7 +162,6 @@ export const transportFlow: FlowModule = {
       ],
       retention: transportRetention(transmissions),
       periodic: [{ name: 'transmission-sweep', intervalMs: cfg.sweepIntervalMs, run: () => outbox.requeuePending() }],
-      probes: [certificateProbe(watched, checker, seal.chain, metrics)],
       beforeScrape: async () => {
         for (const [state, n] of Object.entries(await outbox.counts())) metrics.transmissionStates.set({ state }, n);
       },

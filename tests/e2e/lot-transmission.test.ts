@@ -31,6 +31,8 @@ describe('lot transmission through the gateway', () => {
     prepareFhirSchema(); // compiled now, not during the first poll of a lot being sent
     const recipientFile = join(dir, 'cpam-75.pem');
     writeFileSync(recipientFile, pki.recipient.certPem + pki.recipient.chainPem);
+    const returnSignerFile = join(dir, 'cpam-75-signer.pem');
+    writeFileSync(returnSignerFile, pki.seal.certPem + pki.seal.chainPem);
     for (const d of ['spool', 'returns', 'drop']) mkdirSync(join(dir, d));
     mkdirSync(join(sftp.root, 'inbox'), { recursive: true });
     const smtpPort = await smtp.start();
@@ -61,6 +63,8 @@ describe('lot transmission through the gateway', () => {
         SFTP_REMOTE_DIR: '/inbox',
         RETURNS_DIR: join(dir, 'returns'),
         RETURNS_POLL_INTERVAL_MS: '200',
+        // The insurer signs its returns with the test PKI's seal: the one signer accepted for cpam-75.
+        RETURNS_SIGNERS: `cpam-75:${returnSignerFile}`,
       },
     });
     db = new Client({ connectionString: fx.databaseUrl });
@@ -160,7 +164,7 @@ describe('lot transmission through the gateway', () => {
       async () => {
         // Stored raw first, then decrypted and verified: wait until that processing is recorded.
         const r = await db.query(
-          `SELECT lot_ref, signature, content, transmission_id FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m' AND processed_at IS NOT NULL`,
+          `SELECT lot_ref, signature, content, transmission_id, error FROM inbound_return WHERE file_name = 'ARL_LOT-E2E-1.p7m' AND processed_at IS NOT NULL`,
         );
         return r.rows[0];
       },
@@ -169,6 +173,7 @@ describe('lot transmission through the gateway', () => {
     );
     expect(row.lot_ref).toBe('LOT-E2E-1');
     expect(row.signature).toBe('valid');
+    expect(row.error).toBeNull(); // signed by the signer pinned for cpam-75
     expect(Buffer.from(row.content).toString()).toBe('ARL POSITIF LOT-E2E-1');
     expect(row.transmission_id).toBeTruthy();
     const task = await getFhir(fx.gateway.baseUrl, `/fhir/Task/${row.transmission_id}`);
@@ -179,7 +184,9 @@ describe('lot transmission through the gateway', () => {
     const health = (await (await fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') })).json()) as any;
     expect(health.checks.certificates.status).toBe('up');
     const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
-    expect(metrics).toMatch(/passerelle_certificate_days_left\{certificate="seal \(ORG SIGN\)"\} \d+/);
+    // Every configured certificate, labelled by its configured role (never its subject).
+    for (const role of ['seal', 'recipient:cpam-75', 'decrypt', 'return-signer:cpam-75'])
+      expect(metrics).toMatch(new RegExp(`passerelle_certificate_days_left\\{certificate="${role}"\\} \\d+`));
     expect(metrics).toMatch(/passerelle_transmissions\{state="sent"\} [1-9]/);
     const logs = fx.gateway.logs.join('');
     expect(logs).toContain('transmission sent');

@@ -2,13 +2,14 @@
  * The same HTTP edge on both Nest adapters (HTTP_ADAPTER=express | fastify): a gateway process per adapter, over
  * HTTPS with optional client certificates (mutual TLS), answering the calls whose handling the adapter owns —
  * bodies by content type and their limits, body errors, unknown routes, correlation id, client certificate, base
- * URL, rate limiting. The other gateway tests run on either adapter with TEST_HTTP_ADAPTER=fastify.
+ * URL, rate limiting; bodies read only after authentication, per route, within the route's limit. The other gateway tests run on either adapter with TEST_HTTP_ADAPTER=fastify.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from '../support/fhir-requests';
 import { type GatewayFixture, headersAs, startGatewayFixture, TEST_KIOSK_ID, TEST_KIOSK_KEY } from '../support/gateway-process';
@@ -29,6 +30,12 @@ interface Answer {
 
 const SUBMIT = '/fhir/CoverageEligibilityRequest/$submit';
 const FHIR_JSON = 'application/fhir+json';
+
+/** Resident memory of a process (VmRSS in /proc), in bytes. */
+function vmRssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
 
 describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (adapter) => {
   let dir: string;
@@ -66,6 +73,38 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
       );
       req.on('error', reject);
       req.end(opts.body);
+    });
+  /** Streams `total` bytes (announced in Content-Length) until the gateway answers and closes, or takes them all. */
+  const upload = (path: string, headers: Record<string, string>, total: number) =>
+    new Promise<{ status?: number; pulled: number }>((resolve) => {
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let pulled = 0;
+      let status: number | undefined;
+      const source = new Readable({
+        read() {
+          if (pulled >= total) return void this.push(null);
+          pulled += chunk.length;
+          this.push(chunk);
+        },
+      });
+      const req = request({
+        host: '127.0.0.1',
+        port: fx.gateway.httpPort,
+        method: 'POST',
+        path,
+        headers: { ...headers, 'content-length': String(total) },
+        ca: readFileSync(server.certFile),
+      });
+      req.on('response', (res) => {
+        status = res.statusCode;
+        res.resume();
+      });
+      req.on('error', () => undefined); // the reset is the expected end
+      req.on('close', () => {
+        source.destroy();
+        resolve({ status, pulled });
+      });
+      source.pipe(req);
     });
   const submit = (body: string, headers: Record<string, string> = {}, asKiosk = false) =>
     call('POST', SUBMIT, { headers: { 'content-type': FHIR_JSON, ...headers }, body, asKiosk });
@@ -151,10 +190,54 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
     }
   });
 
-  it('answers a JSON body over 20 MB with 413 too-costly', async () => {
-    const res = await submit(`{"pad":"${'x'.repeat(21 * 1024 * 1024)}"}`, withKey);
+  it("answers a JSON body over the kiosk route's 64 KB with 413 too-costly", async () => {
+    const res = await submit(`{"pad":"${'x'.repeat(200 * 1024)}"}`, withKey);
     expect(res.status).toBe(413);
-    expect(res.json().issue[0].code).toBe('too-costly');
+    expect(res.json().issue[0]).toMatchObject({ code: 'too-costly', diagnostics: 'Body is larger than the 64 KB this route accepts' });
+  });
+
+  it('answers 415 to a body on a route that takes none, and to a content type the route does not take', async () => {
+    const onRead = await call('POST', '/fhir/CoverageEligibilityResponse/00000000-0000-4000-8000-000000000000', {
+      headers: { 'content-type': FHIR_JSON, ...withKey },
+      body: '{}',
+    });
+    expect([onRead.status, onRead.json().issue[0].code]).toEqual([404, 'not-found']); // no POST route there
+    const noBody = await call('POST', '/cdri/lots/csv', { headers: { 'content-type': FHIR_JSON, ...withKey }, body: '{}' });
+    expect(noBody.status).toBe(415);
+    expect(noBody.json().issue[0]).toMatchObject({ code: 'not-supported', diagnostics: 'Send the body as text/csv' });
+  });
+
+  it('nests JSON no deeper than 64 levels (400 before any parser walks it)', async () => {
+    const res = await submit(`${'['.repeat(5000)}${']'.repeat(5000)}`, withKey);
+    expect(res.status).toBe(400);
+    expect(res.json().issue[0].diagnostics).toBe('Body nests deeper than 64 levels');
+  });
+
+  /**
+   * The finding: three parallel 150 MB POSTs to a 404 route took the gateway from 130 MB to 776 MB RSS, because the
+   * bodies were parsed before routing and authentication. Now nothing is read for an unknown route, an anonymous
+   * caller or an announced size over the route's limit: the gateway answers and closes the connection.
+   */
+  it('refuses parallel 150 MB POSTs (unknown route, no credentials, over the limit) without reading them', async () => {
+    const total = 150 * 1024 * 1024;
+    const before = vmRssBytes(fx.gateway.pid!);
+    const results = await Promise.all([
+      upload('/no/such/route', { 'content-type': FHIR_JSON }, total),
+      upload('/no/such/route', { 'content-type': 'application/octet-stream' }, total),
+      upload(SUBMIT, { 'content-type': FHIR_JSON }, total),
+      upload(SUBMIT, { 'content-type': FHIR_JSON, ...withKey }, total),
+      upload('/transport/lots', { 'content-type': 'application/octet-stream' }, total),
+    ]);
+    const after = vmRssBytes(fx.gateway.pid!);
+    for (const r of results) {
+      // The client got the answer, or a reset while it was still sending: either way it could not push its body.
+      expect(r.pulled).toBeLessThan(48 * 1024 * 1024);
+      if (r.status !== undefined) expect([401, 404, 413]).toContain(r.status);
+    }
+    expect(results.map((r) => r.status ?? 'reset')).not.toContain(200);
+    expect(after - before).toBeLessThan(64 * 1024 * 1024);
+    // …and the gateway still serves.
+    expect((await call('GET', '/health/live')).status).toBe(200);
   });
 
   it('answers an unknown route with 404 not-found', async () => {

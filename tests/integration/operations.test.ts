@@ -18,7 +18,8 @@ describe('operating the gateway', () => {
     // Compiled first: the seconds it takes would otherwise block the event loop mid-test, long enough for the
     // gateway to close an idle keep-alive socket that fetch then reuses ("other side closed").
     prepareFhirSchema();
-    fx = await startGatewayFixture({ queue: 'redis' });
+    // The insurer probe is not cached here: the last test stops the simulator and expects /health to see it at once.
+    fx = await startGatewayFixture({ queue: 'redis', env: { HEALTH_INSURER_PROBE_TTL_MS: '0' } });
   });
 
   afterAll(async () => {
@@ -79,7 +80,8 @@ describe('operating the gateway', () => {
     const body = (await res.json()) as any;
     expect(body.mode).toBe('production');
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'database', 'queue']);
+    // certificates: every configured one, by role (none here: "0 valid").
+    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'certificates', 'database', 'queue']);
     expect((await get('/health/ready')).status).toBe(200);
   });
 

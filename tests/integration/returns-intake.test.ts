@@ -1,14 +1,15 @@
 /**
  * ReturnsIntake behind a real ReturnsPoller and a real drop directory, on the real PostgreSQL: an encrypted + signed
  * return is stored raw first, decrypted, verified, linked to its transmission and routed; tampered files are kept
- * with their error (and acknowledged, not retried forever); a repeated file is not stored twice.
+ * with their error (and acknowledged, not retried forever); a repeated file is not stored twice; a return is applied
+ * only when signed by the certificate pinned for its insurer; symbolic links in the drop folder are never followed.
  *
  * Roles with the throwaway test PKI: its keyEncipherment certificate ("recipient") plays OUR encryption certificate
  * here, and the trusted seal plays the insurer's signature — what matters is one key to decrypt with and one
  * trusted signer.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DataSource } from 'typeorm';
@@ -82,12 +83,14 @@ describe('ReturnsIntake', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** The insurer cpam-75 signs its returns with the "seal" certificate of the test PKI: that one is pinned. */
   function intake(extra: Partial<ConstructorParameters<typeof ReturnsIntake>[0]> = {}): ReturnsIntake {
-    return new ReturnsIntake({ db: sql, keyProviders: [ourKey], checker, onEvent: (e) => events.push(e), ...extra });
+    const expectedSigners = new Map([['cpam-75', insurerSeal.certificate.x509.fingerprint256.replace(/:/g, '')]]);
+    return new ReturnsIntake({ db: sql, keyProviders: [ourKey], checker, expectedSigners, onEvent: (e) => events.push(e), ...extra });
   }
 
-  function poller(i: ReturnsIntake): ReturnsPoller {
-    const source = new FileDropReturnsSource({ name: 'drop:cpam-75', directory: dir, acknowledge: 'move-to-done' });
+  function poller(i: ReturnsIntake, onRefused?: (name: string, reason: string) => void): ReturnsPoller {
+    const source = new FileDropReturnsSource({ name: 'drop:cpam-75', directory: dir, acknowledge: 'move-to-done', onRefused });
     return new ReturnsPoller({
       sources: [source],
       handler: i.handler,
@@ -98,9 +101,9 @@ describe('ReturnsIntake', () => {
   }
 
   /** What the insurer sends: signed with its seal, then encrypted to our certificate. */
-  async function insurerReturn(text: string, tamper?: 'signed-content' | 'ciphertext'): Promise<Buffer> {
+  async function insurerReturn(text: string, tamper?: 'signed-content' | 'ciphertext', signer = insurerSeal): Promise<Buffer> {
     const now = new Date();
-    const signed = Buffer.from((await signCms(Buffer.from(text), { signer: insurerSeal, checker, now })).cms);
+    const signed = Buffer.from((await signCms(Buffer.from(text), { signer, checker, now })).cms);
     if (tamper === 'signed-content') signed[signed.indexOf(Buffer.from(text)) + 3] ^= 0x01;
     const { cms } = await encryptCms(signed, { recipient: ourKey.certificate, recipientChain: ourKey.chain, checker, now });
     if (tamper === 'ciphertext') cms[cms.length - 40] ^= 0x01;
@@ -176,29 +179,79 @@ describe('ReturnsIntake', () => {
     expect(existsSync(join(dir, 'RSP_LOT-42.p7m'))).toBe(false);
   });
 
-  it('stores a plain return as is, and retries a failing flow handler a bounded number of times', async () => {
+  it('retries a failing flow handler a bounded number of times, then parks the return', async () => {
     let calls = 0;
-    const i = intake({ flowOf: () => 'dre', maxRouteAttempts: 2 });
-    i.register('dre', async () => {
+    const i = intake({ maxRouteAttempts: 2 });
+    i.register('b2', async () => {
       calls++;
       throw new Error('billing flow unavailable');
     });
-    writeFileSync(join(dir, 'RETOUR_DRE_7.txt'), 'plain return without lot id');
+    writeFileSync(join(dir, 'ARL_LOT-42_7.p7m'), await insurerReturn('<arl lot="LOT-42" n="7"/>'));
     const p = poller(i);
     expect(await p.runOnce()).toEqual({ handled: 0, failed: 1 }); // left at the source for the next run
     expect(await p.runOnce()).toEqual({ handled: 1, failed: 0 }); // second failure: parked, acknowledged
     expect(calls).toBe(2);
-    const [r] = await stored('RETOUR_DRE_7.txt');
-    expect(r).toMatchObject({
-      encrypted: false,
-      signature: 'none',
-      lotRef: null,
-      transmissionId: null,
-      flow: 'dre',
-      routeStatus: 'handler-failed',
-    });
-    expect(r.content?.toString()).toBe('plain return without lot id');
+    const [r] = await stored('ARL_LOT-42_7.p7m');
+    expect(r).toMatchObject({ signature: 'valid', transmissionId, flow: 'b2', routeStatus: 'handler-failed' });
     expect(r.error).toBe('flow handler failed: billing flow unavailable');
     expect(errors.map((e) => e.phase)).toEqual(['handle']);
   });
+
+  /**
+   * The finding: unsigned returns were accepted and any trusted signer counted. Now the signer must be the one pinned
+   * for the insurer the lot went to; anything else is stored (audit), refused with its reason, and reaches no flow.
+   */
+  it('refuses an unsigned return, one signed by another trusted certificate, and one linked to no insurer', async () => {
+    const applied: InboundReturn[] = [];
+    const i = intake({ flowOf: () => 'b2' });
+    i.register('b2', async (ret) => {
+      applied.push(ret);
+    });
+    writeFileSync(join(dir, 'ARL_LOT-42_plain.txt'), '<arl lot="LOT-42" status="positive"/>');
+    writeFileSync(join(dir, 'ARL_LOT-42_other.p7m'), await insurerReturn('<arl lot="LOT-42"/>', undefined, await otherSigner()));
+    writeFileSync(join(dir, 'ARL_LOT-99_unlinked.p7m'), await insurerReturn('<arl lot="LOT-99"/>'));
+    expect(await poller(i).runOnce()).toEqual({ handled: 3, failed: 0 });
+    expect(applied).toEqual([]);
+    const [plain] = await stored('ARL_LOT-42_plain.txt');
+    expect(plain).toMatchObject({ signature: 'none', routeStatus: 'not-routed', transmissionId });
+    expect(plain.error).toBe('refused: the return is not signed (recipient cpam-75)');
+    const [other] = await stored('ARL_LOT-42_other.p7m');
+    expect(other).toMatchObject({ signature: 'valid', routeStatus: 'not-routed' });
+    expect(other.error).toBe(
+      'refused: signed by a certificate other than the one configured for this insurer (RETURNS_SIGNERS) (recipient cpam-75)',
+    );
+    const [unlinked] = await stored('ARL_LOT-99_unlinked.p7m');
+    expect(unlinked).toMatchObject({ signature: 'valid', routeStatus: 'not-routed', transmissionId: null });
+    expect(unlinked.error).toMatch(/^refused: the return matches no transmission/);
+    expect(
+      events
+        .filter((e) => e.type === 'refused')
+        .map((e) => e.refusal)
+        .sort(),
+    ).toEqual(['other-signer', 'unlinked', 'unsigned']);
+  });
+
+  it('never follows a symbolic link in the drop folder: not read, not stored, reported once', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'returns-outside-'));
+    try {
+      writeFileSync(join(outside, 'secret.p7m'), await insurerReturn('<arl lot="LOT-42" n="link"/>'));
+      symlinkSync(join(outside, 'secret.p7m'), join(dir, 'ARL_LOT-42_link.p7m'));
+      const refused: string[] = [];
+      const p = poller(intake(), (name, reason) => refused.push(`${name}:${reason}`));
+      expect(await p.runOnce()).toEqual({ handled: 0, failed: 0 });
+      expect(await p.runOnce()).toEqual({ handled: 0, failed: 0 });
+      expect(refused).toEqual(['ARL_LOT-42_link.p7m:symlink']);
+      expect(await stored('ARL_LOT-42_link.p7m')).toEqual([]);
+      // A file swapped for a link after the listing is refused by the open itself (O_NOFOLLOW).
+      const source = new FileDropReturnsSource({ name: 'drop:cpam-75', directory: dir, acknowledge: 'move-to-done' });
+      await expect(source.read({ name: 'ARL_LOT-42_link.p7m', size: 10, modifiedAt: new Date(0) })).rejects.toThrow(/symbolic link/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  /** A second trusted seal certificate (same CA): trusted, valid, right purpose — just not the insurer's. */
+  async function otherSigner(): Promise<KeyProvider> {
+    return loadPkcs12File(pki.expiringSoon.p12Path, pki.p12Password);
+  }
 });

@@ -7,7 +7,7 @@ import { parseEligibilityRequest } from './coverage-eligibility-request.parser';
  * Each entry is read like a kiosk request; an error names the entry (Bundle.entry[i]…).
  */
 export function parseBatchBundle(body: unknown): { finess?: string; items: SubmittedLotItem[] } {
-  const b = body as { resourceType?: string; type?: string; entry?: Array<{ resource?: unknown }> };
+  const b = body as { resourceType?: string; type?: string; entry?: Array<{ resource?: unknown } | null> };
   if (!b || b.resourceType !== 'Bundle')
     throw new GatewayError('INVALID_INPUT', 'Body must be a Bundle of CoverageEligibilityRequest', 'resourceType');
   if (b.type !== 'batch' && b.type !== 'collection')
@@ -17,7 +17,8 @@ export function parseBatchBundle(body: unknown): { finess?: string; items: Submi
   let finess: string | undefined;
   const items = entries.map((e, i) => {
     try {
-      const r = parseEligibilityRequest(e.resource);
+      // An entry may be anything a client sends (null, a number…): only an object can hold a resource.
+      const r = parseEligibilityRequest(e !== null && typeof e === 'object' ? e.resource : undefined);
       finess ??= r.finess;
       const at = `Bundle.entry[${i}].resource`;
       return {

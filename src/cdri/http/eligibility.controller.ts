@@ -7,6 +7,7 @@ import { buildEligibilityResponse } from '../fhir/coverage-eligibility-response.
 import { Caller } from '../../http/access.guard';
 import { ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
+import { KiB } from '../../http/request-body';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId, newCorrelationId } from '../../observability/correlation';
 import { CONFIG } from '../../platform/tokens';
@@ -25,7 +26,9 @@ export class EligibilityController {
     summary: 'Synchronous AMO rights check (CDRi) for a kiosk or GAP screen; answers a CoverageEligibilityResponse.',
     tag: 'FHIR',
     body: 'application/fhir+json',
-    errors: [400, 401, 403, 409, 422, 429, 502, 503, 504],
+    // One request resource: a few KB; 64 KB leaves room for extensions and nothing for abuse.
+    maxBodyBytes: 64 * KiB,
+    errors: [400, 401, 403, 409, 413, 415, 422, 429, 502, 503, 504],
     fhir: { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit' },
     roles: ['kiosk', 'gap'],
   })

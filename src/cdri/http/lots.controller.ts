@@ -9,6 +9,7 @@ import { buildWorklist } from '../fhir/worklist.builder';
 import { Caller } from '../../http/access.guard';
 import { FinessPipe, ResourceIdPipe } from '../../http/pipes';
 import { Reply } from '../../http/reply';
+import { KiB, MiB } from '../../http/request-body';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId, newCorrelationId } from '../../observability/correlation';
 import { AUDIT, CONFIG } from '../../platform/tokens';
@@ -35,8 +36,10 @@ export class LotsController {
     summary: 'A Bundle of requests checked as a lot (nightly re-check); answers 202 with the Task to follow.',
     tag: 'FHIR',
     body: 'application/fhir+json',
+    // A night's Bundle: ~1 KB per request, a few thousand requests.
+    maxBodyBytes: 8 * MiB,
     status: 202,
-    errors: [400, 401, 403, 409, 422, 429],
+    errors: [400, 401, 403, 409, 413, 415, 422, 429],
     fhir: { resource: 'CoverageEligibilityRequest', kind: 'operation', name: 'submit-batch' },
     roles: ['batch'],
   })
@@ -52,8 +55,9 @@ export class LotsController {
     summary: 'Start a CDRi lot now for an establishment ({"finess"}); 202 with the Task',
     tag: 'Lots',
     body: 'application/json',
+    maxBodyBytes: 4 * KiB,
     status: 202,
-    errors: [400, 401, 403, 409, 422, 429],
+    errors: [400, 401, 403, 409, 413, 415, 422, 429],
     roles: ['batch', 'operator'],
   })
   async trigger(@Caller() caller: Principal, @Body('finess', new FinessPipe()) finessField: string | undefined): Promise<Reply> {
@@ -66,8 +70,10 @@ export class LotsController {
     summary: 'A lot from a CSV export (nir;date_of_care[;birth_date;ipp;visit_number;family_name;given_name]); ?finess=; 202 with the Task',
     tag: 'Lots',
     body: 'text/csv',
+    // ~100 bytes a line: 16 MB is over 100,000 patients, more than a night's lot.
+    maxBodyBytes: 16 * MiB,
     status: 202,
-    errors: [400, 401, 403, 409, 422, 429],
+    errors: [400, 401, 403, 409, 413, 415, 422, 429],
     roles: ['batch'],
   })
   async csv(

@@ -4,6 +4,7 @@ import { actorOf, type AuditTrail } from '../../audit/audit-trail';
 import { GatewayError } from '../../common/gateway-error';
 import { Caller } from '../../http/access.guard';
 import { Reply } from '../../http/reply';
+import { MiB } from '../../http/request-body';
 import { Route } from '../../http/route-doc';
 import { currentCorrelationId } from '../../observability/correlation';
 import { AUDIT } from '../../platform/tokens';
@@ -16,8 +17,9 @@ const REFUSED_QUERY = ['channel', 'address'] as const;
 
 /**
  * A billing lot handed over for transmission: the raw lot bytes in the body (application/octet-stream), which lot
- * and for which configured recipient in the query. Sealed (signed, encrypted) and recorded before the 202; sent by
- * the worker. The channel, mailbox or folder and certificate come from the recipients directory.
+ * and for which configured recipient in the query. Streamed to disk, sealed (signed, encrypted) from the file and
+ * recorded before the 202; sent by the worker. The channel, mailbox or folder and certificate come from the
+ * recipients directory.
  */
 @Controller('transport')
 export class TransportController {
@@ -33,8 +35,11 @@ export class TransportController {
       'A billing lot to sign, encrypt and send to a configured recipient (body: the lot bytes; query: flow, lotRef, recipient, fileName); 202 with the Task',
     tag: 'Transport',
     body: 'application/octet-stream',
+    // Streamed to a file beside the spool and sealed from it: the limit bounds the disk, not the memory.
+    maxBodyBytes: 256 * MiB,
+    bodyDelivery: 'stream',
     status: 202,
-    errors: [400, 401, 403, 409, 422, 429],
+    errors: [400, 401, 403, 409, 413, 415, 422, 429],
     roles: ['billing'],
   })
   async submit(
@@ -43,8 +48,7 @@ export class TransportController {
     @Query() q: Record<string, string | undefined>,
   ): Promise<Reply> {
     const body = req.body;
-    if (!Buffer.isBuffer(body) || body.length === 0)
-      throw new GatewayError('INVALID_INPUT', 'Send the lot bytes as application/octet-stream', 'body');
+    if (!isStream(body)) throw new GatewayError('INVALID_INPUT', 'Send the lot bytes as application/octet-stream', 'body');
     const { flow, lotRef, recipient, fileName } = q;
     if (!flow) throw missing('flow');
     if (!lotRef) throw missing('lotRef');
@@ -55,16 +59,10 @@ export class TransportController {
         throw new GatewayError('INVALID_INPUT', `Query parameter ${name} is not accepted: the recipient's routing is configured`, name);
     const route = routeOf(this.recipients, recipient);
     try {
-      const { transmission, created } = await this.outbox.prepare({
-        flow,
-        lotRef,
-        recipientId: recipient,
-        channel: route.channel,
-        recipient: route.address,
-        fileName,
-        content: body,
-        requestedBy: caller.clientId,
-      });
+      const { transmission, created } = await this.outbox.prepareUpload(
+        { flow, lotRef, recipientId: recipient, channel: route.channel, recipient: route.address, fileName, requestedBy: caller.clientId },
+        body,
+      );
       if (created)
         await this.audit.record({
           actor: actorOf(caller),
@@ -78,6 +76,10 @@ export class TransportController {
       throw toGatewayError(err);
     }
   }
+}
+
+function isStream(body: unknown): body is AsyncIterable<Uint8Array> {
+  return typeof (body as AsyncIterable<Uint8Array> | undefined)?.[Symbol.asyncIterator] === 'function';
 }
 
 function missing(name: string): GatewayError {

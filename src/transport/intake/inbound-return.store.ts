@@ -87,17 +87,26 @@ export class InboundReturnStore {
    * Links the return to the latest transmission of that lot and stamps the transmission's first return time.
    * The transmission's flow is authoritative for routing. Undefined when no transmission has this lot ref.
    */
-  async linkTransmission(id: string, lotRef: string, receivedAt: Date): Promise<{ transmissionId: string; flow: string } | undefined> {
+  async linkTransmission(
+    id: string,
+    lotRef: string,
+    receivedAt: Date,
+  ): Promise<{ transmissionId: string; flow: string; recipientId: string } | undefined> {
     return this.db.one(
       `WITH t AS (
-         SELECT id, flow FROM transmission WHERE lot_ref = $2 ORDER BY created_at DESC LIMIT 1
+         SELECT id, flow, recipient_id FROM transmission WHERE lot_ref = $2 ORDER BY created_at DESC LIMIT 1
        ), stamped AS (
          UPDATE transmission x SET return_received_at = COALESCE(x.return_received_at, $3) FROM t WHERE x.id = t.id
        )
        UPDATE inbound_return r SET transmission_id = t.id, flow = t.flow FROM t WHERE r.id = $1
-       RETURNING t.id AS "transmissionId", t.flow`,
+       RETURNING t.id AS "transmissionId", t.flow, t.recipient_id AS "recipientId"`,
       [id, lotRef, receivedAt],
     );
+  }
+
+  /** Why a return was refused (kept with the row; nothing of it is applied). */
+  async refuse(id: string, error: string): Promise<void> {
+    await this.db.exec(`UPDATE inbound_return SET error = $2 WHERE id = $1`, [id, error]);
   }
 
   async finish(id: string, status: RouteStatus): Promise<void> {

@@ -26,6 +26,8 @@ export interface UnwrappedReturn {
   encrypted: boolean;
   signature: SignatureStatus;
   signer: string | null;
+  /** SHA-256 fingerprint of the verified signer certificate (uppercase hex, no colons): what pinning compares. */
+  signerSha256: string | null;
   content: Buffer | null;
   error: string | null;
 }
@@ -38,6 +40,7 @@ export async function unwrapReturn(raw: Buffer, opts: UnwrapOptions): Promise<Un
   let encrypted = false;
   let signature: SignatureStatus = 'none';
   let signer: string | null = null;
+  let signerSha256: string | null = null;
   for (let layer = 0; layer < MAX_LAYERS; layer++) {
     const type = cmsContentType(content);
     if (type === Oid.envelopedData || type === Oid.authEnvelopedData) {
@@ -46,7 +49,7 @@ export async function unwrapReturn(raw: Buffer, opts: UnwrapOptions): Promise<Un
         // No certificate check on our own key: a late return encrypted to last year's certificate must still open.
         content = (await decryptCms(content, { keyProviders: opts.keyProviders })).content;
       } catch (err) {
-        return { encrypted, signature, signer, content: null, error: `decryption failed: ${reason(err)}` };
+        return { encrypted, signature, signer, signerSha256, content: null, error: `decryption failed: ${reason(err)}` };
       }
     } else if (type === Oid.signedData) {
       try {
@@ -54,14 +57,16 @@ export async function unwrapReturn(raw: Buffer, opts: UnwrapOptions): Promise<Un
         content = verified.content;
         signature = 'valid';
         signer = verified.signer.subject;
+        signerSha256 = verified.signerCertificate.x509.fingerprint256.replace(/:/g, '');
       } catch (err) {
-        return { encrypted, signature: 'invalid', signer: null, content: null, error: `signature verification failed: ${reason(err)}` };
+        const error = `signature verification failed: ${reason(err)}`;
+        return { encrypted, signature: 'invalid', signer: null, signerSha256: null, content: null, error };
       }
     } else {
       break;
     }
   }
-  return { encrypted, signature, signer, content, error: null };
+  return { encrypted, signature, signer, signerSha256, content, error: null };
 }
 
 /** contentType of a CMS ContentInfo, or undefined when the bytes are not one (a plain ARL, a NOEMIE file…). */

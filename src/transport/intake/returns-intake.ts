@@ -17,13 +17,38 @@ import { type KeyProvider } from '../../signing/key-provider';
 import { type Sql } from '../../persistence/sql';
 import { type ReceivedReturnFile, type ReturnsHandler } from '../returns/returns-source';
 import { type InboundReturn, InboundReturnStore, type RouteStatus } from './inbound-return.store';
-import { unwrapReturn } from './return-unwrapper';
+import { type UnwrappedReturn, unwrapReturn } from './return-unwrapper';
+
+/** Why a return's signature does not count, whatever the trust store says. */
+export type SignerRefusal = 'unsigned' | 'unlinked' | 'no-pinned-signer' | 'other-signer';
+
+const REFUSAL_TEXT: Record<SignerRefusal, string> = {
+  unsigned: 'the return is not signed',
+  unlinked: 'the return matches no transmission, so no insurer whose signer could be checked',
+  'no-pinned-signer': 'no signer certificate is configured for this insurer (RETURNS_SIGNERS)',
+  'other-signer': 'signed by a certificate other than the one configured for this insurer (RETURNS_SIGNERS)',
+};
+
+/** The signer must be exactly the certificate pinned for the insurer the return's transmission went to. */
+export function signerRefusal(
+  u: Pick<UnwrappedReturn, 'signature' | 'signerSha256'>,
+  recipientId: string | undefined,
+  expected: ReadonlyMap<string, string>,
+): SignerRefusal | undefined {
+  if (u.signature !== 'valid' || !u.signerSha256) return 'unsigned';
+  if (!recipientId) return 'unlinked';
+  const pinned = expected.get(recipientId);
+  if (!pinned) return 'no-pinned-signer';
+  return pinned === u.signerSha256 ? undefined : 'other-signer';
+}
 
 /** Consumes the returns of one flow (e.g. 'b2' reads ARL / RSP). Must be idempotent per return id. */
 export type ReturnFlowHandler = (ret: InboundReturn) => Promise<void>;
 
 export interface IntakeEvent {
-  type: 'stored' | 'duplicate' | 'not-routed' | 'unconsumed' | 'consumed' | 'handler-retry' | 'handler-failed';
+  type: 'stored' | 'duplicate' | 'not-routed' | 'refused' | 'unconsumed' | 'consumed' | 'handler-retry' | 'handler-failed';
+  /** Why a return was refused (its signer did not match the insurer's pinned one). */
+  refusal?: SignerRefusal;
   returnId: string;
   source: string;
   fileName: string;
@@ -41,6 +66,12 @@ export interface ReturnsIntakeOptions {
   keyProviders: KeyProvider | readonly KeyProvider[];
   /** Trust store for the insurers' signatures. */
   checker: CertificateChecker;
+  /**
+   * recipient id → SHA-256 fingerprint (uppercase hex, no colons) of the one certificate that signs that insurer's
+   * returns. Trusted is not enough: another trusted signer, an unsigned return, or a return not linked to a
+   * transmission (so to no insurer) is stored and refused — nothing of it reaches a flow.
+   */
+  expectedSigners: ReadonlyMap<string, string>;
   /** Lot ref when the poller's file-name pattern found none (e.g. read from the decrypted ARL). */
   lotRefOf?: (file: ReceivedReturnFile, content: Buffer | null) => string | undefined;
   /** Flow of a return that matches no transmission (e.g. by source name). */
@@ -90,6 +121,7 @@ export class ReturnsIntake {
     const lotRef = file.lotId ?? this.opts.lotRefOf?.(file, u.content) ?? null;
     await this.store.recordUnwrap(row.id, { ...u, lotRef, flow: this.opts.flowOf?.(file) ?? null });
     const link = lotRef ? await this.store.linkTransmission(row.id, lotRef, row.receivedAt) : undefined;
+    const refusal = u.error ? undefined : signerRefusal(u, link?.recipientId, this.opts.expectedSigners);
     const ret: InboundReturn = {
       ...row,
       ...u,
@@ -99,6 +131,13 @@ export class ReturnsIntake {
     };
 
     if (u.error) return this.finish(ret, 'not-routed');
+    if (refusal) {
+      const refused = { ...ret, error: `refused: ${REFUSAL_TEXT[refusal]}${link ? ` (recipient ${link.recipientId})` : ''}` };
+      await this.store.refuse(ret.id, refused.error);
+      await this.store.finish(ret.id, 'not-routed');
+      this.emit('refused', refused, refusal);
+      return { ...refused, routeStatus: 'not-routed' };
+    }
     const consume = ret.flow ? this.flows.get(ret.flow) : undefined;
     if (!consume) return this.finish(ret, 'unconsumed');
     try {
@@ -129,10 +168,11 @@ export class ReturnsIntake {
     return { ...ret, routeStatus: status };
   }
 
-  private emit(type: IntakeEvent['type'], r: InboundReturn): void {
+  private emit(type: IntakeEvent['type'], r: InboundReturn, refusal?: SignerRefusal): void {
     try {
       this.opts.onEvent?.({
         type,
+        ...(refusal ? { refusal } : {}),
         returnId: r.id,
         source: r.source,
         fileName: r.fileName,

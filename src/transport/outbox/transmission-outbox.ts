@@ -12,7 +12,11 @@
  *   alreadyDelivered; SMTP receivers drop it by X-Passerelle-Idempotency-Key). No loss, no unannounced repeat.
  */
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { UnrecoverableError } from 'bullmq';
 import { type JobProcessor, type QueueBackend, queueOf } from '../../queue/queue-backend';
 import { ChannelError, type ChannelName, type SendReceipt, type TransmissionChannel } from '../channels/transmission-channel';
@@ -135,6 +139,29 @@ export class TransmissionOutbox {
     this.emit('prepared', inserted);
     await this.enqueue(inserted);
     return { transmission: inserted, created: true };
+  }
+
+  /**
+   * A lot that arrives as a stream (an HTTP upload): written to a private file beside the spool, sealed from that
+   * file in one streaming pass (sign-encrypt-pipeline.ts), then removed. No copy of the lot is ever held in memory;
+   * the stream's own bound (the route's limit) stops an oversized upload. Routing and certificates are checked first,
+   * so a refused lot is not even written.
+   */
+  async prepareUpload(
+    input: Omit<PrepareTransmissionInput, 'lotPath' | 'content'>,
+    body: AsyncIterable<Uint8Array>,
+  ): Promise<PreparedTransmission> {
+    const uploadPath = join(this.opts.spoolDir, `${randomUUID()}.upload`);
+    this.validate({ ...input, lotPath: uploadPath });
+    if (!(await this.store.byKey(idempotencyKeyOf(input.flow, input.lotRef, input.recipientId))))
+      this.sealer.check(input.recipientId, this.now());
+    try {
+      await pipeline(Readable.from(body), createWriteStream(uploadPath, { flags: 'wx', mode: 0o600 }));
+      if ((await stat(uploadPath)).size === 0) throw new OutboxError('INVALID_INPUT', 'the lot is empty');
+      return await this.prepare({ ...input, lotPath: uploadPath });
+    } finally {
+      await rm(uploadPath, { force: true });
+    }
   }
 
   /** The BullMQ processor of TRANSMISSION_SEND_QUEUE. */

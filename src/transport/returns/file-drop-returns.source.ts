@@ -3,7 +3,7 @@
  * files, reads them, and once the handler has stored them moves them to `<dir>/done/` (never replacing an
  * archived file) or deletes them.
  */
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncParentDir, publishNoReplace } from '../channels/local-atomic-file';
 import { ChannelError } from '../channels/transmission-channel';
@@ -25,6 +25,11 @@ export interface FileDropReturnsSourceOptions extends ReturnsFilterOptions {
   acknowledge: AcknowledgeMode;
   /** Files larger than this are not read (reported by the poller, left in place). Default 256 MB. */
   maxFileBytes?: number;
+  /**
+   * A symbolic link (or anything but a regular file) in the drop folder is never followed nor read: it could make
+   * the gateway ingest any file it can read. Reported here (log, metric), left in place for an operator.
+   */
+  onRefused?: (name: string, reason: 'symlink' | 'not-a-file') => void;
   now?: () => Date;
 }
 
@@ -32,6 +37,7 @@ export interface FileDropReturnsSourceOptions extends ReturnsFilterOptions {
 export class FileDropReturnsSource implements ReturnsSource {
   readonly name: string;
   private readonly now: () => Date;
+  private readonly refused = new Set<string>();
 
   constructor(private readonly opts: FileDropReturnsSourceOptions) {
     this.name = opts.name;
@@ -42,9 +48,10 @@ export class FileDropReturnsSource implements ReturnsSource {
     const dirents = await fs.readdir(this.opts.directory, { withFileTypes: true });
     const files: ReturnEntry[] = [];
     for (const d of dirents) {
-      if (!d.isFile()) continue; // done/, other directories, symlinks
+      if (d.isDirectory()) continue; // done/ and other folders
       const st = await fs.lstat(join(this.opts.directory, d.name)).catch(() => undefined);
       if (st?.isFile()) files.push({ name: d.name, size: st.size, modifiedAt: st.mtime });
+      else if (st && !st.isDirectory()) this.refuse(d.name, st.isSymbolicLink() ? 'symlink' : 'not-a-file');
     }
     return selectReturnEntries(files, this.opts, this.now());
   }
@@ -52,7 +59,26 @@ export class FileDropReturnsSource implements ReturnsSource {
   async read(entry: ReturnEntry): Promise<Buffer> {
     const max = this.opts.maxFileBytes ?? 256 * 1024 * 1024;
     if (entry.size > max) throw new ChannelError('REJECTED', `return file larger than ${max} bytes`, false);
-    return fs.readFile(this.path(entry.name));
+    // O_NOFOLLOW: a file swapped for a symlink between list() and here fails (ELOOP) instead of being followed;
+    // the size is checked again on the opened file, which is what is read.
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.path(entry.name), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+        this.refuse(entry.name, 'symlink');
+        throw new ChannelError('REJECTED', 'return file is a symbolic link: not followed', false);
+      }
+      throw err;
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new ChannelError('REJECTED', 'return file is not a regular file', false);
+      if (st.size > max) throw new ChannelError('REJECTED', `return file larger than ${max} bytes`, false);
+      return await fh.readFile();
+    } finally {
+      await fh.close();
+    }
   }
 
   async acknowledge(entry: ReturnEntry): Promise<void> {
@@ -77,6 +103,13 @@ export class FileDropReturnsSource implements ReturnsSource {
 
   async close(): Promise<void> {
     // Nothing held open.
+  }
+
+  /** Reported once per name (the folder is listed at every poll), until the process restarts. */
+  private refuse(name: string, reason: 'symlink' | 'not-a-file'): void {
+    if (this.refused.has(name)) return;
+    if (this.refused.size < 10_000) this.refused.add(name);
+    this.opts.onRefused?.(name, reason);
   }
 
   private path(name: string): string {
