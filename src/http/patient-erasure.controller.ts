@@ -7,6 +7,7 @@ import type { ErasureReport } from '../platform/retention-runner';
 import { AUDIT, PATIENT_ERASURE } from '../platform/tokens';
 import { currentCorrelationId } from '../observability/correlation';
 import { Caller } from './access.guard';
+import { KiB } from './request-body';
 import { Route } from './route-doc';
 
 /** What the route needs of the retention runner. */
@@ -31,7 +32,9 @@ export class PatientErasureController {
     summary: 'Erase a patient\'s data ({"nir"}) where the law allows; counts per kind, billing records kept (RGPD art. 17(3)(b))',
     tag: 'Operations',
     body: 'application/json',
-    errors: [400, 401, 403, 429, 503],
+    // {"nir": "…"}: a few dozen bytes.
+    maxBodyBytes: KiB,
+    errors: [400, 401, 403, 413, 415, 429, 503],
     roles: ['admin'],
   })
   async purge(@Caller() caller: Principal, @Body('nir') nir: unknown): Promise<ErasureReport> {
