@@ -65,6 +65,25 @@ describe('CheckRightsUseCase.checkNow (kiosk)', () => {
     expect(store.rows.size).toBe(1);
   });
 
+  it('refuses a reused identifier for another patient (409 naming the identifier), never answering with the stored check', async () => {
+    const { store, insurer, useCase } = setup([OPEN_ANSWER, OPEN_ANSWER]);
+    await useCase.checkNow(kioskRequest());
+    const label = { field: 'CoverageEligibilityRequest.identifier', value: 'req-1' };
+    for (const other of [
+      { nir: makeTestNir({ order: 121 }) },
+      { dateOfCare: '2026-12-02' },
+      { finess: '750712184' },
+      { birthDate: '1980-01-01' },
+    ]) {
+      const err = await useCase.checkNow(kioskRequest({ ...other, idempotencyLabel: label })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GatewayError);
+      expect(err).toMatchObject({ code: 'CONFLICT', field: 'CoverageEligibilityRequest.identifier' });
+      expect((err as GatewayError).message).toContain('"req-1"');
+    }
+    expect(insurer.queries).toHaveLength(1);
+    expect(store.rows.size).toBe(1);
+  });
+
   it('stores each request without an identifier as its own check', async () => {
     const { store, useCase } = setup([OPEN_ANSWER, OPEN_ANSWER]);
     await useCase.checkNow(kioskRequest({ idempotencyKey: undefined }));

@@ -18,6 +18,8 @@ export interface RightsRequest {
   source: RightsCheckSource;
   requestedBy: string;
   idempotencyKey?: string;
+  /** How the caller names the identifier behind `idempotencyKey`, for a reuse error: field and value as sent. */
+  idempotencyLabel?: { field: string; value: string };
   correlationId: string;
 }
 
@@ -59,7 +61,7 @@ export class CheckRightsUseCase {
     validateRightsRequest(req);
     if (req.idempotencyKey) {
       const existing = await this.checks.findByIdempotencyKey(req.idempotencyKey);
-      if (existing) return existing;
+      if (existing) return sameQuestion(existing, req) ? existing : reusedIdentifier(req);
     }
     const id = randomUUID();
     const requestedAt = new Date();
@@ -102,8 +104,10 @@ export class CheckRightsUseCase {
       expiresAt: answeredAt ? new Date(answeredAt.getTime() + this.ttlSeconds * 1000) : null,
     });
     if (failure) throw failure.mapped;
-    // A concurrent request with the same identifier stored first: answer with its check.
-    return stored ?? (await this.checks.findByIdempotencyKey(req.idempotencyKey!))!;
+    if (stored) return stored;
+    // A concurrent request with the same identifier stored first: its check, if it asked the same question.
+    const twin = (await this.checks.findByIdempotencyKey(req.idempotencyKey!))!;
+    return sameQuestion(twin, req) ? twin : reusedIdentifier(req);
   }
 
   /** Queued path: answers a stored pending check. `final` = last attempt: record the failure. */
@@ -162,4 +166,29 @@ export class CheckRightsUseCase {
       throw err;
     }
   }
+}
+
+/**
+ * A reused request identifier is only a resend when it asks the same question: the same patient, date of care and
+ * establishment. Anything else is another request under a taken identifier (a client that reset its counter, two
+ * instances colliding): answering it with the stored check would give one patient's rights for another.
+ */
+function sameQuestion(stored: RightsCheck, req: RightsRequest): boolean {
+  return (
+    stored.nir === req.nir &&
+    (stored.assureNir ?? null) === (req.assureNir ?? null) &&
+    (stored.birthDate ?? null) === (req.birthDate ?? null) &&
+    stored.dateOfCare === req.dateOfCare &&
+    stored.finess === req.finess
+  );
+}
+
+function reusedIdentifier(req: RightsRequest): never {
+  const label = req.idempotencyLabel;
+  const named = label ? `${label.field} ${JSON.stringify(label.value.slice(0, 64))}` : 'The request identifier';
+  throw new GatewayError(
+    'CONFLICT',
+    `${named} was already used for a different request (patient, date of care or establishment): a new request needs a new identifier`,
+    label?.field ?? 'identifier',
+  );
 }

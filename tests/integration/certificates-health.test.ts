@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GatewayProcess, type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { GatewayProcess, type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { getTestPki } from '../support/test-pki';
 
 describe('configured certificates and the cost of /health', () => {
@@ -65,12 +65,12 @@ describe('configured certificates and the cost of /health', () => {
     afterAll(async () => fx?.close());
 
     it('watches every configured certificate by role: /health degraded within the warning window, days left by role', async () => {
-      const health = (await (await fetch(`${fx.gateway.baseUrl}/health`)).json()) as any;
+      const health = (await (await fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') })).json()) as any;
       expect(health.checks.certificates).toEqual({
         status: 'degraded',
         detail: expect.stringMatching(/^mllp-server: expires in 1?\d days$/),
       });
-      const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
       expect(metrics).toMatch(/passerelle_certificate_days_left\{certificate="mllp-server"\} 1?\d\n/);
       // The label is the configured role, never the certificate's subject.
       expect(metrics).not.toContain('CH TEST ORG SIGN');
@@ -78,8 +78,10 @@ describe('configured certificates and the cost of /health', () => {
 
     it('asks the insurer once for many /health calls (cached per probe TTL, concurrent calls share one check)', async () => {
       const before = fx.simulator.stats().pings;
-      await Promise.all(Array.from({ length: 20 }, () => fetch(`${fx.gateway.baseUrl}/health`).then((r) => r.json())));
-      for (let i = 0; i < 20; i++) await (await fetch(`${fx.gateway.baseUrl}/health`)).json();
+      await Promise.all(
+        Array.from({ length: 20 }, () => fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') }).then((r) => r.json())),
+      );
+      for (let i = 0; i < 20; i++) await (await fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') })).json();
       expect(fx.simulator.stats().pings - before).toBeLessThanOrEqual(1);
     });
   });

@@ -83,6 +83,21 @@ describe('FHIR R4 kiosk path against a real gateway (fhir-kit-client)', () => {
     expect(fx.simulator.callsFor(nir)).toBe(1);
   });
 
+  it("answers 409 naming the identifier when it is reused for another patient, never the first patient's answer", async () => {
+    // The first patient's rights are closed; the second's open: a reused identifier once returned CLOSED as OPEN's.
+    const closed = makeTestNir({ order: 402 });
+    const open = makeTestNir({ order: 123 });
+    const id = 'urn:uuid:7d3c1d2e-0000-4000-8000-000000000003';
+    const first = (await submit(eligibilityRequest(closed, { identifier: id }))) as any;
+    expect(first.insurance[0].inforce).toBe(false);
+    const reused = await failure(submit(eligibilityRequest(open, { identifier: id })));
+    expect(reused.status).toBe(409);
+    expect(reused.outcome.issue[0]).toMatchObject({ code: 'conflict', expression: ['CoverageEligibilityRequest.identifier'] });
+    expect(reused.outcome.issue[0].diagnostics).toContain(id);
+    expect(JSON.stringify(reused.outcome)).not.toContain(closed);
+    expect(fx.simulator.callsFor(open)).toBe(0);
+  });
+
   it.each([
     {
       what: 'an invalid NIR key',

@@ -202,7 +202,7 @@ describe.each(['express', 'fastify'] as const)('HTTP edge on the %s adapter', (a
       body: '{}',
     });
     expect([onRead.status, onRead.json().issue[0].code]).toEqual([404, 'not-found']); // no POST route there
-    const noBody = await call('POST', '/cdri/lots/csv', { headers: { 'content-type': FHIR_JSON, ...withKey }, body: '{}' });
+    const noBody = await call('POST', '/cdri/lots/csv', { headers: { 'content-type': FHIR_JSON, ...headersAs('batch') }, body: '{}' });
     expect(noBody.status).toBe(415);
     expect(noBody.json().issue[0]).toMatchObject({ code: 'not-supported', diagnostics: 'Send the body as text/csv' });
   });

@@ -48,6 +48,9 @@ export class EligibilityController {
       source: 'fhir',
       requestedBy: caller.clientId,
       idempotencyKey: parsed.requestIdentifier ? `fhir:${caller.clientId}:${parsed.requestIdentifier}` : undefined,
+      idempotencyLabel: parsed.requestIdentifier
+        ? { field: 'CoverageEligibilityRequest.identifier', value: parsed.requestIdentifier }
+        : undefined,
       correlationId: currentCorrelationId() ?? newCorrelationId(),
     });
     if (check.state === 'failed') {
