@@ -66,8 +66,6 @@ export interface RightsChangeA08Input {
   now?: Date;
 }
 
-type Seg = ReturnType<Message['addSegment']>;
-
 /**
  * The one way a value enters this message: absent ones are skipped (an empty HL7 field means "no change", so nothing
  * is written), control characters become spaces (hl7SafeText: a CR in a CSV name would cut the segment), and
