@@ -23,6 +23,7 @@ describe('loadConfig', () => {
         CDRI_ENDPOINT: 'http://cdri:8443/ws',
         CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
         KIOSK_API_KEYS: 'k1:0123456789abcdef0',
+        HL7_ALLOW_PLAINTEXT: 'true',
       },
       defaults,
     );
@@ -69,5 +70,46 @@ describe('loadConfig', () => {
     );
     expect(error!.problems.some((p) => p.startsWith('CDRI_TLS_CERT_FILE'))).toBe(true);
     expect(error!.message).not.toContain('short-secret-x');
+  });
+
+  describe('MLLP edge (HL7_SENDERS, TLS, connection limit)', () => {
+    const production = {
+      DATABASE_URL: 'postgres://u@db:5432/p',
+      CDRI_ENDPOINT: 'http://cdri:8443/ws',
+      CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+    };
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env, defaults);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+
+    it('requires TLS on MLLP outside embedded mode, unless HL7_ALLOW_PLAINTEXT=true', () => {
+      expect(problems(production)).toEqual([expect.stringMatching(/TLS is required on the MLLP listener outside embedded mode/)]);
+      expect(problems({ ...production, HL7_ALLOW_PLAINTEXT: 'true' })).toEqual([]);
+      expect(loadConfig({}, defaults).mllp.tls).toBeUndefined(); // embedded: plaintext on loopback is fine
+    });
+
+    it('embedded without HL7_SENDERS: any sender from loopback; production without it: nobody', () => {
+      const embedded = loadConfig({}, defaults).hl7;
+      expect(embedded.sendersOrigin).toBe('embedded-loopback');
+      expect(embedded.senders.map((s) => s.text)).toEqual(['*^*@127.0.0.0/8', '*^*@::1']);
+      const prod = loadConfig({ ...production, HL7_ALLOW_PLAINTEXT: 'true' }, defaults).hl7;
+      expect([prod.sendersOrigin, prod.senders]).toEqual(['none', []]);
+      const configured = loadConfig({ ...production, HL7_ALLOW_PLAINTEXT: 'true', HL7_SENDERS: 'GAP^HOSP@10.0.0.0/8' }, defaults);
+      expect(configured.hl7.senders).toEqual([expect.objectContaining({ application: 'GAP', facility: 'HOSP', mode: 'declared' })]);
+      expect(configured.mllp.maxConnections).toBe(256);
+      expect(configured.mllp.maxFrameBytes).toBe(1024 * 1024);
+    });
+
+    it('refuses certificate-bound senders on a listener that does not ask for client certificates', () => {
+      const fp = 'sha256:' + 'ab'.repeat(32);
+      expect(problems({ ...production, HL7_ALLOW_PLAINTEXT: 'true', HL7_SENDERS: `GAP^HOSP@${fp}` })).toEqual([
+        expect.stringMatching(/sha256: sources need .*MLLP_TLS_REQUEST_CLIENT_CERT/),
+      ]);
+    });
   });
 });

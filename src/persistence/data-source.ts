@@ -8,9 +8,10 @@
 import { DataSource } from 'typeorm';
 import type { MigrationInterface } from 'typeorm';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
+import { Hl7EdgeSafety1764300000000 } from './migrations/1764300000000-hl7-edge-safety';
 
 /** The shared tables (HL7 inbox, rights checks); each flow brings its own migrations (FlowModule.migrations). */
-export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000];
+export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000, Hl7EdgeSafety1764300000000];
 
 /**
  * The application's one DataSource. Schema changes only through migrations (run at boot, serialised by

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../common/gateway-error';
+import { type Hl7Issue } from '../../hl7/hl7-ack';
 import { type AcceptedHl7Message, type Hl7Subscription, type StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
 import { type AppLogger } from '../../observability/logger';
 import { validateRightsRequest } from '../check-rights.use-case';
@@ -35,6 +36,13 @@ export class Hl7AdmissionsSubscription implements Hl7Subscription {
 
   wants(facts: StoredAdtFacts): boolean {
     return (CDRI_TRIGGER_EVENTS.has(facts.event) && !!facts.nir) || (PLANNING_EVENTS.has(facts.event) && !!facts.visitNumber);
+  }
+
+  /** A05/A04 plan an encounter and A38 cancels one, keyed on the visit number: without it there is nothing to do. */
+  requirements(facts: StoredAdtFacts): Hl7Issue[] {
+    if (!PLANNING_EVENTS.has(facts.event) || facts.visitNumber) return [];
+    const text = `PV1-19 (visit number) is required for event ${facts.event}: the planned encounter is keyed on it`;
+    return [{ segment: 'PV1', sequence: 1, field: 19, code: 101, severity: 'E', text }];
   }
 
   async handle(batch: AcceptedHl7Message[]): Promise<void> {

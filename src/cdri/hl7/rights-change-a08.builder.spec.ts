@@ -41,7 +41,7 @@ describe('buildRightsChangeA08', () => {
     const bytes = buildRightsChangeA08(base);
     const msg = parseHl7(bytes);
     expect(msg.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1', 'OBX', 'OBX', 'IN1']);
-    expect(validatePamFr(msg)).toEqual({ event: 'A08', issues: [], ackCode: 'AA' });
+    expect(validatePamFr(msg)).toEqual({ event: 'A08', issues: [], ackCode: 'AA', pamFr: true });
     expect(msg.raw('MSH', 1, 9)).toBe('ADT^A08^ADT_A01');
     expect(msg.raw('MSH', 1, 12)).toBe('2.5^FRA^2.11');
     expect(msg.charset).toBe('UNICODE UTF-8');

@@ -19,6 +19,8 @@ export interface InboxRecord {
   status: InboxStatus;
   ackCode: string;
   ack: Buffer;
+  /** SHA-256 of the message without its volatile fields (hl7-content-hash.ts); null when it could not be parsed. */
+  contentHash: string | null;
   correlationId: string;
   /** Facts the follow-up work needs (event, patient ids, date of care…), so it never re-parses. */
   facts: Record<string, unknown> | null;
@@ -39,18 +41,25 @@ export interface InboxMessageStorePort {
    * accepted message (or with an earlier row of the same batch) is skipped, not an error.
    */
   insertBatch(rows: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>>;
-  /** The accepted message a skipped insert collided with: its id and the ACK it got. */
+  /** The accepted message a skipped insert collided with: its id, the ACK it got and its content hash. */
   findAccepted(
     sendingApplication: string | null,
     sendingFacility: string | null,
     controlId: string | null,
-  ): Promise<{ id: string; ack: Buffer } | undefined>;
+  ): Promise<AcceptedOriginal | undefined>;
   /** Accepted messages not yet dispatched, oldest first. */
   undispatched(limit: number): Promise<UndispatchedMessage[]>;
   markDispatched(ids: string[]): Promise<void>;
 }
 
-const COLUMNS = 14;
+/** What a repeat is compared with. contentHash is null for rows stored before hashes existed (taken as a resend). */
+export interface AcceptedOriginal {
+  id: string;
+  ack: Buffer;
+  contentHash: string | null;
+}
+
+const COLUMNS = 15;
 
 /** SQL of `inbox_message`: the ingest hot path (group commit) and the HL7 outbox. */
 export class InboxMessageStore implements InboxMessageStorePort {
@@ -76,6 +85,7 @@ export class InboxMessageStore implements InboxMessageStorePort {
         r.correlationId,
         r.facts === null ? null : JSON.stringify(r.facts),
         r.dispatched ? now : null,
+        r.contentHash,
       );
       const base = i * COLUMNS;
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
@@ -83,7 +93,7 @@ export class InboxMessageStore implements InboxMessageStorePort {
     // ON CONFLICT DO NOTHING without a target also covers repeats inside this very batch: the first one wins.
     const inserted = await this.db.rows<{ id: string }>(
       `INSERT INTO inbox_message (id, sending_application, sending_facility, control_id, message_type, event, raw,
-         charset, status, ack_code, ack, correlation_id, facts, dispatched_at)
+         charset, status, ack_code, ack, correlation_id, facts, dispatched_at, content_hash)
        VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING RETURNING id`,
       params,
     );
@@ -94,14 +104,14 @@ export class InboxMessageStore implements InboxMessageStorePort {
     sendingApplication: string | null,
     sendingFacility: string | null,
     controlId: string | null,
-  ): Promise<{ id: string; ack: Buffer } | undefined> {
-    const rows = await this.db.rows<{ id: string; ack: Buffer }>(
-      `SELECT id, ack FROM inbox_message
+  ): Promise<AcceptedOriginal | undefined> {
+    const rows = await this.db.rows<{ id: string; ack: Buffer; content_hash: string | null }>(
+      `SELECT id, ack, content_hash FROM inbox_message
         WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2
           AND control_id = $3`,
       [sendingApplication ?? '', sendingFacility ?? '', controlId],
     );
-    return rows[0];
+    return rows[0] && { id: rows[0].id, ack: rows[0].ack, contentHash: rows[0].content_hash };
   }
 
   async undispatched(limit: number): Promise<UndispatchedMessage[]> {
