@@ -1,4 +1,3 @@
-import { validateNir } from '../../identifiers';
 import { newCorrelationId, withCorrelation } from '../../observability/correlation';
 import { type AppLogger } from '../../observability/logger';
 import { type Metrics } from '../../observability/metrics';
@@ -126,8 +125,7 @@ export class Hl7InboundHandler {
     let facts: StoredAdtFacts | null = null;
     if (ackCode === 'AA') {
       facts = this.facts(msg, validation.event);
-      const nirIssue = this.nirIssue(facts);
-      const needs = [...(nirIssue ? [nirIssue] : []), ...this.parts.requirements(facts)];
+      const needs = this.parts.requirements(facts);
       issues.push(...needs);
       if (needs.some((i) => i.severity === 'E')) {
         ackCode = 'AE';
@@ -174,22 +172,6 @@ export class Hl7InboundHandler {
       ipp: adt.patientIds.find((p) => p.typeCode === 'PI')?.id,
       familyName: msg.get('PID', 1, 5, 1, 1) || undefined,
       givenName: msg.get('PID', 1, 5, 1, 2) || undefined,
-    };
-  }
-
-  /** A NIR that is there must be valid: the rights check is made with it. */
-  private nirIssue(facts: StoredAdtFacts): Hl7Issue | undefined {
-    if (!facts.nir) return undefined;
-    const nir = validateNir(facts.nir);
-    if (nir.ok) return undefined;
-    const where = facts.nirField ?? 'PID-3';
-    return {
-      segment: where.slice(0, 3),
-      sequence: 1,
-      field: Number(where.slice(4)),
-      code: 102,
-      severity: 'E',
-      text: `Invalid NIR in ${where}: ${nir.reason}`,
     };
   }
 
