@@ -1,3 +1,4 @@
+import { pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
 /** A message that reused an accepted (MSH-3, MSH-4, MSH-10) with other content: refused AR, kept for audit. */
@@ -28,7 +29,17 @@ export class Hl7IdConflictStore implements Hl7IdConflictStorePort {
     await this.db.exec(
       `INSERT INTO hl7_id_conflict (sending_application, sending_facility, control_id, original_id, content_hash, raw, charset, ack,
          correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [c.sendingApplication, c.sendingFacility, c.controlId, c.originalId, c.contentHash, c.raw, c.charset, c.ack, c.correlationId],
+      [
+        pgText(c.sendingApplication),
+        pgText(c.sendingFacility),
+        pgText(c.controlId),
+        c.originalId,
+        c.contentHash,
+        c.raw,
+        pgText(c.charset),
+        c.ack,
+        c.correlationId,
+      ],
     );
   }
 

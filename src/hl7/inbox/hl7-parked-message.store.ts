@@ -1,3 +1,4 @@
+import { pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
 export interface FailedAttempt {
@@ -35,7 +36,7 @@ export class Hl7ParkedMessageStore implements Hl7ParkedMessageStorePort {
          raw = CASE WHEN p.attempts + 1 >= $7 THEN $6::bytea ELSE p.raw END,
          parked_at = COALESCE(p.parked_at, CASE WHEN p.attempts + 1 >= $7 THEN now() END)
        RETURNING attempts, parked_at IS NOT NULL AS parked`,
-      [a.contentHash, a.sendingApplication, a.sendingFacility, a.controlId, a.error, a.raw, maxAttempts],
+      [a.contentHash, pgText(a.sendingApplication), pgText(a.sendingFacility), pgText(a.controlId), pgText(a.error), a.raw, maxAttempts],
     );
     return { attempts: row?.attempts ?? 0, parked: row?.parked ?? false };
   }

@@ -1,3 +1,4 @@
+import { pgJson, pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
 export type InboxStatus = 'accepted' | 'rejected';
@@ -72,18 +73,18 @@ export class InboxMessageStore implements InboxMessageStorePort {
       const r = p.record;
       params.push(
         p.id,
-        r.sendingApplication,
-        r.sendingFacility,
-        r.controlId,
-        r.messageType,
-        r.event,
+        pgText(r.sendingApplication),
+        pgText(r.sendingFacility),
+        pgText(r.controlId),
+        pgText(r.messageType),
+        pgText(r.event),
         r.raw,
-        r.charset,
+        pgText(r.charset),
         r.status,
         r.ackCode,
         r.ack,
         r.correlationId,
-        r.facts === null ? null : JSON.stringify(r.facts),
+        r.facts === null ? null : pgJson(r.facts),
         r.dispatched ? now : null,
         r.contentHash,
       );
@@ -109,7 +110,7 @@ export class InboxMessageStore implements InboxMessageStorePort {
       `SELECT id, ack, content_hash FROM inbox_message
         WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2
           AND control_id = $3`,
-      [sendingApplication ?? '', sendingFacility ?? '', controlId],
+      [pgText(sendingApplication) ?? '', pgText(sendingFacility) ?? '', pgText(controlId)],
     );
     return rows[0] && { id: rows[0].id, ack: rows[0].ack, contentHash: rows[0].content_hash };
   }
