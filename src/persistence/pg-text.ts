@@ -4,7 +4,7 @@
  * `raw` bytea column. U+FFFD (replacement character) shows where something was.
  */
 export function pgText<T extends string | null | undefined>(value: T): T {
-  return (typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value) as T;
+  return (typeof value === 'string' && value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value) as T;
 }
 
 /** JSON for a jsonb column: strings cleaned as pgText (JSON.stringify would write \u0000, which jsonb refuses). */
