@@ -14,6 +14,8 @@ export interface FuzzRunOptions {
   maxFrameBytes?: number;
   /** Connections that send non-MLLP bytes (must be closed unanswered). */
   garbageConnections?: number;
+  /** Well-formed A28 messages only (the benchmark's baseline), instead of hostile frames. */
+  validOnly?: boolean;
 }
 
 export interface FuzzRunResult {
@@ -39,7 +41,7 @@ export interface FuzzRunResult {
  * pipelining `window` frames, and checks every answer. Frames are generated lazily so 100,000 never sit in memory.
  */
 export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
-  const gen = new FuzzFrames(o.seed, o.oversized ?? 4, o.maxFrameBytes);
+  const gen = new FuzzFrames(o.seed, o.validOnly ? 0 : (o.oversized ?? 4), o.maxFrameBytes, o.validOnly ?? false);
   const result: FuzzRunResult = {
     sent: 0,
     answers: { AA: 0, AE: 0, AR: 0 },
