@@ -1,6 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Sampling period of the event-loop delay monitor (ms). */
+const LOOP_RESOLUTION_MS = 10;
+
 /**
  * Prometheus metrics. Labels never carry patient data: only event types, outcomes, insurer names and codes.
  * One registry per gateway instance so tests can run several gateways in one process.
@@ -65,7 +68,7 @@ export class Metrics {
     collect: () => this.readEventLoopDelay(),
   });
 
-  private readonly loopMonitor = monitorEventLoopDelay({ resolution: 10 });
+  private readonly loopMonitor = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   readonly hl7AckLatency = new Histogram({
     name: 'passerelle_hl7_ack_latency_seconds',
@@ -151,7 +154,8 @@ export class Metrics {
 
   private readEventLoopDelay(): void {
     const h = this.loopMonitor;
-    const s = (ns: number): number => (Number.isFinite(ns) ? ns / 1e9 : 0);
+    // The histogram records the whole timer period: the sampling interval itself is not delay.
+    const s = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns - LOOP_RESOLUTION_MS * 1e6) / 1e9 : 0);
     this.eventLoopDelay.set({ quantile: '0.5' }, s(h.percentile(50)));
     this.eventLoopDelay.set({ quantile: '0.99' }, s(h.percentile(99)));
     this.eventLoopDelay.set({ quantile: '1' }, s(h.max));
