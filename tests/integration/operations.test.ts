@@ -79,7 +79,7 @@ describe('operating the gateway', () => {
     const body = (await res.json()) as any;
     expect(body.mode).toBe('production');
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'database', 'queue']);
+    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'database', 'hl7-inbox', 'queue']);
     expect((await get('/health/ready')).status).toBe(200);
   });
 
