@@ -12,8 +12,11 @@
  * Knobs: BENCH_HL7_FUZZ_FRAMES (hostile frames, default 300000), BENCH_HL7_FUZZ_BASELINE_FRAMES (default 100000),
  * BENCH_HL7_FUZZ_CONNECTIONS (default 32), BENCH_HL7_FUZZ_WINDOW (frames in flight per connection, default 8).
  */
+import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
 import { startGatewayFixture } from '../tests/support/gateway-process';
 import { type FuzzRunResult, runFuzz } from '../tests/support/hl7-fuzz-driver';
+import { buildPamText } from '../tests/support/hl7-samples';
+import { ackSummary, sendOnce } from '../tests/support/mllp-raw';
 import { type BenchResult, emit, note } from './support/results';
 import { round, summarize } from './support/stats';
 
@@ -60,6 +63,28 @@ async function measured(baseUrl: string, run: () => Promise<FuzzRunResult>) {
   return { result, loop: await loopDelay(baseUrl), liveMs: summarize(live) };
 }
 
+/**
+ * The shape that was quadratic before issue 8 (a 197 KB message took 6.5 s): as many IN1 segments and PID-3
+ * repetitions as the limits allow (198 + the sample's 2), just under the 1 MiB frame limit — accepted (AA), so
+ * validated and stored in full.
+ */
+function largestAcceptedMessage(): Buffer {
+  const base = buildPamText('A28', { controlId: 'FZ-LARGEST', nir: makeTestNir({ order: 190 }) });
+  const ids = Array.from({ length: 198 }, (_, i) => `ID${i}^^^GAP&1.2.250.1.999&ISO^PI`).join('~');
+  const in1 = Array.from(
+    { length: 1900 },
+    (_, i) => `IN1|${i + 1}|AMO|011234567|${'CAISSE PRIMAIRE '.repeat(28)}||||||||20250101|20251231`,
+  ).join('\r');
+  return Buffer.from(base.replace(/\rPID\|1\|\|/, `\rPID|1||${ids}~`) + '\r' + in1, 'utf8');
+}
+
+async function timedAck(port: number, payload: Buffer): Promise<{ ms: number; code: string }> {
+  const t0 = performance.now();
+  const out = await sendOnce(port, payload);
+  const ms = round(performance.now() - t0, 3);
+  return { ms, code: out.closed ? 'closed' : ackSummary(out.ack).code };
+}
+
 export async function runHl7FuzzBench(): Promise<BenchResult[]> {
   const frames = int('BENCH_HL7_FUZZ_FRAMES', 300_000);
   const baselineFrames = int('BENCH_HL7_FUZZ_BASELINE_FRAMES', 100_000);
@@ -103,7 +128,29 @@ export async function runHl7FuzzBench(): Promise<BenchResult[]> {
       gatewayAlive: (await fetch(`${baseUrl}/health/live`)).status === 200,
     };
     emit(result);
-    return [result];
+
+    const largest = largestAcceptedMessage();
+    await loopDelay(baseUrl);
+    const big = await timedAck(port, largest);
+    const bigLoop = await loopDelay(baseUrl);
+    const small = await timedAck(
+      port,
+      Buffer.from(buildPamText('A28', { controlId: 'FZ-SMALL', nir: makeTestNir({ order: 191 }) }), 'utf8'),
+    );
+    const single: BenchResult = {
+      bench: 'hl7-fuzz',
+      variant: 'largest-accepted-message',
+      arrangement: ARRANGEMENT,
+      bytes: largest.length,
+      segments: largest.toString('latin1').split('\r').filter(Boolean).length,
+      ackMs: big.ms,
+      ack: big.code,
+      eventLoopDelayMs: bigLoop,
+      baseline: { name: 'one small A28 on a fresh connection, same gateway', ackMs: small.ms, ack: small.code },
+      ratio: round(big.ms / small.ms, 2),
+    };
+    emit(single);
+    return [result, single];
   } finally {
     await fx.close();
   }
