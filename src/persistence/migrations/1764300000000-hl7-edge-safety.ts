@@ -5,7 +5,8 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
  * - inbox_message.content_hash: SHA-256 of the message without MSH-7, so that a repeat of an accepted
  *   (MSH-3, MSH-4, MSH-10) is told apart: a true resend (same hash) gets the original ACK, anything else is a conflict;
  * - hl7_id_conflict: the messages that reused an accepted MSH-10 with other content, refused AR and kept for audit
- *   until an operator acknowledges them (acknowledged_at);
+ *   until an operator acknowledges them (acknowledged_at); original_id is set to NULL when a retention purge removes
+ *   the original (the conflict, with its own raw bytes, stays until purged in turn);
  * - hl7_parked_message: attempts per message hash for messages whose handling fails (not a storage outage); after
  *   HL7_POISON_MAX_ATTEMPTS the message is parked here, raw bytes included, for an operator (resolved_at).
  */
@@ -20,7 +21,7 @@ export class Hl7EdgeSafety1764300000000 implements MigrationInterface {
         sending_application text,
         sending_facility text,
         control_id text NOT NULL,
-        original_id uuid NOT NULL REFERENCES inbox_message (id),
+        original_id uuid REFERENCES inbox_message (id) ON DELETE SET NULL,
         content_hash text NOT NULL,
         raw bytea NOT NULL,
         charset text NOT NULL,
