@@ -17,6 +17,8 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchResult[]>; optIn?: 
   { name: 'hl7-ingest', run: async () => (await import('./hl7-ingest.bench')).runHl7IngestBench() },
   { name: 'kiosk-overhead', run: async () => (await import('./kiosk-overhead.bench')).runKioskOverheadBench() },
   { name: 'fhir-fuzz', run: () => callExport('fhir-fuzz.bench.js', 'runFhirFuzzBench', false) },
+  // Hostile HL7 (issue 8 §3): event-loop delay of a gateway process taking 300,000 fuzzed frames, vs valid A28 only.
+  { name: 'hl7-fuzz', run: async () => (await import('./hl7-fuzz.bench')).runHl7FuzzBench() },
   // Looked up by name at run time, so that a change in their exports cannot break this file's build.
   // night-lot is last: 100,000 patients at the insurer's pace take about 8 minutes (BENCH_LOT_PATIENTS to shrink).
   { name: 'lot-crypto', run: () => callExport('lot-crypto.bench.js', 'runLotCryptoBench', false) },

@@ -47,6 +47,9 @@ export async function startKioskGateway(opts: {
     CDRI_INSTALL_ID: SIMULATOR_INSTALL_ID,
     KIOSK_API_KEYS: opts.kioskApiKeys,
     HTTP_ADAPTER: opts.adapter,
+    // Tests and benches talk MLLP on loopback in plain text, from any MSH-3/MSH-4 (see HL7_SENDERS in the README).
+    HL7_ALLOW_PLAINTEXT: 'true',
+    HL7_SENDERS: '*^*@127.0.0.1',
     // Production-like: info logs (one line per request would otherwise dominate), slow sweeps.
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     INBOX_SWEEP_INTERVAL_MS: '30000',

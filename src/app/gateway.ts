@@ -6,7 +6,11 @@ import { AuditStore } from '../audit/audit.store';
 import { type AppConfig } from '../config/app-config';
 import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
+import { Hl7IdConflictStore } from '../hl7/inbox/hl7-id-conflict.store';
+import { hl7InboxProbe } from '../hl7/inbox/hl7-inbox.probe';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
+import { Hl7ParkedMessageStore } from '../hl7/inbox/hl7-parked-message.store';
+import { Hl7SenderPolicy } from '../hl7/inbox/hl7-sender-policy';
 import { InboxMessageStore } from '../hl7/inbox/inbox-message.store';
 import { InboxWriter } from '../hl7/inbox/inbox-writer';
 import { MllpServer } from '../hl7/mllp/mllp-server';
@@ -160,17 +164,38 @@ export class Gateway {
 
       // In the api role the worker processes poll the outbox; here, wake the local drain.
       const wake = background ? () => periodic.wake(hl7Outbox) : () => undefined;
-      const inbound = new Hl7InboundHandler(new InboxWriter(inbox), wantedByAny(subscriptions), wake, metrics, log, {
-        defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
-        receivingApplication: config.hl7.receivingApplication,
-        receivingFacility: config.hl7.receivingFacility,
-        faultInjection: config.faultInjection,
-      });
+      const conflicts = new Hl7IdConflictStore(db);
+      const parked = new Hl7ParkedMessageStore(db);
+      const inbound = new Hl7InboundHandler(
+        {
+          writer: new InboxWriter(inbox),
+          conflicts,
+          parked,
+          senders: new Hl7SenderPolicy(config.hl7.senders),
+          wanted: wantedByAny(subscriptions),
+          requirements: (facts) => subscriptions.flatMap((s) => s.requirements?.(facts) ?? []),
+          onFollowUp: wake,
+        },
+        metrics,
+        log,
+        {
+          defaultCharset: config.hl7.defaultCharset === 'UTF-8' ? 'UNICODE UTF-8' : config.hl7.defaultCharset,
+          receivingApplication: config.hl7.receivingApplication,
+          receivingFacility: config.hl7.receivingFacility,
+          poisonMaxAttempts: config.hl7.poisonMaxAttempts,
+          faultInjection: config.faultInjection,
+        },
+      );
       if (config.faultInjection)
-        log.warn({ faultInjection: config.faultInjection }, 'TEST FAULT INJECTION ACTIVE: this process will kill itself');
-      const mllp = createMllpServer(config, inbound, log);
+        log.warn(
+          { faultInjection: config.faultInjection },
+          'TEST FAULT INJECTION ACTIVE: this process will kill itself or fail on purpose',
+        );
+      logHl7Senders(config, log);
+      const mllp = createMllpServer(config, inbound, metrics, log);
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts, certificatesProbe(certificates.inventory, metrics));
+      health.probes.push(hl7InboxProbe(conflicts, parked, config.hl7.conflictAlertHours));
       const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts, erasure: retention });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
@@ -254,14 +279,32 @@ function assertUniqueQueues(built: BuiltFlow[]): void {
   }
 }
 
-function createMllpServer(config: AppConfig, inbound: Hl7InboundHandler, log: AppLogger): MllpServer {
+/** Who may send HL7, said at boot (entries as configured: addresses and fingerprints, no secret). */
+function logHl7Senders(config: AppConfig, log: AppLogger): void {
+  const { senders, sendersOrigin } = config.hl7;
+  if (sendersOrigin === 'embedded-loopback') {
+    log.warn(
+      { senders: senders.map((s) => s.text) },
+      'HL7_SENDERS not set: embedded mode accepts HL7 from any MSH-3/MSH-4 on this machine (loopback) only',
+    );
+  } else if (sendersOrigin === 'none') {
+    log.warn('HL7_SENDERS not set: every HL7 message will be refused (AR) until known senders are configured');
+  } else {
+    log.info({ senders: senders.map((s) => s.text) }, 'HL7 senders');
+  }
+  if (!config.mllp.tls && !config.embedded) log.warn('MLLP listener without TLS (HL7_ALLOW_PLAINTEXT=true)');
+}
+
+function createMllpServer(config: AppConfig, inbound: Hl7InboundHandler, metrics: Metrics, log: AppLogger): MllpServer {
   const tls = config.mllp.tls;
   return new MllpServer({
     host: config.mllp.host,
     port: config.mllp.port,
     maxFrameBytes: config.mllp.maxFrameBytes,
     idleTimeoutMs: config.mllp.idleTimeoutMs,
-    handler: (frame) => inbound.handle(frame),
+    maxConnections: config.mllp.maxConnections,
+    onConnectionRefused: () => metrics.mllpConnectionsRefused.inc(),
+    handler: (frame, meta) => inbound.handle(frame, meta),
     onHandlerError: (frame, err) => inbound.storageFailure(frame, err),
     onError: (err) => log.warn({ code: err.code, socketId: err.socketId }, err.message),
     sendingApp: config.hl7.receivingApplication,

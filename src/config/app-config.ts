@@ -1,4 +1,5 @@
 import type { AccessConfig } from './access-config';
+import type { Hl7SenderRule } from './hl7-senders-config';
 import type { TransportConfig } from './transport-config';
 
 /** The typed configuration every module receives. Built once at boot by `loadConfig`; nothing else reads the environment. */
@@ -92,8 +93,23 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** `adapter`: the Nest HTTP platform serving the same routes and bodies (src/app/express-edge.ts, fastify-edge.ts). */
   http: { host: string; port: number; adapter: 'express' | 'fastify'; tls?: TlsFiles };
-  mllp: { host: string; port: number; maxFrameBytes: number; idleTimeoutMs: number; tls?: TlsFiles };
-  hl7: { defaultCharset: string; receivingApplication: string; receivingFacility: string };
+  /** maxConnections: connections beyond it are closed at once (counted). */
+  mllp: { host: string; port: number; maxFrameBytes: number; idleTimeoutMs: number; maxConnections: number; tls?: TlsFiles };
+  hl7: {
+    defaultCharset: string;
+    receivingApplication: string;
+    receivingFacility: string;
+    /** Known MLLP senders (HL7_SENDERS); anything else gets AR. */
+    senders: readonly Hl7SenderRule[];
+    /** Where `senders` came from: HL7_SENDERS, the embedded loopback default, or nothing (every message refused). */
+    sendersOrigin: 'configured' | 'embedded-loopback' | 'none';
+    /** Plaintext MLLP accepted outside embedded mode (HL7_ALLOW_PLAINTEXT). */
+    allowPlaintext: boolean;
+    /** /health stays degraded while unacknowledged MSH-10 conflicts younger than this exist. */
+    conflictAlertHours: number;
+    /** A message failing this many times (not a storage outage) is parked for an operator. */
+    poisonMaxAttempts: number;
+  };
   establishmentFiness: string;
   database: DatabaseConfig;
   queue: QueueConfig;
@@ -114,5 +130,5 @@ export interface AppConfig {
   /** Problems tolerated in embedded mode only (e.g. a private key readable by others), logged loudly at boot. */
   warnings: string[];
   /** Test-only: makes the HL7 handler kill its own process at a chosen point, to prove crash recovery. */
-  faultInjection?: 'crash-before-store' | 'crash-after-store';
+  faultInjection?: 'crash-before-store' | 'crash-after-store' | 'throw-on-poison-control-id';
 }

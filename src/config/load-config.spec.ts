@@ -6,6 +6,7 @@ const PRODUCTION = {
   REDIS_URL: 'redis://r:6379',
   CDRI_ENDPOINT: 'http://127.0.0.1:8443/ws',
   CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+  HL7_ALLOW_PLAINTEXT: 'true',
 };
 const KEY = '0123456789abcdef0123456789abcdef';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -184,5 +185,46 @@ describe('loadConfig', () => {
     }
     expect(error!.problems.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['DATA_MASTER_KEYS', 'DATA_MASTER_KEY_ACTIVE']));
     expect(error!.message).not.toContain(short);
+  });
+
+  describe('MLLP edge (HL7_SENDERS, TLS, connection limit)', () => {
+    const production = {
+      DATABASE_URL: 'postgres://u@db:5432/p',
+      CDRI_ENDPOINT: 'http://127.0.0.1:8443/ws',
+      CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+    };
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env, defaults);
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+
+    it('requires TLS on MLLP outside embedded mode, unless HL7_ALLOW_PLAINTEXT=true', () => {
+      expect(problems(production)).toEqual([expect.stringMatching(/TLS is required on the MLLP listener outside embedded mode/)]);
+      expect(problems({ ...production, HL7_ALLOW_PLAINTEXT: 'true' })).toEqual([]);
+      expect(loadConfig({}, defaults).mllp.tls).toBeUndefined(); // embedded: plaintext on loopback is fine
+    });
+
+    it('embedded without HL7_SENDERS: any sender from loopback; production without it: nobody', () => {
+      const embedded = loadConfig({}, defaults).hl7;
+      expect(embedded.sendersOrigin).toBe('embedded-loopback');
+      expect(embedded.senders.map((s) => s.text)).toEqual(['*^*@127.0.0.0/8', '*^*@::1']);
+      const prod = loadConfig({ ...production, HL7_ALLOW_PLAINTEXT: 'true' }, defaults).hl7;
+      expect([prod.sendersOrigin, prod.senders]).toEqual(['none', []]);
+      const configured = loadConfig({ ...production, HL7_ALLOW_PLAINTEXT: 'true', HL7_SENDERS: 'GAP^HOSP@10.0.0.0/8' }, defaults);
+      expect(configured.hl7.senders).toEqual([expect.objectContaining({ application: 'GAP', facility: 'HOSP', mode: 'declared' })]);
+      expect(configured.mllp.maxConnections).toBe(256);
+      expect(configured.mllp.maxFrameBytes).toBe(1024 * 1024);
+    });
+
+    it('refuses certificate-bound senders on a listener that does not ask for client certificates', () => {
+      const fp = 'sha256:' + 'ab'.repeat(32);
+      expect(problems({ ...production, HL7_ALLOW_PLAINTEXT: 'true', HL7_SENDERS: `GAP^HOSP@${fp}` })).toEqual([
+        expect.stringMatching(/sha256: sources need .*MLLP_TLS_REQUEST_CLIENT_CERT/),
+      ]);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { isValidFiness, isVersionedUuid } from '../identifiers';
 import { type AppConfig, type DbTimeoutsConfig, type TlsFiles } from './app-config';
 import { ConfigReader, type RawEnv } from './config-readers';
 import { readAccessConfig } from './access-config';
+import { EMBEDDED_LOOPBACK_SENDERS, readHl7Senders } from './hl7-senders-config';
 import { readTransportConfig } from './transport-config';
 
 /** Thrown at boot with every bad variable listed, one per line. */
@@ -118,6 +119,12 @@ function readRetentionDays(r: ConfigReader): Map<string, number | null> {
   return days;
 }
 
+/** Where the HL7 senders come from (said at boot): HL7_SENDERS, the embedded loopback default, or nowhere. */
+function sendersOrigin(configured: boolean, embedded: boolean): AppConfig['hl7']['sendersOrigin'] {
+  if (configured) return 'configured';
+  return embedded ? 'embedded-loopback' : 'none';
+}
+
 /**
  * Builds the typed configuration from the environment over config/defaults.json.
  * The only place in the code base that looks at environment variables.
@@ -173,6 +180,21 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
   } catch {
     r.check(false, 'CDRI_LOT_TIMEZONE: unknown time zone');
   }
+  const mllpTls = tlsFiles(r, 'MLLP');
+  const allowPlaintext = r.bool('HL7_ALLOW_PLAINTEXT', false);
+  if (!embedded && !mllpTls) {
+    r.check(
+      allowPlaintext,
+      'MLLP_TLS_CERT_FILE / MLLP_TLS_KEY_FILE: TLS is required on the MLLP listener outside embedded mode (or HL7_ALLOW_PLAINTEXT=true)',
+    );
+  }
+  const senders = readHl7Senders(r);
+  if (senders.some((s) => s.source.kind === 'certificate')) {
+    r.check(
+      !!mllpTls?.requestClientCert,
+      'HL7_SENDERS: sha256: sources need the MLLP TLS listener to ask for client certificates (MLLP_TLS_REQUEST_CLIENT_CERT=true)',
+    );
+  }
   const config: AppConfig = {
     embedded,
     role: r.oneOf('PROCESS_ROLE', ['all', 'api', 'worker'] as const),
@@ -220,12 +242,18 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       port: r.int('MLLP_PORT', 0, 65535),
       maxFrameBytes: r.int('MLLP_MAX_FRAME_BYTES', 1024, 512 * 1024 * 1024),
       idleTimeoutMs: r.int('MLLP_IDLE_TIMEOUT_MS', 1000, 86400000),
-      tls: tlsFiles(r, 'MLLP'),
+      maxConnections: r.int('MLLP_MAX_CONNECTIONS', 1, 100000),
+      tls: mllpTls,
     },
     hl7: {
       defaultCharset: r.oneOf('HL7_DEFAULT_CHARSET', ['UTF-8', '8859/1'] as const),
       receivingApplication: r.string('HL7_RECEIVING_APPLICATION'),
       receivingFacility: r.string('HL7_RECEIVING_FACILITY'),
+      senders: senders.length > 0 || !embedded ? senders : EMBEDDED_LOOPBACK_SENDERS,
+      sendersOrigin: sendersOrigin(senders.length > 0, embedded),
+      allowPlaintext,
+      conflictAlertHours: r.int('HL7_CONFLICT_ALERT_HOURS', 1, 24 * 366),
+      poisonMaxAttempts: r.int('HL7_POISON_MAX_ATTEMPTS', 1, 1000),
     },
     establishmentFiness: r.string('ESTABLISHMENT_FINESS'),
     database: databaseUrl
@@ -259,7 +287,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     },
     warnings: [],
     faultInjection: r.optionalString('TEST_FAULT_INJECTION')
-      ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store'] as const)
+      ? r.oneOf('TEST_FAULT_INJECTION', ['crash-before-store', 'crash-after-store', 'throw-on-poison-control-id'] as const)
       : undefined,
   };
   if (r.optionalString('API_CLIENT_CERTS'))

@@ -121,4 +121,23 @@ describe('buildNakFromRaw', () => {
     const text = buildNakFromRaw(raw, 'rejected', 'N6').toString('latin1');
     for (const secret of [SAMPLE_NIR, SAMPLE_INSURED_NIR, SAMPLE_FAMILY, '19851201']) expect(text).not.toContain(secret);
   });
+
+  it('echoes only printable ASCII, so the NAK is readable in the charset it declares (found by the fuzz test)', () => {
+    const raw = Buffer.concat([
+      Buffer.from('MSH|^~\\&|GAP', 'latin1'),
+      Buffer.from([0xfc, 0x00]),
+      Buffer.from('|FAC|||20250101||ADT^A1', 'latin1'),
+      Buffer.from([0xec]),
+      Buffer.from('|CTRL|P|2.5|||||FRA|UNICODE UTF-8\rPID|bad', 'latin1'),
+    ]);
+    const nak = buildNakFromRaw(raw, 'payload bytes are not valid', 'NAK-9');
+    expect(nak.every((b) => b === 0x0d || (b >= 0x20 && b <= 0x7e))).toBe(true);
+    const msg = parseHl7(nak);
+    expect([msg.get('MSA', 1, 1), msg.get('MSA', 1, 2), msg.field('MSH-5'), msg.field('MSH-18')]).toEqual([
+      'AR',
+      'CTRL',
+      'GAP??',
+      'UNICODE UTF-8',
+    ]);
+  });
 });

@@ -200,9 +200,11 @@ export function buildNakFromRaw(
     const sep = theirs?.field ?? (msh.startsWith('MSH') && /^[!-/:-@[-`{-~]$/.test(msh.charAt(3)) ? msh[3] : undefined);
     const raw = (n: number): string => {
       if (sep === undefined) return '';
-      const v = piece(msh, sep, n);
-      // eslint-disable-next-line no-control-regex -- strips control characters from what we echo
-      return theirs !== undefined ? v : v.replace(/[|^~\\&\x00-\x1f]/g, '');
+      // Printable ASCII only: the frame was not readable, maybe not even in the charset it declares, and the NAK must
+      // be valid in any ASCII-compatible charset it ends up declaring (the fuzz test found latin1 bytes echoed under
+      // MSH-18 UNICODE UTF-8, making our own NAK unreadable).
+      const v = piece(msh, sep, n).replace(/[^\x20-\x7e]/g, '?');
+      return theirs !== undefined ? v : v.replace(/[|^~\\&]/g, '');
     };
     let charset = raw(18);
     try {

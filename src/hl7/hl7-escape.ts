@@ -82,17 +82,28 @@ export function unescapeHl7(s: string, d: Hl7Delimiters, codec: CharsetCodec): s
   return last === 0 ? s : out + s.slice(last);
 }
 
-/** Escapes delimiter characters in free text we write (ACK texts, echoed values). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * A value we put in an HL7 field, made safe: every control character (C0, DEL, C1) becomes a space. A carriage
+ * return inside a value would end the segment (a CSV name "DUPONT\r" broke the A08's PID); the others have no
+ * meaning in HL7 text and some receivers choke on them. Delimiters are not touched here: escapeHl7 (or the
+ * builder's own escaping) does that. Every field of every message we build goes through this.
+ */
+export function hl7SafeText(s: string): string {
+  return s.replace(CONTROL_CHARACTERS, ' ');
+}
+
+/** Escapes delimiter characters in free text we write (ACK texts, echoed values); control characters become spaces. */
 export function escapeHl7(s: string, d: Hl7Delimiters): string {
   let out = '';
-  for (const ch of s) {
+  for (const ch of hl7SafeText(s)) {
     if (ch === d.escape) out += `${d.escape}E${d.escape}`;
     else if (ch === d.field) out += `${d.escape}F${d.escape}`;
     else if (ch === d.component) out += `${d.escape}S${d.escape}`;
     else if (ch === d.subcomponent) out += `${d.escape}T${d.escape}`;
     else if (ch === d.repetition) out += `${d.escape}R${d.escape}`;
-    else if (ch === '\r' || ch === '\n')
-      out += ' '; // a segment separator inside a value would cut the segment
     else out += ch;
   }
   return out;

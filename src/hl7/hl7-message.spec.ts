@@ -143,4 +143,48 @@ describe('parseHl7', () => {
   it('parses a sample given as a string', () => {
     expect(parseHl7(buildPamText('A28')).field('MSH-9.2')).toBe('A28');
   });
+
+  describe('bounds (one pass, a limit named in the error)', () => {
+    const limits = { maxSegments: 10, maxRepetitions: 5, maxFieldLength: 100 };
+    const error = (text: string): Hl7ParseError => {
+      try {
+        parseHl7(text, { limits });
+      } catch (err) {
+        if (err instanceof Hl7ParseError) return err;
+        throw err;
+      }
+      throw new Error('expected a parse error');
+    };
+
+    it('accepts a message exactly at the limits', () => {
+      const text = [MSH, ...Array.from({ length: 8 }, () => 'OBX|1'), `PID|||${'1~'.repeat(4)}1|${'x'.repeat(100)}`].join('\r');
+      expect(parseHl7(text, { limits }).segments).toHaveLength(10);
+    });
+
+    it('refuses too many segments, too many repetitions, a too long field — naming the limit', () => {
+      const many = error([MSH, ...Array.from({ length: 10 }, () => 'OBX|1')].join('\r'));
+      expect(many).toMatchObject({ segment: 'OBX', sequence: 11, code: 100 });
+      expect(many.reason).toMatch(/more than 10 segments/);
+      const reps = error(`${MSH}\rPID|||${'1~'.repeat(5)}1`);
+      expect(reps).toMatchObject({ segment: 'PID', field: 3, code: 102 });
+      expect(reps.reason).toMatch(/repeats more than 5 times/);
+      const long = error(`${MSH}\rPID|1||||${'x'.repeat(101)}`);
+      expect(long).toMatchObject({ segment: 'PID', field: 5 });
+      expect(long.reason).toMatch(/longer than 100 characters/);
+      expect(error(`${MSH}|${'y'.repeat(101)}`)).toMatchObject({ segment: 'MSH', field: 13 });
+    });
+
+    it('finds the n-th segment and repetition without rescanning (indexes built once)', () => {
+      const text = [
+        MSH,
+        ...Array.from({ length: 500 }, (_, i) => `IN1|${i + 1}`),
+        `PID|||${Array.from({ length: 150 }, (_, i) => `ID${i}`).join('~')}`,
+      ].join('\r');
+      const msg = parseHl7(text);
+      expect(msg.segmentsNamed('IN1')).toHaveLength(500);
+      expect(msg.get('IN1', 500, 1)).toBe('500');
+      expect(msg.get('PID', 1, 3, 150)).toBe('ID149');
+      expect(msg.get('PID', 1, 3, 151)).toBe('');
+    });
+  });
 });

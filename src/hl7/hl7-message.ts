@@ -10,6 +10,7 @@
  */
 import { type CharsetCodec, InvalidBytesError, resolveCharset, UnsupportedCharsetError } from './hl7-charset';
 import { type Hl7Delimiters, piece } from './hl7-escape';
+import { DEFAULT_HL7_LIMITS, type Hl7Limits } from './hl7-limits';
 import { Hl7Segment } from './hl7-segment';
 
 export type { Hl7Delimiters } from './hl7-escape';
@@ -38,6 +39,8 @@ export class Hl7ParseError extends Error {
 export interface Hl7ParseOptions {
   /** MSH-18 style name used when MSH-18 is empty. Default 'UNICODE UTF-8'. */
   defaultCharset?: string;
+  /** Bounds checked while splitting (default DEFAULT_HL7_LIMITS); a message beyond them is an Hl7ParseError. */
+  limits?: Hl7Limits;
 }
 
 const PATH = /^([A-Z][A-Z0-9]{2})(?:\[(\d+)\])?-(\d+)(?:\[(\d+)\])?(?:\.(\d+))?(?:\.(\d+))?$/;
@@ -57,6 +60,8 @@ function parsePath(path: string): ParsedPath {
 
 export class Hl7Message {
   readonly segments: Hl7Segment[] = [];
+  /** Segments by name, built once while parsing: looking up IN1 #n is O(1), not a scan of the message. */
+  private readonly byName = new Map<string, Hl7Segment[]>();
 
   constructor(
     readonly delimiters: Hl7Delimiters,
@@ -71,13 +76,19 @@ export class Hl7Message {
 
   /** `occurrence`-th (1-based) segment with that name. */
   segment(name: string, occurrence = 1): Hl7Segment | undefined {
-    let seen = 0;
-    for (const s of this.segments) if (s.name === name && ++seen === occurrence) return s;
-    return undefined;
+    return this.byName.get(name)?.[occurrence - 1];
   }
 
-  segmentsNamed(name: string): Hl7Segment[] {
-    return this.segments.filter((s) => s.name === name);
+  segmentsNamed(name: string): readonly Hl7Segment[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** Appends a segment (the parser's, in message order). */
+  add(segment: Hl7Segment): void {
+    this.segments.push(segment);
+    const list = this.byName.get(segment.name);
+    if (list === undefined) this.byName.set(segment.name, [segment]);
+    else list.push(segment);
   }
 
   has(name: string): boolean {
@@ -206,6 +217,7 @@ export function parseHl7(input: Buffer | string, opts: Hl7ParseOptions = {}): Hl
     }
   }
   const msg = new Hl7Message(delimiters, codec);
+  const limits = opts.limits ?? DEFAULT_HL7_LIMITS;
   // \r is the HL7 separator; \n and \r\n are accepted because files and some GAPs use them.
   const lines = text.indexOf('\n') === -1 ? text.split('\r') : text.split(/\r\n|\r|\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -222,7 +234,45 @@ export function parseHl7(input: Buffer | string, opts: Hl7ParseOptions = {}): Hl
       const reason = 'several MSH segments: batches are not accepted here';
       throw new Hl7ParseError({ segment: 'MSH', sequence: seq, reason, code: 100 });
     }
-    msg.segments.push(new Hl7Segment(name, line, msg));
+    if (seq > limits.maxSegments) {
+      const reason = `message has more than ${limits.maxSegments} segments (limit of this gateway)`;
+      throw new Hl7ParseError({ segment: name, sequence: seq, reason, code: 100 });
+    }
+    checkFieldBounds(line, name, seq, delimiters, limits);
+    msg.add(new Hl7Segment(name, line, msg));
   }
   return msg;
+}
+
+/**
+ * One pass over a segment's characters: no field longer than maxFieldLength, no field with more than maxRepetitions
+ * repetitions. Linear in the segment length, so the whole parse stays linear in the message size.
+ */
+function checkFieldBounds(line: string, name: string, seq: number, d: Hl7Delimiters, limits: Hl7Limits): void {
+  const fieldSep = d.field.charCodeAt(0);
+  const repSep = d.repetition.charCodeAt(0);
+  let field = 0;
+  let start = 0;
+  let reps = 1;
+  const n = line.length;
+  for (let i = 3; i <= n; i++) {
+    const c = i === n ? fieldSep : line.charCodeAt(i);
+    if (c === fieldSep) {
+      if (i - start > limits.maxFieldLength) {
+        const reason = `field longer than ${limits.maxFieldLength} characters (limit of this gateway)`;
+        throw new Hl7ParseError({ segment: name, sequence: seq, field: fieldNumber(name, field), reason, code: 102 });
+      }
+      field++;
+      start = i + 1;
+      reps = 1;
+    } else if (c === repSep && ++reps > limits.maxRepetitions && !(name === 'MSH' && field === 1)) {
+      const reason = `field repeats more than ${limits.maxRepetitions} times (limit of this gateway)`;
+      throw new Hl7ParseError({ segment: name, sequence: seq, field: fieldNumber(name, field), reason, code: 102 });
+    }
+  }
+}
+
+/** HL7 field number of the n-th separator-delimited piece (MSH counts its field separator as MSH-1). */
+function fieldNumber(name: string, piece: number): number {
+  return name === 'MSH' ? piece + 1 : piece;
 }

@@ -14,6 +14,8 @@ export interface Hl7Context {
 export class Hl7Segment {
   private ends: number[] | undefined; // allocated on first read: most segments of a message are never read
   private complete = false;
+  /** Repetitions of fields read beyond their first repetition, split once (a loop over PID-3 stays linear). */
+  private repetitions: Map<number, string[]> | undefined;
   private readonly isMsh: boolean;
 
   constructor(
@@ -52,12 +54,22 @@ export class Hl7Segment {
     if (v === '') return v;
     if (this.isMsh && field <= 2) return v; // MSH-1/MSH-2 are the delimiters themselves, never split
     const d = this.message.delimiters;
-    v = piece(v, d.repetition, repetition);
+    v = repetition === 1 ? piece(v, d.repetition, 1) : (this.repetitionsOf(field, v)[repetition - 1] ?? '');
     if (v === '') return v;
     v = piece(v, d.component, component);
     if (v === '') return v;
     v = piece(v, d.subcomponent, subcomponent);
     return unescapeHl7(v, d, this.message.codec);
+  }
+
+  private repetitionsOf(field: number, raw: string): string[] {
+    this.repetitions ??= new Map();
+    let reps = this.repetitions.get(field);
+    if (reps === undefined) {
+      reps = raw.split(this.message.delimiters.repetition);
+      this.repetitions.set(field, reps);
+    }
+    return reps;
   }
 
   /** Number of repetitions of a field (0 when empty). */

@@ -31,4 +31,20 @@ export const HL7_RETENTION: RetentionRule[] = [
     where: `state <> 'pending'`,
     erasure: { where: NIR_IN('payload') },
   },
+  {
+    kind: 'hl7-conflicts',
+    description: 'HL7 messages refused for reusing an accepted MSH-10 with other content (raw bytes), kept for audit',
+    defaultDays: 30,
+    table: 'hl7_id_conflict',
+    ageColumn: 'received_at',
+    erasure: { where: NIR_IN('raw') },
+  },
+  {
+    kind: 'hl7-parked',
+    description: 'HL7 messages whose handling kept failing (raw bytes of the parked ones), counted then parked for an operator',
+    defaultDays: 30,
+    table: 'hl7_parked_message',
+    ageColumn: 'last_seen_at',
+    erasure: { where: NIR_IN('raw') },
+  },
 ];

@@ -66,6 +66,11 @@ export interface AdtFacts {
 }
 
 const NIR_TYPE_CODES = new Set(['INS', 'INS-NIR', 'NH']);
+/**
+ * Identifiers typed INS/NH that are not a NIR: the NIA (temporary) and the former INS-C ("INS calculé", a 22-digit
+ * hash of the Vitale card, OIDs 1.2.250.1.213.1.4.2 and …4.6) that GAPs still send beside or instead of the INS-NIR.
+ */
+const NOT_A_NIR_OIDS: ReadonlySet<string> = new Set([INS_OIDS.nia, '1.2.250.1.213.1.4.2', '1.2.250.1.213.1.4.6']);
 
 function nonEmpty(v: string): string | undefined {
   return v === '' || v === '""' ? undefined : v;
@@ -118,7 +123,7 @@ function coverages(msg: Hl7Message): AdtCoverage[] {
 /** Extracts the facts of an ADT message. Expects a message that passed validatePamFr (tolerates gaps anyway). */
 export function extractAdtFacts(msg: Hl7Message): AdtFacts {
   const ids = patientIds(msg);
-  const ins = ids.find((p) => NIR_TYPE_CODES.has(p.typeCode) && p.authorityOid !== INS_OIDS.nia);
+  const ins = ids.find((p) => NIR_TYPE_CODES.has(p.typeCode) && !NOT_A_NIR_OIDS.has(p.authorityOid ?? ''));
   const covs = coverages(msg);
   const insuredNir = covs.find((c) => c.insuredNir !== undefined)?.insuredNir;
   const event = msg.get('MSH', 1, 9, 1, 2);

@@ -68,16 +68,32 @@ const PATIENT_CLASSES = new Set(['E', 'I', 'O', 'P', 'R', 'B', 'C', 'N', 'U']);
 /** NIR shape only (sex, year, month, department incl. 2A/2B, commune, order, key); the key is checked elsewhere. */
 const NIR_SHAPE = /^[1-478]\d{4}(?:\d{2}|2[AB])\d{8}$/;
 
+/**
+ * How strictly a message is held to PAM FR:
+ * - declared (default): PAM FR when the sender declares it (MSH-12 `2.5^FRA^2.x`), else plain HL7 v2 ADT;
+ * - strict / lenient: forced by the sender's configuration (HL7_SENDERS `;mode=`).
+ * Under plain HL7 v2 the PAM FR-only rules (ZBE and its content) are ERR warnings (W, message accepted), and any
+ * ADT version 2.3 to 2.8 is read; what our flows cannot do without (a valid NIR for a rights check, the visit number
+ * of a planned encounter) is decided by the handler and the subscriptions whatever the mode.
+ */
+export type PamStrictness = 'declared' | 'strict' | 'lenient';
+
 export interface PamValidationOptions {
   /** MSH-11 values accepted (table 0103). Default P, T, D. */
   acceptedProcessingIds?: readonly string[];
+  strictness?: PamStrictness;
 }
 
 export interface PamValidationResult {
   event: string;
   issues: Hl7Issue[];
   ackCode: AckCode;
+  /** Whether PAM FR rules were applied (declared 2.5^FRA^… or forced strict). */
+  pamFr: boolean;
 }
+
+/** HL7 v2 versions whose ADT messages we read when PAM FR is not applied. */
+const LENIENT_VERSION = /^2\.[3-8](?:\.\d{1,2})?$/;
 
 /** Value with the HL7 explicit null `""` treated as absent. */
 function val(msg: Hl7Message, seg: string, occ: number, field: number, rep = 1, comp = 1): string {
@@ -88,9 +104,16 @@ function val(msg: Hl7Message, seg: string, occ: number, field: number, rep = 1, 
 class Collector {
   readonly issues: Hl7Issue[] = [];
   reject = false;
+  /** False under plain HL7 v2: PAM FR-only rules (addPam) are warnings. */
+  pamFr = true;
 
   add(segment: string, field: number | undefined, code: number, text: string, more: Partial<Hl7Issue> = {}): void {
     this.issues.push({ segment, sequence: 1, field, code, severity: 'E', text, ...more });
+  }
+
+  /** A PAM FR-only rule: an error under PAM FR, a warning (W) for a plain HL7 v2 sender. */
+  addPam(segment: string, field: number | undefined, code: number, text: string, more: Partial<Hl7Issue> = {}): void {
+    this.add(segment, field, code, this.pamFr ? text : `${text} (IHE PAM FR)`, this.pamFr ? more : { ...more, severity: 'W' });
   }
 
   rejectWith(field: number, code: number, text: string): void {
@@ -123,10 +146,15 @@ function checkHeader(msg: Hl7Message, c: Collector, opts: PamValidationOptions):
     c.rejectWith(11, 202, `MSH-11 processing id must be one of ${accepted.join(', ')}`);
   }
   const version = val(msg, 'MSH', 1, 12);
+  const declaresFra = val(msg, 'MSH', 1, 12, 1, 2) === 'FRA';
+  const strictness = opts.strictness ?? 'declared';
+  c.pamFr = strictness === 'strict' || (strictness === 'declared' && declaresFra);
   if (version === '') c.rejectWith(12, 101, 'MSH-12 (version id) is required');
-  else if (version !== '2.5' && !version.startsWith('2.5.')) {
+  else if (c.pamFr && version !== '2.5' && !version.startsWith('2.5.')) {
     c.rejectWith(12, 203, 'MSH-12 version must be 2.5 (IHE PAM FR: 2.5^FRA^2.x)');
-  } else if (val(msg, 'MSH', 1, 12, 1, 2) !== 'FRA') {
+  } else if (!c.pamFr && !LENIENT_VERSION.test(version)) {
+    c.rejectWith(12, 203, 'MSH-12 version must be an HL7 v2 version from 2.3 to 2.8 (2.5^FRA^2.x for IHE PAM FR)');
+  } else if (!declaresFra) {
     c.add('MSH', 12, 203, 'MSH-12.2 should be FRA (IHE PAM French extension)', { component: 2, severity: 'W' });
   }
   if (!c.reject) c.date(msg, 'MSH', 1, 7, 'date/time of message', true);
@@ -169,24 +197,24 @@ function checkVisit(msg: Hl7Message, c: Collector, event: string): void {
 function checkZbe(msg: Hl7Message, c: Collector, event: string): void {
   const expected = ZBE_ACTION[event];
   if (!msg.has('ZBE')) {
-    if (expected !== undefined) c.add('ZBE', undefined, 100, `ZBE segment (movement) is required for event ${event}`);
+    if (expected !== undefined) c.addPam('ZBE', undefined, 100, `ZBE segment (movement) is required for event ${event}`);
     return;
   }
-  if (val(msg, 'ZBE', 1, 1) === '') c.add('ZBE', 1, 101, 'ZBE-1 (movement identifier) is required');
+  if (val(msg, 'ZBE', 1, 1) === '') c.addPam('ZBE', 1, 101, 'ZBE-1 (movement identifier) is required');
   c.date(msg, 'ZBE', 1, 2, 'movement start date/time', true);
   const action = val(msg, 'ZBE', 1, 4);
-  if (action === '') c.add('ZBE', 4, 101, 'ZBE-4 (movement action) is required');
+  if (action === '') c.addPam('ZBE', 4, 101, 'ZBE-4 (movement action) is required');
   else if (action !== 'INSERT' && action !== 'UPDATE' && action !== 'CANCEL') {
-    c.add('ZBE', 4, 103, 'ZBE-4 (movement action) must be INSERT, UPDATE or CANCEL');
+    c.addPam('ZBE', 4, 103, 'ZBE-4 (movement action) must be INSERT, UPDATE or CANCEL');
   } else if (expected !== undefined && action !== expected) {
-    c.add('ZBE', 4, 103, `ZBE-4 (movement action) must be ${expected} for event ${event}`);
+    c.addPam('ZBE', 4, 103, `ZBE-4 (movement action) must be ${expected} for event ${event}`);
   }
   const historic = val(msg, 'ZBE', 1, 5);
   if (historic !== '' && historic !== 'Y' && historic !== 'N') {
-    c.add('ZBE', 5, 103, 'ZBE-5 (historical movement flag) must be Y or N');
+    c.addPam('ZBE', 5, 103, 'ZBE-5 (historical movement flag) must be Y or N');
   }
   if ((action === 'UPDATE' || action === 'CANCEL') && val(msg, 'ZBE', 1, 6) === '') {
-    c.add('ZBE', 6, 101, 'ZBE-6 (original trigger event) is required when ZBE-4 is UPDATE or CANCEL');
+    c.addPam('ZBE', 6, 101, 'ZBE-6 (original trigger event) is required when ZBE-4 is UPDATE or CANCEL');
   }
 }
 
@@ -207,7 +235,7 @@ export function validatePamFr(msg: Hl7Message, opts: PamValidationOptions = {}):
   const c = new Collector();
   const event = checkHeader(msg, c, opts);
   // A rejected header makes body checks noise: the sender must fix the header first.
-  if (c.reject) return { event, issues: c.issues, ackCode: 'AR' };
+  if (c.reject) return { event, issues: c.issues, ackCode: 'AR', pamFr: c.pamFr };
   if (!msg.has('EVN')) c.add('EVN', undefined, 100, 'EVN segment is required');
   else {
     c.date(msg, 'EVN', 1, 2, 'recorded date/time', true);
@@ -222,5 +250,5 @@ export function validatePamFr(msg: Hl7Message, opts: PamValidationOptions = {}):
   checkZbe(msg, c, event);
   checkInsurance(msg, c);
   const ackCode: AckCode = c.issues.some((i) => i.severity === 'E') ? 'AE' : 'AA';
-  return { event, issues: c.issues, ackCode };
+  return { event, issues: c.issues, ackCode, pamFr: c.pamFr };
 }

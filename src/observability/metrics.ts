@@ -1,4 +1,8 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Sampling period of the event-loop delay monitor (ms). */
+const LOOP_RESOLUTION_MS = 10;
 
 /**
  * Prometheus metrics. Labels never carry patient data: only event types, outcomes, insurer names and codes.
@@ -19,6 +23,52 @@ export class Metrics {
     help: 'HL7 messages recognised as repeats of an already stored MSH-10 and answered with the original ACK',
     registers: [this.registry],
   });
+
+  readonly hl7IdConflicts = new Counter({
+    name: 'passerelle_hl7_id_conflicts_total',
+    help: 'HL7 messages reusing an accepted (MSH-3, MSH-4, MSH-10) with different content: refused AR and kept for audit',
+    registers: [this.registry],
+  });
+
+  readonly hl7SendersRefused = new Counter({
+    name: 'passerelle_hl7_senders_refused_total',
+    help: 'HL7 messages refused because MSH-3/MSH-4 is not a configured sender for the connection (reason: unknown, source)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mllpConnectionsRefused = new Counter({
+    name: 'passerelle_mllp_connections_refused_total',
+    help: 'MLLP connections closed at once because MLLP_MAX_CONNECTIONS were already open',
+    registers: [this.registry],
+  });
+
+  readonly hl7StorageFailures = new Counter({
+    name: 'passerelle_hl7_storage_failures_total',
+    help: 'HL7 messages not stored because of a transient storage failure, by what the sender got (close, AE)',
+    labelNames: ['answer'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hl7Parked = new Counter({
+    name: 'passerelle_hl7_parked_total',
+    help: 'HL7 messages parked after failing the same way on every attempt (poison messages): kept for an operator',
+    registers: [this.registry],
+  });
+
+  /**
+   * Event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay, reset at each scrape): what every
+   * connection and /health/live waited at worst. bench/hl7-fuzz.bench.ts reads it around its run.
+   */
+  readonly eventLoopDelay = new Gauge({
+    name: 'passerelle_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (0.5, 0.99, 1 = max)',
+    labelNames: ['quantile'] as const,
+    registers: [this.registry],
+    collect: () => this.readEventLoopDelay(),
+  });
+
+  private readonly loopMonitor = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   readonly hl7AckLatency = new Histogram({
     name: 'passerelle_hl7_ack_latency_seconds',
@@ -126,5 +176,16 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'passerelle_' });
+    this.loopMonitor.enable();
+  }
+
+  private readEventLoopDelay(): void {
+    const h = this.loopMonitor;
+    // The histogram records the whole timer period: the sampling interval itself is not delay.
+    const s = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns - LOOP_RESOLUTION_MS * 1e6) / 1e9 : 0);
+    this.eventLoopDelay.set({ quantile: '0.5' }, s(h.percentile(50)));
+    this.eventLoopDelay.set({ quantile: '0.99' }, s(h.percentile(99)));
+    this.eventLoopDelay.set({ quantile: '1' }, s(h.max));
+    h.reset();
   }
 }

@@ -10,9 +10,14 @@ import type { MigrationInterface } from 'typeorm';
 import { type DbTimeouts, pgTimeoutOptions } from './db-timeouts';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 import { InboxPseudonym1764300000000 } from './migrations/1764300000000-inbox-pseudonym';
+import { Hl7EdgeSafety1764300000001 } from './migrations/1764300000001-hl7-edge-safety';
 
 /** The shared tables (HL7 inbox, rights checks); each flow brings its own migrations (FlowModule.migrations). */
-export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [Foundation1764000000000, InboxPseudonym1764300000000];
+export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
+  Foundation1764000000000,
+  InboxPseudonym1764300000000,
+  Hl7EdgeSafety1764300000001,
+];
 
 /**
  * The application's one DataSource. Schema changes only through migrations (run at boot, serialised by

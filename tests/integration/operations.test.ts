@@ -80,8 +80,8 @@ describe('operating the gateway', () => {
     const body = (await res.json()) as any;
     expect(body.mode).toBe('production');
     expect(body.status).toBe('ok');
-    // certificates: every configured one, by role (none here: "0 valid").
-    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'certificates', 'database', 'queue']);
+    // certificates: every configured one, by role (none here: "0 valid"); hl7-inbox: conflicts and parked messages.
+    expect(Object.keys(body.checks).sort()).toEqual(['cdri', 'certificates', 'database', 'hl7-inbox', 'queue']);
     expect((await get('/health/ready')).status).toBe(200);
   });
 

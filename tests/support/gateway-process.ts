@@ -148,6 +148,9 @@ export async function startGatewayFixture(
     CDRI_TIMEOUT_MS: '2000',
     INBOX_SWEEP_INTERVAL_MS: '300',
     LOG_LEVEL: 'debug',
+    // Tests and benches talk MLLP on loopback in plain text, from any MSH-3/MSH-4 (see HL7_SENDERS in the README).
+    HL7_ALLOW_PLAINTEXT: 'true',
+    HL7_SENDERS: '*^*@127.0.0.1',
     ...((opts.queue ?? 'redis') === 'redis' ? { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `pt${randomBytes(4).toString('hex')}` } : {}),
     // `TEST_HTTP_ADAPTER=fastify npx jest …` runs the same tests on the other HTTP adapter; a test's own env wins.
     ...(process.env.TEST_HTTP_ADAPTER ? { HTTP_ADAPTER: process.env.TEST_HTTP_ADAPTER } : {}),

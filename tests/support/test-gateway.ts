@@ -38,6 +38,9 @@ export async function startTestGateway(
     CDRI_JOB_BACKOFF_MS: '50',
     LOG_LEVEL: 'debug',
     INBOX_SWEEP_INTERVAL_MS: '500',
+    // Tests and benches talk MLLP on loopback in plain text, from any MSH-3/MSH-4 (see HL7_SENDERS in the README).
+    HL7_ALLOW_PLAINTEXT: 'true',
+    HL7_SENDERS: '*^*@127.0.0.1',
     ...(opts.queue === 'redis' ? { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `pt${randomBytes(4).toString('hex')}` } : {}),
     ...opts.env,
   };

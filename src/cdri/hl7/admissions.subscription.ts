@@ -1,4 +1,6 @@
 import { GatewayError } from '../../common/gateway-error';
+import { validateNir } from '../../identifiers';
+import { type Hl7Issue } from '../../hl7/hl7-ack';
 import { type AcceptedHl7Message, type Hl7Subscription, type StoredAdtFacts } from '../../hl7/inbox/hl7-subscription';
 import { type AppLogger } from '../../observability/logger';
 import { isIsoDate } from '../../identifiers';
@@ -36,6 +38,27 @@ export class Hl7AdmissionsSubscription implements Hl7Subscription {
 
   wants(facts: StoredAdtFacts): boolean {
     return (CDRI_TRIGGER_EVENTS.has(facts.event) && !!facts.nir) || (PLANNING_EVENTS.has(facts.event) && !!facts.visitNumber);
+  }
+
+  /**
+   * What CDRi cannot do without, whatever the sender's strictness: a valid NIR when the event asks the insurer
+   * (A05/A01/A04: AE; elsewhere an invalid NIR is only reported, W), and the visit number when the event plans or
+   * cancels an encounter (A05/A04/A38), which is keyed on it.
+   */
+  requirements(facts: StoredAdtFacts): Hl7Issue[] {
+    const issues: Hl7Issue[] = [];
+    const nir = facts.nir ? validateNir(facts.nir) : undefined;
+    if (nir && !nir.ok) {
+      const where = facts.nirField ?? 'PID-3';
+      const severity = CDRI_TRIGGER_EVENTS.has(facts.event) ? 'E' : 'W';
+      const [segment, field] = [where.slice(0, 3), Number(where.slice(4))];
+      issues.push({ segment, sequence: 1, field, code: 102, severity, text: `Invalid NIR in ${where}: ${nir.reason}` });
+    }
+    if (PLANNING_EVENTS.has(facts.event) && !facts.visitNumber) {
+      const text = `PV1-19 (visit number) is required for event ${facts.event}: the planned encounter is keyed on it`;
+      issues.push({ segment: 'PV1', sequence: 1, field: 19, code: 101, severity: 'E', text });
+    }
+    return issues;
   }
 
   async handle(batch: AcceptedHl7Message[]): Promise<void> {

@@ -41,7 +41,7 @@ describe('buildRightsChangeA08', () => {
     const bytes = buildRightsChangeA08(base);
     const msg = parseHl7(bytes);
     expect(msg.segments.map((s) => s.name)).toEqual(['MSH', 'EVN', 'PID', 'PV1', 'OBX', 'OBX', 'IN1']);
-    expect(validatePamFr(msg)).toEqual({ event: 'A08', issues: [], ackCode: 'AA' });
+    expect(validatePamFr(msg)).toEqual({ event: 'A08', issues: [], ackCode: 'AA', pamFr: true });
     expect(msg.raw('MSH', 1, 9)).toBe('ADT^A08^ADT_A01');
     expect(msg.raw('MSH', 1, 12)).toBe('2.5^FRA^2.11');
     expect(msg.charset).toBe('UNICODE UTF-8');
@@ -129,5 +129,27 @@ describe('buildRightsChangeA08', () => {
     expect(() => buildRightsChangeA08({ ...base, nir: '123' })).toThrow(/nir/);
     expect(() => buildRightsChangeA08({ ...base, controlId: 'x'.repeat(21) })).toThrow(/controlId/);
     expect(() => buildRightsChangeA08({ ...base, change: 'OTHER' as never })).toThrow(/change/);
+  });
+
+  it('keeps every segment whole when a name carries control characters and delimiters (a CSV name)', () => {
+    const family = 'DUPONT\r\nPV1|9|X\u0000';
+    const given = 'A^B~C\\D&E\u0007';
+    const bytes = buildRightsChangeA08({ ...base, patientName: { family, given }, ipp: 'IPP\r1', visitNumber: 'V\n1' });
+    const text = bytes.toString('utf8');
+    // Only the segment separators are CRs; no LF, no other control character anywhere.
+    expect(
+      text
+        .split('\r')
+        .filter(Boolean)
+        .map((l) => l.slice(0, 3)),
+    ).toEqual(['MSH', 'EVN', 'PID', 'PV1', 'OBX', 'OBX', 'IN1']);
+    // eslint-disable-next-line no-control-regex -- checking that none is left
+    expect(/[\u0000-\u000c\u000e-\u001f\u007f]/.test(text)).toBe(false);
+    const msg = parseHl7(bytes);
+    expect(msg.get('PID', 1, 5, 1, 1)).toBe('DUPONT  PV1|9|X ');
+    expect(msg.get('PID', 1, 5, 1, 2)).toBe('A^B~C\\D&E ');
+    expect(msg.field('PID-3[2]')).toBe('IPP 1');
+    expect(msg.field('PV1-19')).toBe('V 1');
+    expect(validatePamFr(msg).issues).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import { HL7_2_5 } from 'node-hl7-client/hl7';
 import { type AmoRightsAnswer } from '../amo-rights.port';
 import { INS_OIDS } from '../../identifiers';
 import { formatHl7Timestamp } from '../../hl7/hl7-ack';
+import { hl7SafeText } from '../../hl7/hl7-escape';
 
 export type RightsChangeKind = 'RIGHTS_CLOSED' | 'ORGANISM_CHANGED' | 'EXONERATION_LOST' | 'UNKNOWN_PATIENT';
 
@@ -65,11 +66,13 @@ export interface RightsChangeA08Input {
   now?: Date;
 }
 
-type Seg = ReturnType<Message['addSegment']>;
-
-/** Sets the given fields, skipping absent ones (an empty HL7 field means "no change", so nothing is written). */
-function fill(seg: Seg, values: Record<string, string | undefined>): Seg {
-  for (const [path, v] of Object.entries(values)) if (v !== undefined && v !== '') seg.set(path, v);
+/**
+ * The one way a value enters this message: absent ones are skipped (an empty HL7 field means "no change", so nothing
+ * is written), control characters become spaces (hl7SafeText: a CR in a CSV name would cut the segment), and
+ * node-hl7-client escapes the delimiters (| ^ ~ \\ &).
+ */
+function fill<T extends { set(path: string, value: string): unknown }>(seg: T, values: Record<string, string | undefined>): T {
+  for (const [path, v] of Object.entries(values)) if (v !== undefined && v !== '') seg.set(path, hl7SafeText(v));
   return seg;
 }
 
@@ -89,18 +92,20 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
     specification: new HL7_2_5(),
     messageHeader: { msh_9_1: 'ADT', msh_9_2: 'A08', msh_9_3: 'ADT_A01', msh_10: input.controlId, msh_11_1: input.processingId ?? 'P' },
   });
-  msg.set('MSH.3', input.sendingApp);
-  msg.set('MSH.4', input.sendingFacility);
-  msg.set('MSH.5', input.receivingApp);
-  msg.set('MSH.6', input.receivingFacility);
-  msg.set('MSH.7', now);
-  // The builder writes "2.5"; PAM FR wants the 2.5^FRA^2.11 composite.
-  msg.set('MSH.12.1', '2.5');
-  msg.set('MSH.12.2', 'FRA');
-  msg.set('MSH.12.3', '2.11');
-  msg.set('MSH.17', 'FRA');
-  msg.set('MSH.18', 'UNICODE UTF-8');
-  msg.set('MSH.19', 'FR');
+  fill(msg, {
+    'MSH.3': input.sendingApp,
+    'MSH.4': input.sendingFacility,
+    'MSH.5': input.receivingApp,
+    'MSH.6': input.receivingFacility,
+    'MSH.7': now,
+    // The builder writes "2.5"; PAM FR wants the 2.5^FRA^2.11 composite.
+    'MSH.12.1': '2.5',
+    'MSH.12.2': 'FRA',
+    'MSH.12.3': '2.11',
+    'MSH.17': 'FRA',
+    'MSH.18': 'UNICODE UTF-8',
+    'MSH.19': 'FR',
+  });
 
   fill(msg.addSegment('EVN'), { '2': now, '6': now });
 
@@ -118,8 +123,7 @@ export function buildRightsChangeA08(input: RightsChangeA08Input): Buffer {
   if (input.ipp !== undefined && input.ipp !== '') {
     // node-hl7-client paths address the first repetition only: the IPP is written through the field's repetition 2.
     const rep = pid.set('3').set(1);
-    const ipp = { '1': input.ipp, '4.1': gap.namespace, '4.2': gap.oid, '4.3': gap.oid ? 'ISO' : undefined, '5': 'PI' };
-    for (const [path, v] of Object.entries(ipp)) if (v !== undefined && v !== '') rep.set(path, v);
+    fill(rep, { '1': input.ipp, '4.1': gap.namespace, '4.2': gap.oid, '4.3': gap.oid ? 'ISO' : undefined, '5': 'PI' });
   }
 
   const visit = input.visitNumber !== undefined && input.visitNumber !== '' ? input.visitNumber : undefined;

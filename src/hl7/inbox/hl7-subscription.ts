@@ -1,3 +1,5 @@
+import { type Hl7Issue } from '../hl7-ack';
+
 /** Facts kept with an accepted ADT message: what the follow-up work needs, without re-parsing. */
 export interface StoredAdtFacts {
   event: string;
@@ -31,6 +33,11 @@ export interface Hl7Subscription {
   name: string;
   /** Decided at store time, in the edge process: does this message need this flow's follow-up? */
   wants(facts: StoredAdtFacts): boolean;
+  /**
+   * What this flow cannot do without, checked before the ACK whatever the sender's strictness (e.g. CDRi: the visit
+   * number of a planned encounter). Errors (severity E) turn the ACK into AE; texts name fields, never values.
+   */
+  requirements?(facts: StoredAdtFacts): Hl7Issue[];
   /** Follow-up of a batch of wanted messages. Must be idempotent per message id. */
   handle(batch: AcceptedHl7Message[]): Promise<void>;
 }

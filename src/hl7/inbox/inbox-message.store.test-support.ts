@@ -2,7 +2,7 @@
  * Test support for the unit tier (not built into dist/): an in-memory inbox store with the
  * SQL's rules (accepted messages unique on sender + MSH-10, the outbox = accepted and not dispatched, oldest first).
  */
-import { type InboxMessageStorePort, type InboxRecord, type UndispatchedMessage } from './inbox-message.store';
+import { type AcceptedOriginal, type InboxMessageStorePort, type InboxRecord, type UndispatchedMessage } from './inbox-message.store';
 
 interface InboxRow {
   id: string;
@@ -25,13 +25,9 @@ export class InMemoryInboxMessageStore implements InboxMessageStorePort {
     return inserted;
   }
 
-  async findAccepted(
-    app: string | null,
-    facility: string | null,
-    controlId: string | null,
-  ): Promise<{ id: string; ack: Buffer } | undefined> {
+  async findAccepted(app: string | null, facility: string | null, controlId: string | null): Promise<AcceptedOriginal | undefined> {
     const row = this.accepted({ sendingApplication: app, sendingFacility: facility, controlId });
-    return row && { id: row.id, ack: row.record.ack };
+    return row && { id: row.id, ack: row.record.ack, contentHash: row.record.contentHash };
   }
 
   async undispatched(limit: number): Promise<UndispatchedMessage[]> {
@@ -65,6 +61,7 @@ export class InMemoryInboxMessageStore implements InboxMessageStorePort {
         status: 'accepted',
         ackCode: 'AA',
         ack: Buffer.from('ACK'),
+        contentHash: null,
         correlationId,
         facts,
         dispatched: false,

@@ -1,4 +1,5 @@
 import type { FieldCipher } from '../../persistence/field-cipher';
+import { pgJson, pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
 /** Bound into each envelope: a raw message cannot be decrypted as facts, nor another table's column as either. */
@@ -24,6 +25,8 @@ export interface InboxRecord {
   status: InboxStatus;
   ackCode: string;
   ack: Buffer;
+  /** SHA-256 of the message without its volatile fields (hl7-content-hash.ts); null when it could not be parsed. */
+  contentHash: string | null;
   correlationId: string;
   /** Facts the follow-up work needs (event, patient ids, date of care…), so it never re-parses. */
   facts: Record<string, unknown> | null;
@@ -44,18 +47,25 @@ export interface InboxMessageStorePort {
    * accepted message (or with an earlier row of the same batch) is skipped, not an error.
    */
   insertBatch(rows: Array<{ id: string; record: InboxRecord }>): Promise<Set<string>>;
-  /** The accepted message a skipped insert collided with: its id and the ACK it got. */
+  /** The accepted message a skipped insert collided with: its id, the ACK it got and its content hash. */
   findAccepted(
     sendingApplication: string | null,
     sendingFacility: string | null,
     controlId: string | null,
-  ): Promise<{ id: string; ack: Buffer } | undefined>;
+  ): Promise<AcceptedOriginal | undefined>;
   /** Accepted messages not yet dispatched, oldest first. */
   undispatched(limit: number): Promise<UndispatchedMessage[]>;
   markDispatched(ids: string[]): Promise<void>;
 }
 
-const COLUMNS = 15;
+/** What a repeat is compared with. contentHash is null for rows stored before hashes existed (taken as a resend). */
+export interface AcceptedOriginal {
+  id: string;
+  ack: Buffer;
+  contentHash: string | null;
+}
+
+const COLUMNS = 16;
 
 /**
  * SQL of `inbox_message`: the ingest hot path (group commit) and the HL7 outbox. With a cipher (DATA_MASTER_KEYS),
@@ -75,20 +85,21 @@ export class InboxMessageStore implements InboxMessageStorePort {
       const r = p.record;
       params.push(
         p.id,
-        r.sendingApplication,
-        r.sendingFacility,
-        r.controlId,
-        r.messageType,
-        r.event,
+        pgText(r.sendingApplication),
+        pgText(r.sendingFacility),
+        pgText(r.controlId),
+        pgText(r.messageType),
+        pgText(r.event),
         this.cipher ? this.cipher.encrypt(RAW_KIND, r.raw) : r.raw,
-        r.charset,
+        pgText(r.charset),
         r.status,
         r.ackCode,
         r.ack,
         r.correlationId,
-        r.facts === null ? null : JSON.stringify(this.cipher ? this.cipher.encryptJson(FACTS_KIND, r.facts) : r.facts),
+        r.facts === null ? null : pgJson(this.cipher ? this.cipher.encryptJson(FACTS_KIND, r.facts) : r.facts),
         r.dispatched ? now : null,
         this.cipher && typeof r.facts?.nir === 'string' ? this.cipher.pseudonym(r.facts.nir) : null,
+        r.contentHash,
       );
       const base = i * COLUMNS;
       return `(${Array.from({ length: COLUMNS }, (_, k) => `$${base + k + 1}`).join(',')})`;
@@ -96,7 +107,7 @@ export class InboxMessageStore implements InboxMessageStorePort {
     // ON CONFLICT DO NOTHING without a target also covers repeats inside this very batch: the first one wins.
     const inserted = await this.db.rows<{ id: string }>(
       `INSERT INTO inbox_message (id, sending_application, sending_facility, control_id, message_type, event, raw,
-         charset, status, ack_code, ack, correlation_id, facts, dispatched_at, nir_pseudonym)
+         charset, status, ack_code, ack, correlation_id, facts, dispatched_at, nir_pseudonym, content_hash)
        VALUES ${tuples.join(',')} ON CONFLICT DO NOTHING RETURNING id`,
       params,
     );
@@ -107,14 +118,14 @@ export class InboxMessageStore implements InboxMessageStorePort {
     sendingApplication: string | null,
     sendingFacility: string | null,
     controlId: string | null,
-  ): Promise<{ id: string; ack: Buffer } | undefined> {
-    const rows = await this.db.rows<{ id: string; ack: Buffer }>(
-      `SELECT id, ack FROM inbox_message
+  ): Promise<AcceptedOriginal | undefined> {
+    const rows = await this.db.rows<{ id: string; ack: Buffer; content_hash: string | null }>(
+      `SELECT id, ack, content_hash FROM inbox_message
         WHERE status = 'accepted' AND COALESCE(sending_application, '') = $1 AND COALESCE(sending_facility, '') = $2
           AND control_id = $3`,
-      [sendingApplication ?? '', sendingFacility ?? '', controlId],
+      [pgText(sendingApplication) ?? '', pgText(sendingFacility) ?? '', pgText(controlId)],
     );
-    return rows[0];
+    return rows[0] && { id: rows[0].id, ack: rows[0].ack, contentHash: rows[0].content_hash };
   }
 
   async undispatched(limit: number): Promise<UndispatchedMessage[]> {

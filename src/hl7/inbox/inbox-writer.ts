@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type InboxMessageStorePort, type InboxRecord } from './inbox-message.store';
 
-export type StoreResult = { stored: true; id: string } | { stored: false; duplicateOf: string; ack: Buffer };
+/** Not stored: the key (MSH-3, MSH-4, MSH-10) belongs to an accepted message; the caller compares content hashes. */
+export type StoreResult = { stored: true; id: string } | { stored: false; duplicateOf: string; ack: Buffer; contentHash: string | null };
 
 interface Pending {
   id: string;
@@ -62,6 +63,6 @@ export class InboxWriter {
   private async original(r: InboxRecord): Promise<StoreResult> {
     const found = await this.inbox.findAccepted(r.sendingApplication, r.sendingFacility, r.controlId);
     if (!found) throw new Error('Inbox insert was skipped but no original message was found');
-    return { stored: false, duplicateOf: found.id, ack: found.ack };
+    return { stored: false, duplicateOf: found.id, ack: found.ack, contentHash: found.contentHash };
   }
 }

@@ -13,7 +13,8 @@ export const MLLP_START = 0x0b;
 export const MLLP_END = 0x1c;
 export const MLLP_CR = 0x0d;
 
-export const DEFAULT_MAX_FRAME_BYTES = 10 * 1024 * 1024;
+/** 1 MiB: a real ADT message is a few KiB; a bigger frame is refused (AR) rather than parsed. */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** How much of an oversized frame is kept: enough for MSH, to salvage MSH-10 for the NAK. */
 const OVERSIZE_HEAD_BYTES = 4096;
 

@@ -25,7 +25,27 @@ export interface MllpFrameMeta {
 }
 
 export type MllpErrorCode =
-  'GARBAGE' | 'FRAME_TOO_LARGE' | 'HANDLER_FAILED' | 'ON_HANDLER_ERROR_FAILED' | 'SOCKET' | 'IDLE_TIMEOUT' | 'ACK_NOT_DELIVERED';
+  | 'GARBAGE'
+  | 'FRAME_TOO_LARGE'
+  | 'HANDLER_FAILED'
+  | 'ON_HANDLER_ERROR_FAILED'
+  | 'SOCKET'
+  | 'IDLE_TIMEOUT'
+  | 'ACK_NOT_DELIVERED'
+  | 'TOO_MANY_CONNECTIONS'
+  | 'CLOSED_UNANSWERED';
+
+/**
+ * Thrown by a handler that must not answer this frame at all (e.g. the message could not be stored and the sender's
+ * configuration says "close"): the connection is closed without an ACK, so that the sender sends it again, and the
+ * frames queued behind it on that connection are dropped unanswered too (they will be resent in order).
+ */
+export class MllpCloseConnection extends Error {
+  constructor(readonly why: string) {
+    super(why);
+    this.name = 'MllpCloseConnection';
+  }
+}
 
 /** What the server reports through onError. Messages carry codes and sizes, never message content. */
 export class MllpError extends Error {
@@ -69,6 +89,10 @@ export interface MllpServerOptions {
   tls?: MllpTlsOptions;
   /** Frames queued on one socket before reading from it is paused (back-pressure on pipelining senders). */
   maxQueuedFrames?: number;
+  /** Connections open at once; one more is closed as soon as it is accepted. Default unlimited. */
+  maxConnections?: number;
+  /** Called for each connection closed because maxConnections were open (a metric). */
+  onConnectionRefused?: () => void;
   /** MSH-10 of NAKs built here. */
   nextControlId?: () => string;
   /** MSH-3/MSH-4 of NAKs built here. */
@@ -155,6 +179,18 @@ export class MllpServer {
 
   private accept(socket: net.Socket): void {
     if (this.closing) return void socket.destroy();
+    if (this.opts.maxConnections !== undefined && this.conns.size >= this.opts.maxConnections) {
+      // Closed before reading a byte: a flood of connections costs a socket each, never a parse or a query.
+      this.report('TOO_MANY_CONNECTIONS', `connection closed: ${this.conns.size} connections already open`, {
+        remoteAddress: socket.remoteAddress,
+      });
+      try {
+        this.opts.onConnectionRefused?.();
+      } catch {
+        /* a failing counter must not keep the socket open */
+      }
+      return void socket.destroy();
+    }
     this.seq += 1;
     const meta: MllpFrameMeta = { remoteAddress: socket.remoteAddress ?? 'unknown', socketId: `mllp-${this.seq}` };
     if (socket instanceof tls.TLSSocket) {
@@ -217,6 +253,11 @@ export class MllpServer {
     while (conn.queue.length > 0 && !this.closing && !socket.destroyed) {
       const item = conn.queue.shift() as { frame: Buffer; nak?: Buffer };
       const reply = item.nak ?? (await this.answer(item.frame, meta));
+      if (reply === null) {
+        conn.queue.length = 0;
+        socket.destroy();
+        return;
+      }
       if (socket.destroyed || !socket.writable) {
         this.report('ACK_NOT_DELIVERED', 'peer closed the connection before the ACK was written', meta);
         return;
@@ -227,13 +268,17 @@ export class MllpServer {
     }
   }
 
-  /** Never rejects: handler, then onHandlerError, then a NAK. */
-  private async answer(frame: Buffer, meta: MllpFrameMeta): Promise<Buffer> {
+  /** Never rejects: handler, then onHandlerError, then a NAK; null = close the connection unanswered. */
+  private async answer(frame: Buffer, meta: MllpFrameMeta): Promise<Buffer | null> {
     try {
       const reply = await this.opts.handler(frame, meta);
       if (!Buffer.isBuffer(reply)) throw new TypeError('handler did not return a Buffer');
       return reply;
     } catch (err) {
+      if (err instanceof MllpCloseConnection) {
+        this.report('CLOSED_UNANSWERED', `connection closed without an answer: ${err.why}`, meta);
+        return null;
+      }
       this.report('HANDLER_FAILED', `handler failed: ${errorName(err)}`, meta, err);
       if (this.opts.onHandlerError !== undefined) {
         try {
