@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
 import { type FuzzCase, fuzzCases } from '../tests/support/fhir-fuzz';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
+import { headersAs, TEST_API_CLIENTS } from '../tests/support/gateway-process';
 import { startKioskGateway } from './support/kiosk-gateway';
 import { type BenchResult, emit, note } from './support/results';
 import { startSimulatorProcess } from './support/simulator-process';
@@ -44,7 +45,8 @@ export async function runFhirFuzzBench(): Promise<BenchResult[]> {
       simulatorUrl: simulator.url,
       adapter,
       kioskApiKeys: `fuzz-kiosk:${key}`,
-      env: { KIOSK_RATE_LIMIT_PER_MINUTE: '1000000', KIOSK_RATE_LIMIT_BURST: '100000' },
+      // The scrape needs the metrics role: a scrape-only client, as Prometheus would have.
+      env: { KIOSK_RATE_LIMIT_PER_MINUTE: '1000000', KIOSK_RATE_LIMIT_BURST: '100000', API_CLIENTS: TEST_API_CLIENTS },
     });
     try {
       const run = (cases: FuzzCase[]) => runPhase(gw.baseUrl, key, cases, concurrency);
@@ -115,12 +117,12 @@ async function runPhase(baseUrl: string, key: string, cases: FuzzCase[], concurr
   };
 }
 
-/** The gateway's event-loop delay since the previous scrape (prom-client resets its histogram when collected). */
+/** The gateway's event-loop delay since the previous scrape (`passerelle_event_loop_delay_seconds` resets when scraped). */
 async function scrapeLag(baseUrl: string): Promise<{ p99: number; max: number }> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const read = (name: string) =>
-    Number(new RegExp(`^passerelle_nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { p99: round(read('p99') * 1000, 2), max: round(read('max') * 1000, 2) };
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
+  const read = (quantile: string) =>
+    Number(new RegExp(`^passerelle_event_loop_delay_seconds\\{quantile="${quantile}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { p99: round(read('0.99') * 1000, 2), max: round(read('1') * 1000, 2) };
 }
 
 function statusClass(status: number): '2xx' | '4xx' | '5xx' {

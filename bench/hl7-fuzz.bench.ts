@@ -13,7 +13,7 @@
  * BENCH_HL7_FUZZ_CONNECTIONS (default 32), BENCH_HL7_FUZZ_WINDOW (frames in flight per connection, default 8).
  */
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
-import { startGatewayFixture } from '../tests/support/gateway-process';
+import { headersAs, startGatewayFixture } from '../tests/support/gateway-process';
 import { type FuzzRunResult, runFuzz } from '../tests/support/hl7-fuzz-driver';
 import { buildPamText } from '../tests/support/hl7-samples';
 import { ackSummary, sendOnce } from '../tests/support/mllp-raw';
@@ -36,7 +36,7 @@ interface LoopDelay {
 }
 
 async function loopDelay(baseUrl: string): Promise<LoopDelay> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
   const q = (quantile: string): number => {
     const m = new RegExp(`passerelle_event_loop_delay_seconds\\{quantile="${quantile.replace('.', '\\.')}"\\} ([0-9.e+-]+)`).exec(text);
     return m ? round(Number(m[1]) * 1000, 3) : NaN;

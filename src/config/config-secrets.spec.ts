@@ -11,6 +11,7 @@ describe('configuration of secrets and endpoints', () => {
     DATABASE_URL: 'postgres://u@db:5432/p',
     CDRI_ENDPOINT: 'http://127.0.0.1:8443/ws',
     CDRI_INSTALL_ID: '3f1c2a9e-5b7d-4c1e-9a2b-7d6e5f4a3b2c',
+    HL7_ALLOW_PLAINTEXT: 'true',
   };
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'config-secrets-'))));

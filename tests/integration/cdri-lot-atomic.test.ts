@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { eligibilityRequest } from '../support/fhir-requests';
-import { type GatewayFixture, startGatewayFixture, TEST_KIOSK_KEY } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { nirs, postCsv, tomorrow } from '../support/lot-helpers';
 
 /**
@@ -55,7 +55,7 @@ describe('lot creation is validated whole and atomic', () => {
     };
     const res = await fetch(`${fx.gateway.baseUrl}/fhir/CoverageEligibilityRequest/$submit-batch`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': TEST_KIOSK_KEY },
+      headers: { 'content-type': 'application/fhir+json', ...headersAs('batch') },
       body: JSON.stringify(bundle),
     });
     expect(res.status).toBe(400);

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
-import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { buildA01, buildA05, buildPamText, encodeSample, SAMPLE_NIR } from '../support/hl7-samples';
 import { ackSummary, sendOnce } from '../support/mllp-raw';
 
@@ -54,9 +54,9 @@ describe('HL7 edge: senders, strictness, reused ids, labels, limits, poison mess
     return ackSummary(out.ack);
   };
   const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params)).rows;
-  const metrics = async () => (await fetch(`${fx.gateway.baseUrl}/metrics`)).text();
+  const metrics = async () => (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
   const hl7InboxHealth = async () => {
-    const body = (await (await fetch(`${fx.gateway.baseUrl}/health`)).json()) as {
+    const body = (await (await fetch(`${fx.gateway.baseUrl}/health`, { headers: headersAs('operator') })).json()) as {
       checks: Record<string, { status: string; detail?: string }>;
     };
     return body.checks['hl7-inbox'];

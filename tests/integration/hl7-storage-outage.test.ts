@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
-import { type GatewayFixture, startGatewayFixture } from '../support/gateway-process';
+import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { buildA01 } from '../support/hl7-samples';
 import { ackSummary, type FrameOutcome, sendOnce } from '../support/mllp-raw';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -74,7 +74,7 @@ describe('HL7 during a real PostgreSQL outage', () => {
     expect(await stored('DURING-OUTAGE-AE')).toEqual([]);
     // An outage is not a poison message: nothing counted, nothing parked.
     expect((await db.query('SELECT count(*)::int AS n FROM hl7_parked_message')).rows[0].n).toBe(0);
-    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${fx.gateway.baseUrl}/metrics`, { headers: headersAs('metrics') })).text();
     expect(metrics).toMatch(/passerelle_hl7_storage_failures_total\{answer="close"\} [3-9]/);
     expect(metrics).toMatch(/passerelle_hl7_storage_failures_total\{answer="AE"\} 1/);
     expect(metrics).not.toMatch(/passerelle_hl7_messages_total\{event="A01",ack="AR"\}/);

@@ -72,7 +72,7 @@ describe('retention purge and erasure on the real schema', () => {
   beforeEach(async () => {
     metrics = new Metrics();
     await db.exec(
-      `TRUNCATE inbox_message, rights_check, planned_encounter, cdri_lot_chunk, cdri_lot_item, cdri_lot, outbound_message,
+      `TRUNCATE inbox_message, hl7_id_conflict, rights_check, planned_encounter, cdri_lot_chunk, cdri_lot_item, cdri_lot, outbound_message,
                 inbound_return, transmission_attempt, transmission`,
     );
   });
