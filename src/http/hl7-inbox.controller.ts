@@ -61,7 +61,8 @@ export class Hl7InboxController {
 
   @Get('parked')
   @Route({
-    summary: 'Parked (poison) HL7 messages, newest first (?open=true, ?limit=1..500, ?before=<next>): hash, sender, control id, attempts, error class',
+    summary:
+      'Parked (poison) HL7 messages, newest first (?open=true, ?limit=1..500, ?before=<next>): hash, sender, control id, attempts, error class',
     tag: 'Operations',
     errors: [400, 401, 403, 429, 503],
     roles: ['operator'],
@@ -118,7 +119,8 @@ function pageQuery(q: Record<string, string | undefined>): { open: boolean; limi
   const limit = q.limit === undefined ? DEFAULT_PAGE : Number(q.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
     throw new GatewayError('INVALID_INPUT', `limit must be an integer between 1 and ${MAX_PAGE}`, 'limit');
-  if (q.open !== undefined && q.open !== 'true' && q.open !== 'false') throw new GatewayError('INVALID_INPUT', 'open must be true or false', 'open');
+  if (q.open !== undefined && q.open !== 'true' && q.open !== 'false')
+    throw new GatewayError('INVALID_INPUT', 'open must be true or false', 'open');
   if (q.before === undefined) return { open: q.open === 'true', limit };
   // <microseconds since the epoch>_<id or content hash>, as `next` of a previous page gives it.
   const cursor = /^([1-9]\d{0,17})_([0-9a-f-]{36}|[0-9a-f]{64})$/.exec(q.before);

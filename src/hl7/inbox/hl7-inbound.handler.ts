@@ -133,7 +133,9 @@ export class Hl7InboundHandler {
     reading.msg = msg;
     reading.contentHash = hl7ContentHash(msg);
     const decision =
-      meta === REPLAY ? senders.identifyByName(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4)) : senders.identify(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4), meta);
+      meta === REPLAY
+        ? senders.identifyByName(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4))
+        : senders.identify(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4), meta);
     if (!decision.ok) return this.refuseSender(frame, msg, decision.reason, meta);
     reading.rule = decision.rule;
     this.injectFault('throw-on-poison-control-id', msg);
