@@ -199,6 +199,12 @@ describe('HL7 inbox operations: conflicts and parked messages for operators', ()
       // The sender's own resend now gets that same answer, and nothing is stored twice either.
       expect(await send(buildA01({ controlId: 'POISON-OPS-1', nir: replayed }))).toBe('AA');
       expect((await db.query(`SELECT count(*)::int AS n FROM inbox_message WHERE control_id = 'POISON-OPS-1'`)).rows[0].n).toBe(1);
+      // …and followed up exactly once: one rights check of that patient with the insurer, none of the resolved one.
+      await waitFor('the replayed admission dispatched and checked', async () => {
+        const row = await db.query(`SELECT dispatched_at FROM inbox_message WHERE control_id = 'POISON-OPS-1'`);
+        return row.rows[0].dispatched_at !== null && fx.simulator.checksFor(replayed) > 0;
+      });
+      expect([fx.simulator.checksFor(replayed), fx.simulator.checksFor(dropped)]).toEqual([1, 0]);
       expect((await json('GET', '/hl7/parked?open=true')).body.parked).toEqual([]);
       await waitFor('hl7-inbox up', async () => (await hl7InboxHealth()).status === 'up');
       const replays = (await audited('replay')).filter((e) => e.target === `hl7_parked_message/${hash}`);
