@@ -12,13 +12,15 @@ import { OpenApiController } from '../http/openapi.controller';
 import { declaredRoutes } from '../http/route-doc';
 import { RouteContextGuard } from '../http/route-context';
 import { HealthController } from '../http/health.controller';
+import { Hl7InboxController } from '../http/hl7-inbox.controller';
+import type { Hl7InboxOperations } from '../hl7/inbox/hl7-inbox-operations';
 import { PatientErasureController, type PatientErasure } from '../http/patient-erasure.controller';
 import { HealthProbes } from '../observability/health';
 import { AppLogger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import type { FlowParts } from '../platform/flow';
 import type { HttpCatalog } from '../http/http-catalog';
-import { AUDIT, CONFIG, FLOW_PARTS, HEALTH, LOGGER, METRICS, PATIENT_ERASURE } from '../platform/tokens';
+import { AUDIT, CONFIG, FLOW_PARTS, HEALTH, HL7_INBOX, LOGGER, METRICS, PATIENT_ERASURE } from '../platform/tokens';
 
 export interface AppModuleDeps {
   config: AppConfig;
@@ -30,15 +32,21 @@ export interface AppModuleDeps {
   flows: FlowParts[];
   /** Erasure of a patient's data across every flow's retention rules. */
   erasure: PatientErasure;
+  /** MSH-10 conflicts and parked HL7 messages, for operators (list, acknowledge, resolve, replay). */
+  hl7Inbox: Hl7InboxOperations;
 }
 
-/** Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, audit, erasure. */
+/**
+ * Controllers every gateway serves, whatever the flows: FHIR metadata and Task reads, health, metrics, OpenAPI, audit,
+ * erasure, the HL7 edge's conflicts and parked messages.
+ */
 export const PLATFORM_CONTROLLERS: Type[] = [
   FhirPlatformController,
   HealthController,
   OpenApiController,
   AuditController,
   PatientErasureController,
+  Hl7InboxController,
 ];
 
 /**
@@ -64,6 +72,7 @@ export class AppModule {
       { provide: PATIENT_ERASURE, useValue: deps.erasure },
       { provide: FLOW_PARTS, useValue: catalog },
       { provide: AUDIT, useValue: deps.audit },
+      { provide: HL7_INBOX, useValue: deps.hl7Inbox },
       ...deps.flows.flatMap((f) => f.http?.providers ?? []),
       // In this order: the route label first (errors of the next guard are counted under their route), then access.
       { provide: APP_GUARD, useClass: RouteContextGuard },

@@ -8,6 +8,7 @@ import { HL7_RETENTION } from '../hl7/hl7.retention';
 import { InboxDispatcher, wantedByAny } from '../hl7/inbox/inbox-dispatcher';
 import { Hl7IdConflictStore } from '../hl7/inbox/hl7-id-conflict.store';
 import { hl7InboxProbe } from '../hl7/inbox/hl7-inbox.probe';
+import { Hl7InboxOperationsService } from '../hl7/inbox/hl7-inbox-operations';
 import { Hl7InboundHandler } from '../hl7/inbox/hl7-inbound.handler';
 import { Hl7ParkedMessageStore } from '../hl7/inbox/hl7-parked-message.store';
 import { Hl7SenderPolicy } from '../hl7/inbox/hl7-sender-policy';
@@ -196,7 +197,9 @@ export class Gateway {
       const parts = built.map((b) => b.parts);
       const health = platformProbes(config, infra, metrics, parts, certificatesProbe(certificates.inventory, metrics));
       health.probes.push(hl7InboxProbe(conflicts, parked, config.hl7.conflictAlertHours));
-      const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts, erasure: retention });
+      // Operators' replays of parked messages take the MLLP handler's own path (validated, stored once, followed up).
+      const hl7Inbox = new Hl7InboxOperationsService(conflicts, parked, (frame) => inbound.replay(frame));
+      const http = await createHttpApp(config, log, { config, log, metrics, health, audit, flows: parts, erasure: retention, hl7Inbox });
       await http.listen(config.http.port, config.http.host);
       stops.unshift(() => http.close());
       const httpPort = (http.getHttpServer() as Server).address() as AddressInfo;

@@ -6,7 +6,16 @@ import type { Principal } from '../access/roles';
  * `detail` takes short codes and counts (FINESS, channel, number of items), not names or NIRs.
  */
 export type AuditAction =
-  'lot.started' | 'lot.csv-uploaded' | 'transmission.queued' | 'transmission.sent' | 'replay' | 'purge' | 'purge.patient' | 'retention.run';
+  | 'lot.started'
+  | 'lot.csv-uploaded'
+  | 'transmission.queued'
+  | 'transmission.sent'
+  | 'replay'
+  | 'purge'
+  | 'purge.patient'
+  | 'retention.run'
+  | 'hl7.conflict-acknowledged'
+  | 'hl7.parked-resolved';
 
 export interface AuditActor {
   clientId: string;

@@ -12,3 +12,5 @@ export const FLOW_PARTS = Symbol('FLOW_PARTS');
 export const AUDIT = Symbol('AUDIT');
 /** The retention runner's erasure of a patient's data (POST /admin/purge). */
 export const PATIENT_ERASURE = Symbol('PATIENT_ERASURE');
+/** The operator's side of the HL7 edge's conflicts and parked messages (src/hl7/inbox/hl7-inbox-operations.ts). */
+export const HL7_INBOX = Symbol('HL7_INBOX');

@@ -21,7 +21,38 @@ export interface Hl7IdConflictStorePort {
   countOpen(hours: number): Promise<number>;
 }
 
-/** SQL of `hl7_id_conflict`. Acknowledging is an operator's UPDATE of acknowledged_at (no route yet). */
+/** What an operator sees of a conflict: who sent which control id, when, and the message it collided with. No bytes. */
+export interface Hl7IdConflictSummary {
+  id: string;
+  sendingApplication: string | null;
+  sendingFacility: string | null;
+  controlId: string;
+  /** inbox_message id of the accepted message that owns the key (null once a retention purge removed it). */
+  originalId: string | null;
+  correlationId: string;
+  receivedAt: string;
+  acknowledgedAt: string | null;
+}
+
+/** A page position: the last row's (time in microseconds since the epoch, key), newest first. */
+export interface PageCursor {
+  micros: string;
+  key: string;
+}
+
+interface ConflictRow {
+  id: string;
+  sending_application: string | null;
+  sending_facility: string | null;
+  control_id: string;
+  original_id: string | null;
+  correlation_id: string;
+  received_at: Date;
+  acknowledged_at: Date | null;
+  micros: string;
+}
+
+/** SQL of `hl7_id_conflict`. Operators list and acknowledge them through /hl7/conflicts (src/http/hl7-inbox.controller.ts). */
 export class Hl7IdConflictStore implements Hl7IdConflictStorePort {
   constructor(private readonly db: Sql) {}
 
@@ -49,5 +80,48 @@ export class Hl7IdConflictStore implements Hl7IdConflictStorePort {
       [hours],
     );
     return Number(row?.n ?? 0);
+  }
+
+  /** Newest first; `open` = not acknowledged yet. Never selects raw or ack bytes: they may hold patient data. */
+  async page(q: { open: boolean; limit: number; before?: PageCursor }): Promise<{ conflicts: Hl7IdConflictSummary[]; next?: PageCursor }> {
+    const rows = await this.db.rows<ConflictRow>(
+      `SELECT id, sending_application, sending_facility, control_id, original_id, correlation_id, received_at, acknowledged_at,
+         (extract(epoch FROM received_at) * 1000000)::bigint::text AS micros
+       FROM hl7_id_conflict
+       WHERE ($1::boolean IS FALSE OR acknowledged_at IS NULL)
+         AND ($2::bigint IS NULL OR (received_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid))
+       ORDER BY received_at DESC, id DESC LIMIT $4`,
+      [q.open, q.before?.micros ?? null, q.before?.key ?? null, q.limit + 1],
+    );
+    const more = rows.length > q.limit;
+    const shown = rows.slice(0, q.limit);
+    const last = shown.at(-1);
+    return {
+      conflicts: shown.map((r) => ({
+        id: r.id,
+        sendingApplication: r.sending_application,
+        sendingFacility: r.sending_facility,
+        controlId: r.control_id,
+        originalId: r.original_id,
+        correlationId: r.correlation_id,
+        receivedAt: r.received_at.toISOString(),
+        acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
+      })),
+      ...(more && last ? { next: { micros: last.micros, key: last.id } } : {}),
+    };
+  }
+
+  /**
+   * Sets acknowledged_at once (a second call keeps the first time). Returns undefined for an unknown id, else when it
+   * was acknowledged and whether this call did it.
+   */
+  async acknowledge(id: string): Promise<{ acknowledgedAt: string; now: boolean } | undefined> {
+    const row = await this.db.one<{ acknowledged_at: Date; now: boolean }>(
+      `WITH done AS (UPDATE hl7_id_conflict SET acknowledged_at = now() WHERE id = $1 AND acknowledged_at IS NULL RETURNING acknowledged_at)
+       SELECT acknowledged_at, true AS now FROM done
+       UNION ALL SELECT acknowledged_at, false FROM hl7_id_conflict WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM done)`,
+      [id],
+    );
+    return row ? { acknowledgedAt: row.acknowledged_at.toISOString(), now: row.now } : undefined;
   }
 }

@@ -39,6 +39,10 @@ export interface Hl7InboundParts {
   onFollowUp: () => void;
 }
 
+/** Where a frame comes from: an MLLP connection, or an operator's replay of a parked message. */
+const REPLAY = 'replay';
+type FrameSource = MllpFrameMeta | typeof REPLAY;
+
 /** What one frame is, once read: kept for the failure paths (storage outage, poison message). */
 interface Reading {
   msg?: Hl7Message;
@@ -75,6 +79,21 @@ export class Hl7InboundHandler {
   ) {}
 
   handle(frame: Buffer, meta: MllpFrameMeta): Promise<Buffer> {
+    return this.run(frame, meta);
+  }
+
+  /**
+   * An operator's replay of a parked message (POST /hl7/parked/:hash/replay): the very path of a frame from MLLP —
+   * parsed, validated, stored once (a repeat of a stored (MSH-3, MSH-4, MSH-10) with the same content gets its
+   * original ACK), followed up — except that the sender is identified by MSH-3/MSH-4 alone: the bytes come from our
+   * own table, and came from an allowed connection when they were first received. A storage outage throws
+   * MllpCloseConnection, as on MLLP: the replay did not happen and may be tried again.
+   */
+  replay(frame: Buffer): Promise<Buffer> {
+    return this.run(frame, REPLAY);
+  }
+
+  private run(frame: Buffer, meta: FrameSource): Promise<Buffer> {
     const correlationId = newCorrelationId();
     return withCorrelation(correlationId, async () => {
       const reading: Reading = { contentHash: rawContentHash(frame) };
@@ -95,10 +114,10 @@ export class Hl7InboundHandler {
     return buildNakFromRaw(frame, { segment: 'MSH', code: 207, severity: 'E', text }, this.ids.next(), { ...this.ours(), code: 'AE' });
   }
 
-  private async process(frame: Buffer, meta: MllpFrameMeta, correlationId: string, reading: Reading): Promise<Buffer> {
+  private async process(frame: Buffer, meta: FrameSource, correlationId: string, reading: Reading): Promise<Buffer> {
     const stopTimer = this.metrics.hl7AckLatency.startTimer();
     const { senders } = this.parts;
-    if (!senders.knownSource(meta)) return this.refuseSender(frame, undefined, 'source', meta);
+    if (meta !== REPLAY && !senders.knownSource(meta)) return this.refuseSender(frame, undefined, 'source', meta);
     let msg: Hl7Message;
     try {
       msg = parseHl7(frame, { defaultCharset: this.opts.defaultCharset });
@@ -113,7 +132,10 @@ export class Hl7InboundHandler {
     }
     reading.msg = msg;
     reading.contentHash = hl7ContentHash(msg);
-    const decision = senders.identify(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4), meta);
+    const decision =
+      meta === REPLAY
+        ? senders.identifyByName(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4))
+        : senders.identify(msg.get('MSH', 1, 3), msg.get('MSH', 1, 4), meta);
     if (!decision.ok) return this.refuseSender(frame, msg, decision.reason, meta);
     reading.rule = decision.rule;
     this.injectFault('throw-on-poison-control-id', msg);
@@ -176,10 +198,12 @@ export class Hl7InboundHandler {
   }
 
   /** Unknown sender: AR naming MSH-3/MSH-4, not stored (it may not even be HL7 from a GAP), counted and logged. */
-  private refuseSender(frame: Buffer, msg: Hl7Message | undefined, reason: 'unknown' | 'source', meta: MllpFrameMeta): Buffer {
+  private refuseSender(frame: Buffer, msg: Hl7Message | undefined, reason: 'unknown' | 'source', meta: FrameSource): Buffer {
     this.metrics.hl7SendersRefused.inc({ reason });
     this.log.warn(
-      { reason, remoteAddress: meta.remoteAddress, socketId: meta.socketId, tlsClient: meta.peerFingerprint256 !== undefined },
+      meta === REPLAY
+        ? { reason, replay: true }
+        : { reason, remoteAddress: meta.remoteAddress, socketId: meta.socketId, tlsClient: meta.peerFingerprint256 !== undefined },
       'HL7 message from an unknown sender refused (AR, not stored)',
     );
     const text =

@@ -21,7 +21,43 @@ export interface Hl7ParkedMessageStorePort {
   countParked(): Promise<number>;
 }
 
-/** SQL of `hl7_parked_message`: attempts per message hash, then the parked poison messages. */
+/** What an operator sees of a parked message. No bytes; last_error is an error class name (FailedAttempt.error). */
+export interface Hl7ParkedSummary {
+  contentHash: string;
+  sendingApplication: string | null;
+  sendingFacility: string | null;
+  controlId: string | null;
+  attempts: number;
+  lastError: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  parkedAt: string;
+  resolvedAt: string | null;
+}
+
+interface ParkedRow {
+  content_hash: string;
+  sending_application: string | null;
+  sending_facility: string | null;
+  control_id: string | null;
+  attempts: number;
+  last_error: string;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  parked_at: Date;
+  resolved_at: Date | null;
+  micros: string;
+}
+
+/** Error class names only (what recordFailure stores); anything else, from an older row or a hand edit, is not shown. */
+function errorCode(text: string): string {
+  return /^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(text) ? text : 'other';
+}
+
+/**
+ * SQL of `hl7_parked_message`: attempts per message hash, then the parked poison messages, which operators list,
+ * replay or resolve through /hl7/parked (src/http/hl7-inbox.controller.ts).
+ */
 export class Hl7ParkedMessageStore implements Hl7ParkedMessageStorePort {
   constructor(private readonly db: Sql) {}
 
@@ -46,5 +82,62 @@ export class Hl7ParkedMessageStore implements Hl7ParkedMessageStorePort {
       `SELECT count(*) AS n FROM hl7_parked_message WHERE parked_at IS NOT NULL AND resolved_at IS NULL`,
     );
     return Number(row?.n ?? 0);
+  }
+
+  /** Parked messages, newest first; `open` = not resolved yet. Never selects the raw bytes. */
+  async page(q: {
+    open: boolean;
+    limit: number;
+    before?: { micros: string; key: string };
+  }): Promise<{ parked: Hl7ParkedSummary[]; next?: { micros: string; key: string } }> {
+    const rows = await this.db.rows<ParkedRow>(
+      `SELECT content_hash, sending_application, sending_facility, control_id, attempts, last_error, first_seen_at, last_seen_at,
+         parked_at, resolved_at, (extract(epoch FROM parked_at) * 1000000)::bigint::text AS micros
+       FROM hl7_parked_message
+       WHERE parked_at IS NOT NULL AND ($1::boolean IS FALSE OR resolved_at IS NULL)
+         AND ($2::bigint IS NULL OR (parked_at, content_hash) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::text))
+       ORDER BY parked_at DESC, content_hash DESC LIMIT $4`,
+      [q.open, q.before?.micros ?? null, q.before?.key ?? null, q.limit + 1],
+    );
+    const more = rows.length > q.limit;
+    const shown = rows.slice(0, q.limit);
+    const last = shown.at(-1);
+    return {
+      parked: shown.map((r) => ({
+        contentHash: r.content_hash,
+        sendingApplication: r.sending_application,
+        sendingFacility: r.sending_facility,
+        controlId: r.control_id,
+        attempts: r.attempts,
+        lastError: errorCode(r.last_error),
+        firstSeenAt: r.first_seen_at.toISOString(),
+        lastSeenAt: r.last_seen_at.toISOString(),
+        parkedAt: r.parked_at.toISOString(),
+        resolvedAt: r.resolved_at?.toISOString() ?? null,
+      })),
+      ...(more && last ? { next: { micros: last.micros, key: last.content_hash } } : {}),
+    };
+  }
+
+  /** The raw bytes of a parked message, to replay it; undefined if no message is parked under this hash. */
+  async parkedRaw(contentHash: string): Promise<{ raw: Buffer; resolvedAt: Date | null } | undefined> {
+    const row = await this.db.one<{ raw: Buffer | null; resolved_at: Date | null }>(
+      `SELECT raw, resolved_at FROM hl7_parked_message WHERE content_hash = $1 AND parked_at IS NOT NULL`,
+      [contentHash],
+    );
+    return row?.raw ? { raw: row.raw, resolvedAt: row.resolved_at } : undefined;
+  }
+
+  /** Sets resolved_at once (idempotent, like acknowledging a conflict); undefined if nothing is parked under this hash. */
+  async resolve(contentHash: string): Promise<{ resolvedAt: string; now: boolean } | undefined> {
+    const row = await this.db.one<{ resolved_at: Date; now: boolean }>(
+      `WITH done AS (UPDATE hl7_parked_message SET resolved_at = now()
+         WHERE content_hash = $1 AND parked_at IS NOT NULL AND resolved_at IS NULL RETURNING resolved_at)
+       SELECT resolved_at, true AS now FROM done
+       UNION ALL SELECT resolved_at, false FROM hl7_parked_message
+         WHERE content_hash = $1 AND parked_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM done)`,
+      [contentHash],
+    );
+    return row ? { resolvedAt: row.resolved_at.toISOString(), now: row.now } : undefined;
   }
 }

@@ -34,6 +34,13 @@ describe('HL7_SENDERS and the sender policy', () => {
     expect(policy.knownSource(at('192.0.2.9'))).toBe(false);
   });
 
+  it("identifies a replayed (stored) message by MSH-3/MSH-4 alone, with its entry's options; a sender no longer listed stays unknown", () => {
+    const { policy } = senders('GAP^990000010@127.0.0.1;mode=strict, LAB^HOSP@10.1.0.0/16');
+    expect(policy.identifyByName('GAP', '990000010')).toMatchObject({ ok: true, rule: { mode: 'strict' } });
+    expect(policy.identifyByName('LAB', 'HOSP')).toMatchObject({ ok: true });
+    expect(policy.identifyByName('GONE', 'HOSP')).toEqual({ ok: false, reason: 'unknown' });
+  });
+
   it('accepts * for any application or facility', () => {
     const { policy } = senders('*^*@::1');
     expect(policy.identify('ANY', 'THING', at('::1'))).toMatchObject({ ok: true, rule: { mode: 'declared', onStorageFailure: 'close' } });

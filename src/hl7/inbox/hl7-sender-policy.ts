@@ -37,6 +37,12 @@ export class Hl7SenderPolicy {
     }
     return { ok: false, reason: named ? 'source' : 'unknown' };
   }
+
+  /** The first entry naming this MSH-3/MSH-4, whatever its source: for replays of stored messages (no connection). */
+  identifyByName(application: string, facility: string): SenderDecision {
+    const r = this.rules.find((x) => matches(x.rule.application, application) && matches(x.rule.facility, facility));
+    return r ? { ok: true, rule: r.rule } : { ok: false, reason: 'unknown' };
+  }
 }
 
 function matches(pattern: string, value: string): boolean {
