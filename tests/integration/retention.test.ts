@@ -177,7 +177,9 @@ describe('retention purge and erasure on the real schema', () => {
 
     expect(removed).toEqual({
       'hl7-raw': 3,
+      'hl7-conflicts': 0,
       'hl7-outbound': 1,
+      'hl7-parked': 0,
       'rights-answers': 1,
       'lot-items': 2,
       lots: 1,
@@ -249,7 +251,9 @@ describe('retention purge and erasure on the real schema', () => {
     const report = await runner().erase(patient);
     expect(report.erased).toEqual({
       'hl7-raw': 1,
+      'hl7-conflicts': 0,
       'hl7-outbound': 1,
+      'hl7-parked': 0,
       'rights-answers': 1,
       'lot-items': 1,
       'planned-encounters': 1,
