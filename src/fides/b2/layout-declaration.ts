@@ -68,10 +68,15 @@ export interface FieldDeclaration {
   readonly note?: string;
 }
 
+/** The part an envelope record plays; the file writer and reader find the envelope by role, not by code. */
+export type EnvelopeRole = 'fileHeader' | 'lotHeader' | 'lotTrailer' | 'fileTrailer';
+
 export interface RecordDeclaration {
   /** '2', '2S', '4M', '000'… — what errors, rules and values call this record. */
   readonly code: string;
   readonly name: string;
+  /** Envelope records only. */
+  readonly role?: EnvelopeRole;
   /** The rule of the specification that builds it (RG_MF631…), when public. */
   readonly rule?: string;
   readonly fields: readonly FieldDeclaration[];

@@ -6,7 +6,7 @@
  *
  * The input is `unknown` on purpose: a certified editor may hand over JSON as well as a typed TS const.
  */
-import type { DerivedQuantity, FieldDeclaration, FieldKind, InvoiceTotal, LayoutDeclaration, RecordDeclaration } from './layout-declaration';
+import type { DerivedQuantity, EnvelopeRole, FieldDeclaration, FieldKind, InvoiceTotal, LayoutDeclaration, RecordDeclaration } from './layout-declaration';
 
 export interface CompiledField {
   readonly name: string;
@@ -29,6 +29,7 @@ export interface CompiledField {
 export interface CompiledRecord {
   readonly code: string;
   readonly name: string;
+  readonly role?: EnvelopeRole;
   readonly layout: string;
   readonly status: 'public' | 'modelled';
   readonly fields: readonly CompiledField[];
@@ -40,6 +41,8 @@ export interface CompiledRecord {
 export interface LayoutSet {
   readonly recordLength: number;
   readonly records: ReadonlyMap<string, CompiledRecord>;
+  /** Envelope records by the part they play (absent when no declaration gives one). */
+  readonly roles: Readonly<Partial<Record<EnvelopeRole, CompiledRecord>>>;
   /** Most specific first (most key fields), for the parser. */
   readonly matchOrder: readonly CompiledRecord[];
 }
@@ -62,6 +65,7 @@ const DERIVED: readonly DerivedQuantity[] = [
   'fileRecordCount',
   'fileInvoiceCount',
 ];
+const ROLES: readonly EnvelopeRole[] = ['fileHeader', 'lotHeader', 'lotTrailer', 'fileTrailer'];
 const TOTALS: readonly InvoiceTotal[] = ['billed', 'amo'];
 const NAME = /^[a-z][A-Za-z0-9]*$/;
 const ALNUM = /^[A-Z0-9 ]*$/;
@@ -129,6 +133,7 @@ function checkRecord(r: unknown, layoutName: string, recordLength: number, probl
   const rec = `${layoutName} record ${typeof r.code === 'string' ? r.code : '?'}`;
   if (typeof r.code !== 'string' || !/^[0-9A-Z]{1,4}$/.test(r.code)) problems.push(`${rec}: code must be 1-4 upper-case letters or digits`);
   if (typeof r.name !== 'string' || r.name.trim() === '') problems.push(`${rec}: name is required`);
+  if (r.role !== undefined && !ROLES.includes(r.role as EnvelopeRole)) problems.push(`${rec}: role must be one of ${ROLES.join(', ')}`);
   if (!Array.isArray(r.fields) || r.fields.length === 0) {
     problems.push(`${rec}: fields must be a non-empty list`);
     return false;
@@ -176,6 +181,7 @@ function compileRecord(r: RecordDeclaration, layout: LayoutDeclaration): Compile
   return {
     code: r.code,
     name: r.name,
+    role: r.role,
     layout: layout.name,
     status: layout.status,
     fields,
@@ -226,7 +232,13 @@ export function loadLayouts(declarations: readonly unknown[]): LayoutSet {
     if (other !== undefined) problems.push(`records ${other} and ${r.code} have the same key fields: a reader cannot tell them apart`);
     signatures.set(sig, r.code);
   }
+  const roles: Partial<Record<EnvelopeRole, CompiledRecord>> = {};
+  for (const r of records.values()) {
+    if (r.role === undefined) continue;
+    if (roles[r.role] !== undefined) problems.push(`records ${roles[r.role]?.code} and ${r.code} both declare role ${r.role}`);
+    roles[r.role] = r;
+  }
   if (problems.length > 0) throw new LayoutDeclarationError(problems);
   const matchOrder = [...records.values()].sort((a, b) => b.keys.length - a.keys.length);
-  return { recordLength: recordLength ?? 0, records, matchOrder };
+  return { recordLength: recordLength ?? 0, records, roles, matchOrder };
 }

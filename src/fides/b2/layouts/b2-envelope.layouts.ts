@@ -28,6 +28,7 @@ export const B2_ENVELOPE_LAYOUTS: LayoutDeclaration = {
     {
       code: '000',
       name: 'file header',
+      role: 'fileHeader',
       fields: [
         field('recordType', 1, 3, 'N', 'O', 'record type', { constant: '000', key: true, code: true }),
         field('emitterId', 4, 9, 'N', 'O', 'emitter: FINESS juridique of the legal entity', { code: true, finess: true }),
@@ -40,18 +41,21 @@ export const B2_ENVELOPE_LAYOUTS: LayoutDeclaration = {
         field('normVersion', 38, 8, 'A', 'O', 'norm and version of the invoice records (e.g. B22005E)'),
         field('testIndicator', 46, 1, 'A', 'O', 'T test file, R real file'),
         field('softwareId', 47, 12, 'A', 'F', 'emitting software (CNDA authorisation number when certified)'),
-        field('invoiceCount', 59, 6, 'N', 'O', 'number of invoices in the file', { derive: 'fileInvoiceCount' }),
-        filler('filler65', 65, 64),
+        filler('filler59', 59, 70),
       ],
     },
     {
       code: '1',
       name: 'lot header',
+      role: 'lotHeader',
       fields: [
         field('recordType', 1, 1, 'N', 'O', 'record type', { constant: '1', key: true }),
         field('partnerNumber', 2, 9, 'N', 'O', 'billing FINESS géographique', { code: true, finess: true }),
         filler('filler11', 11, 1),
-        field('lotNumber', 12, 3, 'N', 'O', 'lot number 001-999, per (emitter, recipient), never reused', { code: true }),
+        field('lotNumber', 12, 3, 'N', 'O', 'lot number 001-999, per (emitter, recipient), never reused', {
+          code: true,
+          derive: 'lotNumber',
+        }),
         field('grandRegime', 15, 2, 'N', 'O', 'recipient grand régime', { code: true }),
         field('managingFund', 17, 3, 'N', 'O', 'recipient caisse gestionnaire', { code: true }),
         field('managingCentre', 20, 4, 'N', 'F', 'recipient centre gestionnaire', { code: true }),
@@ -63,6 +67,7 @@ export const B2_ENVELOPE_LAYOUTS: LayoutDeclaration = {
     {
       code: '6',
       name: 'lot trailer',
+      role: 'lotTrailer',
       fields: [
         field('recordType', 1, 1, 'N', 'O', 'record type', { constant: '6', key: true }),
         field('partnerNumber', 2, 9, 'N', 'O', 'billing FINESS géographique', { code: true, finess: true }),
@@ -78,12 +83,14 @@ export const B2_ENVELOPE_LAYOUTS: LayoutDeclaration = {
     {
       code: '999',
       name: 'file trailer',
+      role: 'fileTrailer',
       fields: [
         field('recordType', 1, 3, 'N', 'O', 'record type', { constant: '999', key: true, code: true }),
         field('emitterId', 4, 9, 'N', 'O', 'emitter, as in the file header', { code: true, finess: true }),
         field('lotCount', 13, 3, 'N', 'O', 'lots in the file', { derive: 'fileLotCount' }),
         field('recordCount', 16, 8, 'N', 'O', 'records in the file, its header and trailer included', { derive: 'fileRecordCount' }),
-        filler('filler24', 24, 105),
+        field('invoiceCount', 24, 7, 'N', 'O', 'invoices in the file', { derive: 'fileInvoiceCount' }),
+        filler('filler31', 31, 98),
       ],
     },
   ],
