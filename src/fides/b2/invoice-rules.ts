@@ -158,12 +158,13 @@ export function checkInvoiceTotals(invoice: B2Invoice): B2RuleViolation[] {
 }
 
 /**
- * The code a raw line would have if it were a type-2 complement: '2' + the letter at position 39 ('2S', '2B', '2C'),
- * else the first character. Lets RG_MF603 see records that no declaration of ours describes.
+ * The code a raw line has by its complement letter ('2S', '2B', '2C' at position 39 of a type 2; '3S', '3E' at 39
+ * and '3F', '3H', '4S'… at 36), else its first character. Lets RG_MF603 see records that no declaration of ours describes.
  */
 export function rawRecordCode(line: string): string {
   if (line[0] === '2' && /[A-Z]/.test(line[38] ?? '')) return `2${line[38]}`;
-  if ((line[0] === '3' || line[0] === '4') && /[A-Z]/.test(line[38] ?? '')) return `${line[0]}${line[38]}`;
+  // 3S/3E carry their letter at 39, 3F/3H and every 4x at 36 (a 4x has a letter field at 39 too).
+  if (line[0] === '3' && /[A-Z]/.test(line[38] ?? '')) return `3${line[38]}`;
   if ((line[0] === '3' || line[0] === '4') && /[A-Z]/.test(line[35] ?? '')) return `${line[0]}${line[35]}`;
   return line[0] ?? '';
 }

@@ -23,6 +23,8 @@ function encodeField(rec: CompiledRecord, f: CompiledField, v: B2Value | undefin
   const fail = (problem: ConstructorParameters<typeof B2WriteError>[3], detail: string): never => {
     throw new B2WriteError(rec.code, f.name, invoice, problem, detail);
   };
+  // A constant may be left out or given as written.
+  if (f.constant !== undefined && v === f.constant) return f.constant;
   if (v === undefined || v === '') {
     if (f.constant !== undefined) return f.constant;
     if (f.mandatory) fail('missing', 'mandatory field has no value');
