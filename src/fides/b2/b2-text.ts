@@ -23,8 +23,8 @@ const LIGATURES: Readonly<Record<string, string>> = {
   ı: 'I',
 };
 
-/** Punctuation and separators written as a space (apostrophes of every kind, hyphens, dashes, dots, commas…). */
-const PUNCTUATION = /[\s'’‘`´"“”«»,.;:!?()[\]{}/\\\-‐‑–—_&*+=#%@~^|<>$€£°§]/gu;
+/** Punctuation, symbols and separators of any script are written as a space (apostrophes, hyphens, dashes, …). */
+const PUNCTUATION = /[\p{P}\p{S}\s]/gu;
 const COMBINING = /[\u0300-\u036f]/g;
 const B2_ALNUM = /^[A-Z0-9 ]*$/;
 
