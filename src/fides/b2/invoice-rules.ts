@@ -8,6 +8,7 @@
  * nature d'assurance and parcours de soins per invoice — decided when invoices are built), RG_MF639 (anonymous
  * invoices).
  */
+import { toB2Date } from './b2-date';
 import { type B2Invoice, type B2Record } from './b2-values';
 import { invoiceTrailerTotals, type InvoiceTrailerTotals } from './invoice-totals';
 
@@ -90,8 +91,10 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
     }
     if (code === '4M') {
       out.push(...checkModifiers(recs[i], i));
-      const session = recs[i].values.sessionDate;
-      if (typeof session === 'string') {
+      const raw = recs[i].values.sessionDate;
+      // Values as given to the writer may be ISO; as read they are AAMMJJ: compare in one form.
+      const session = typeof raw === 'string' ? toB2Date(raw) : undefined;
+      if (session !== undefined) {
         if (lastSession !== undefined && session < lastSession) v('B2-4M-SESSION-ORDER', '4M records are sorted by session date', i, 'sessionDate');
         lastSession = session;
       }
@@ -196,8 +199,9 @@ export function checkBillingDelay(invoice: B2Invoice, transmissionDate: string, 
   invoice.records.forEach((r, i) => {
     const field = r.code === '4' ? 'careDate' : r.code === '3' ? 'stayEndDate' : undefined;
     if (field === undefined) return;
-    const d = r.values[field];
-    if (typeof d !== 'string') return;
+    const raw = r.values[field];
+    const d = typeof raw === 'string' ? toB2Date(raw) : undefined;
+    if (d === undefined) return;
     const care = new Date(Date.UTC(2000 + Number(d.slice(0, 2)), Number(d.slice(2, 4)) - 1, Number(d.slice(4, 6))));
     if (care.getTime() <= oneYearBefore.getTime()) {
       out.push({ code: 'RG_MF606', message: 'billing delay is one year or more (forcible only when the caisse asks)', record: i, recordType: r.code, field });
