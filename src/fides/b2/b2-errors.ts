@@ -20,7 +20,9 @@ export class B2WriteError extends Error {
     readonly problem: B2WriteProblem,
     detail: string,
   ) {
-    super(`B2 record ${recordType}${field !== undefined ? ` field ${field}` : ''}${invoice !== undefined ? ` (invoice ${invoice})` : ''}: ${detail}`);
+    super(
+      `B2 record ${recordType}${field !== undefined ? ` field ${field}` : ''}${invoice !== undefined ? ` (invoice ${invoice})` : ''}: ${detail}`,
+    );
     this.name = 'B2WriteError';
   }
 }
@@ -32,7 +34,9 @@ export class B2ParseError extends Error {
     readonly field: string | undefined,
     detail: string,
   ) {
-    super(`B2 line ${line}${recordType !== undefined ? `, record ${recordType}` : ''}${field !== undefined ? `, field ${field}` : ''}: ${detail}`);
+    super(
+      `B2 line ${line}${recordType !== undefined ? `, record ${recordType}` : ''}${field !== undefined ? `, field ${field}` : ''}: ${detail}`,
+    );
     this.name = 'B2ParseError';
   }
 }

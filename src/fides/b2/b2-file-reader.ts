@@ -138,8 +138,15 @@ export function checkEnvelope(reading: B2FileReading, set: LayoutSet = b2Layouts
       const want = expected[f.derive] ?? 0;
       const got = lot.trailer.values[f.name] ?? (typeof want === 'number' ? 0 : undefined);
       if (got !== want) {
-        const code = f.derive === 'lotNumber' ? 'B2-LOT-NUMBER' : f.derive.startsWith('lotTotal') ? 'B2-LOT-TOTAL' : 'B2-LOT-COUNT';
-        out.push({ code, message: `lot trailer of line ${lot.trailer.line}: ${f.name} does not match the lot`, recordType: lot.trailer.code, field: f.name });
+        let code = 'B2-LOT-COUNT';
+        if (f.derive === 'lotNumber') code = 'B2-LOT-NUMBER';
+        else if (f.derive.startsWith('lotTotal')) code = 'B2-LOT-TOTAL';
+        out.push({
+          code,
+          message: `lot trailer of line ${lot.trailer.line}: ${f.name} does not match the lot`,
+          recordType: lot.trailer.code,
+          field: f.name,
+        });
       }
     }
     invoices += lot.invoices.length;
@@ -152,7 +159,12 @@ export function checkEnvelope(reading: B2FileReading, set: LayoutSet = b2Layouts
   };
   for (const f of derivedFields(reading.trailer.code)) {
     if ((reading.trailer.values[f.name] ?? 0) !== (fileExpected[f.derive] ?? 0)) {
-      out.push({ code: 'B2-FILE-COUNT', message: `file trailer: ${f.name} does not match the file`, recordType: reading.trailer.code, field: f.name });
+      out.push({
+        code: 'B2-FILE-COUNT',
+        message: `file trailer: ${f.name} does not match the file`,
+        recordType: reading.trailer.code,
+        field: f.name,
+      });
     }
   }
   return out;

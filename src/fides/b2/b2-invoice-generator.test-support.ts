@@ -65,7 +65,19 @@ export class B2Generator {
   }
 
   private text(max: number): string {
-    const words = ['Hélène', "D'Aubigné", 'Œuvre', 'Müller-Lüdenscheidt', 'Zoë', 'Ærø', 'José', 'Saint-Éloi', 'MARTIN', 'le  Gall', 'Straße'];
+    const words = [
+      'Hélène',
+      "D'Aubigné",
+      'Œuvre',
+      'Müller-Lüdenscheidt',
+      'Zoë',
+      'Ærø',
+      'José',
+      'Saint-Éloi',
+      'MARTIN',
+      'le  Gall',
+      'Straße',
+    ];
     let s = this.pick(words);
     while (this.rand() < 0.4) {
       const next = `${s} ${this.pick(words)}`;
@@ -137,7 +149,14 @@ export class B2Generator {
     for (let g = 0; g < groups; g++) {
       const amo = this.int(100000);
       if (this.rand() < 0.5) {
-        records.push(this.record(rec('3'), { ...identity, amoAmount: amo, totalExpense: amo + this.int(100000), reimbursementBase: this.int(1000000) }));
+        records.push(
+          this.record(rec('3'), {
+            ...identity,
+            amoAmount: amo,
+            totalExpense: amo + this.int(100000),
+            reimbursementBase: this.int(1000000),
+          }),
+        );
         const s = this.rand() < 0.8;
         if (s) records.push(this.record(rec('3S'), { ...identity, sequence: '01' }));
         const e = this.rand() < 0.4;
@@ -145,7 +164,8 @@ export class B2Generator {
         if (s || e) {
           const kind = this.pick(['3F', '3H']);
           const n = this.int(4);
-          for (let i = 1; i <= n; i++) records.push(this.record(rec(kind), { ...withRank(rec(kind)), sequence: String(i).padStart(2, '0') }));
+          for (let i = 1; i <= n; i++)
+            records.push(this.record(rec(kind), { ...withRank(rec(kind)), sequence: String(i).padStart(2, '0') }));
         }
       } else {
         records.push(this.record(rec('4'), { ...identity, amoAmount: amo, feesAmount: amo + this.int(100000) }));
@@ -156,7 +176,14 @@ export class B2Generator {
         for (let i = 1; i <= n; i++) {
           const extra: Record<string, B2Value | undefined> = { ...noRank, sequence: String(i).padStart(2, '0') };
           // 4M: modifiers from the first zone without a gap; session dates increasing.
-          if (kind === '4M') Object.assign(extra, { modifier1: 'F', modifier2: undefined, modifier3: undefined, modifier4: undefined, sessionDate: `2501${String(i).padStart(2, '0')}` });
+          if (kind === '4M')
+            Object.assign(extra, {
+              modifier1: 'F',
+              modifier2: undefined,
+              modifier3: undefined,
+              modifier4: undefined,
+              sessionDate: `2501${String(i).padStart(2, '0')}`,
+            });
           records.push(this.record(rec(kind), extra));
         }
       }

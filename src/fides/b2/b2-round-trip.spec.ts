@@ -16,7 +16,8 @@ import { b2Layouts } from './layouts';
 import { parseRecord } from './record-parser';
 import { writeRecord } from './record-writer';
 
-const corsica = (s: string): string => s.replace(/^2([AB])\d{2}(\d{5})$/, (_m, l: string, rest: string) => `200${l === 'A' ? 1 : 2}${rest}`);
+const corsica = (s: string): string =>
+  s.replace(/^2([AB])\d{2}(\d{5})$/, (_m, l: string, rest: string) => `200${l === 'A' ? 1 : 2}${rest}`);
 
 /** What a record reads back as: constants dropped, empty/zero optional fields absent, text and dates in B2 form. */
 function normalise(set: LayoutSet, r: B2Record): B2Record {
@@ -86,9 +87,24 @@ describe('B2 writer and parser agree (round-trip property)', () => {
       out.on('data', (c: Buffer) => chunks.push(c));
       // A small chunk size exercises the flushes.
       const w = new B2FileWriter(out, { eol, chunkSize: 1000 });
-      await w.startFile({ emitterId: '330781360', grandRegime: '01', managingFund: '331', fileNumber: '42', creationDate: '2026-12-01', creationTime: '0730', normVersion: 'B22005E', testIndicator: 'T' });
+      await w.startFile({
+        emitterId: '330781360',
+        grandRegime: '01',
+        managingFund: '331',
+        fileNumber: '42',
+        creationDate: '2026-12-01',
+        creationTime: '0730',
+        normVersion: 'B22005E',
+        testIndicator: 'T',
+      });
       for (const [i, invoices] of lots.entries()) {
-        await w.startLot(String(i + 1).padStart(3, '0'), { partnerNumber: '330781360', grandRegime: '01', managingFund: '331', creationDate: '261201', lotKind: 'A' });
+        await w.startLot(String(i + 1).padStart(3, '0'), {
+          partnerNumber: '330781360',
+          grandRegime: '01',
+          managingFund: '331',
+          creationDate: '261201',
+          lotKind: 'A',
+        });
         for (const inv of invoices) await w.writeInvoice(inv);
         await w.endLot();
       }
@@ -103,7 +119,12 @@ describe('B2 writer and parser agree (round-trip property)', () => {
         expect(lot.invoices).toHaveLength(lots[i].length);
         lot.invoices.forEach((inv, j) => {
           const strip = inv.records.map(({ code, values }) => ({ code, values }));
-          expect({ seed, lot: i, invoice: j, records: strip }).toEqual({ seed, lot: i, invoice: j, records: lots[i][j].records.map((r) => normalise(set, r)) });
+          expect({ seed, lot: i, invoice: j, records: strip }).toEqual({
+            seed,
+            lot: i,
+            invoice: j,
+            records: lots[i][j].records.map((r) => normalise(set, r)),
+          });
           expect(checkInvoice(inv)).toEqual([]);
         });
       });

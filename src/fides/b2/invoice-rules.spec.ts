@@ -33,12 +33,16 @@ describe('B2 invoice rules', () => {
     expect(ruleCodes(checkInvoiceStructure({ records: ace.records.slice(1) }))).toContain('B2-INVOICE-START');
     expect(ruleCodes(checkInvoiceStructure({ records: ace.records.slice(0, -1) }))).toContain('B2-INVOICE-END');
     const twice = { records: [...ace.records.slice(0, 3), ace.records[0], ...ace.records.slice(3)] };
-    expect(checkInvoiceStructure(twice)).toContainEqual(expect.objectContaining({ code: 'B2-INVOICE-BRACKET', record: 3, recordType: '2' }));
+    expect(checkInvoiceStructure(twice)).toContainEqual(
+      expect.objectContaining({ code: 'B2-INVOICE-BRACKET', record: 3, recordType: '2' }),
+    );
   });
 
   it('1 to 999 line records (B2-INVOICE-LINES)', () => {
     const none = edit(ace, (rs) => rs.slice(0, 2));
-    expect(checkInvoiceStructure(none)).toContainEqual(expect.objectContaining({ code: 'B2-INVOICE-LINES', message: 'an invoice has 1 to 999 line records (3x, 4x); this one has 0' }));
+    expect(checkInvoiceStructure(none)).toContainEqual(
+      expect.objectContaining({ code: 'B2-INVOICE-LINES', message: 'an invoice has 1 to 999 line records (3x, 4x); this one has 0' }),
+    );
     const many = edit(ace, (rs) => [...rs.slice(0, 2), ...Array.from({ length: 500 }, () => rs.slice(2, 4)).flat()]);
     expect(ruleCodes(checkInvoiceStructure(many))).toContain('B2-INVOICE-LINES');
   });
@@ -56,7 +60,10 @@ describe('B2 invoice rules', () => {
       [edit(ace, (rs) => [...rs.slice(0, 2), { code: '4S', values: rs[3].values }, ...rs.slice(2)]), 'B2-ORDER-GROUP', 2],
     ];
     for (const [inv, code, record] of cases) {
-      expect({ codes: codes(inv), v: checkInvoiceStructure(inv) }).toEqual({ codes: codes(inv), v: expect.arrayContaining([expect.objectContaining({ code, record })]) });
+      expect({ codes: codes(inv), v: checkInvoiceStructure(inv) }).toEqual({
+        codes: codes(inv),
+        v: expect.arrayContaining([expect.objectContaining({ code, record })]),
+      });
     }
     // 3E after the 3 when there is no 3S is fine.
     const e = edit(stay, (rs) => [...rs.slice(0, 3), { code: '3E', values: rs[3].values }, ...rs.slice(4)]);
@@ -66,9 +73,13 @@ describe('B2 invoice rules', () => {
   it('complement sequences increase and stay in range (B2-SEQUENCE-ORDER, -RANGE)', () => {
     const m = (seq: string): B2Record => ({ code: '4M', values: { ...ace.records[6].values, sequence: seq } });
     const unsorted = edit(ace, (rs) => [...rs, m('03'), m('02')]);
-    expect(checkInvoiceStructure(unsorted)).toContainEqual(expect.objectContaining({ code: 'B2-SEQUENCE-ORDER', record: 8, field: 'sequence' }));
+    expect(checkInvoiceStructure(unsorted)).toContainEqual(
+      expect.objectContaining({ code: 'B2-SEQUENCE-ORDER', record: 8, field: 'sequence' }),
+    );
     const over = edit(ace, (rs) => [...rs, m('27')]);
-    expect(checkInvoiceStructure(over)).toContainEqual(expect.objectContaining({ code: 'B2-SEQUENCE-RANGE', message: 'a 4M sequence runs from 01 to 26' }));
+    expect(checkInvoiceStructure(over)).toContainEqual(
+      expect.objectContaining({ code: 'B2-SEQUENCE-RANGE', message: 'a 4M sequence runs from 01 to 26' }),
+    );
   });
 
   it('4M: modifiers without a gap, sessions in date order', () => {
@@ -79,8 +90,14 @@ describe('B2 invoice rules', () => {
   });
 
   it('every record repeats the identity of the type 2; the invoice number is not zero', () => {
-    const other = edit(ace, (rs) => [...rs.slice(0, 4), { code: '4', values: { ...rs[4].values, insuredNirKey: '11' } }, ...rs.slice(5)], true);
-    expect(checkInvoiceStructure(other)).toContainEqual(expect.objectContaining({ code: 'B2-INVOICE-IDENTITY', record: 4, field: 'insuredNirKey' }));
+    const other = edit(
+      ace,
+      (rs) => [...rs.slice(0, 4), { code: '4', values: { ...rs[4].values, insuredNirKey: '11' } }, ...rs.slice(5)],
+      true,
+    );
+    expect(checkInvoiceStructure(other)).toContainEqual(
+      expect.objectContaining({ code: 'B2-INVOICE-IDENTITY', record: 4, field: 'insuredNirKey' }),
+    );
     const zero = edit(ace, (rs) => rs.map((r) => ({ code: r.code, values: { ...r.values, invoiceNumber: '000000000' } })));
     expect(ruleCodes(checkInvoiceStructure(zero))).toEqual(['B2-INVOICE-NUMBER-ZERO']);
   });
@@ -88,8 +105,20 @@ describe('B2 invoice rules', () => {
   it('type 5 count and totals match the lines (RG_MF633)', () => {
     const wrong = edit(ace, (rs) => [...rs.slice(0, 4), { code: '4', values: { ...rs[4].values, amoAmount: 2000 } }, ...rs.slice(5)], true);
     expect(checkInvoiceTotals(wrong)).toEqual([
-      { code: 'B2-TOTALS-AMOUNT', message: 'type 5 totalFeesAmo does not match its lines', record: 7, recordType: '5', field: 'totalFeesAmo' },
-      { code: 'B2-TOTALS-AMOUNT', message: 'type 5 totalPatientShare does not match its lines', record: 7, recordType: '5', field: 'totalPatientShare' },
+      {
+        code: 'B2-TOTALS-AMOUNT',
+        message: 'type 5 totalFeesAmo does not match its lines',
+        record: 7,
+        recordType: '5',
+        field: 'totalFeesAmo',
+      },
+      {
+        code: 'B2-TOTALS-AMOUNT',
+        message: 'type 5 totalPatientShare does not match its lines',
+        record: 7,
+        recordType: '5',
+        field: 'totalPatientShare',
+      },
     ]);
     const count = edit(ace, (rs) => rs.slice(0, -1), true);
     expect(ruleCodes(checkInvoiceTotals(count))).toEqual(['B2-TOTALS-COUNT']);
@@ -115,8 +144,20 @@ describe('B2 invoice rules', () => {
   it('RG_MF606: billing delay strictly under one year, unless forced', () => {
     expect(checkBillingDelay(ace, '2027-11-19')).toEqual([]);
     expect(checkBillingDelay(ace, '2027-11-20')).toEqual([
-      { code: 'RG_MF606', message: 'billing delay is one year or more (forcible only when the caisse asks)', record: 2, recordType: '4', field: 'careDate' },
-      { code: 'RG_MF606', message: 'billing delay is one year or more (forcible only when the caisse asks)', record: 4, recordType: '4', field: 'careDate' },
+      {
+        code: 'RG_MF606',
+        message: 'billing delay is one year or more (forcible only when the caisse asks)',
+        record: 2,
+        recordType: '4',
+        field: 'careDate',
+      },
+      {
+        code: 'RG_MF606',
+        message: 'billing delay is one year or more (forcible only when the caisse asks)',
+        record: 4,
+        recordType: '4',
+        field: 'careDate',
+      },
     ]);
     expect(checkBillingDelay(ace, '2027-11-20', { forced: true })).toEqual([]);
     expect(ruleCodes(checkBillingDelay(stay, '2027-11-06'))).toEqual(['RG_MF606', 'RG_MF606']);

@@ -30,6 +30,9 @@ const MAX_LINES = 999;
 /** Fields every record of an invoice repeats (rank only on records that have one). */
 const IDENTITY = ['partnerNumber', 'insuredNir', 'insuredNirKey', 'invoiceNumber', 'beneficiaryRank'] as const;
 
+/** Where the date of care is, per line record (RG_MF606). */
+const CARE_DATE_FIELD: Readonly<Record<string, string | undefined>> = { '4': 'careDate', '3': 'stayEndDate' };
+
 const isLine = (code: string): boolean => code.startsWith('3') || code.startsWith('4');
 
 /** Ordering and bracketing: type 2 … type 5, 1-999 lines, each complement after what it completes. */
@@ -42,7 +45,8 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
   if (recs.length === 0 || recs[0].code !== '2') v('B2-INVOICE-START', 'an invoice starts with a type 2', 0);
   if (recs.length === 0 || recs[recs.length - 1].code !== '5') v('B2-INVOICE-END', 'an invoice ends with a type 5', recs.length - 1);
   const lines = recs.filter((r) => isLine(r.code)).length;
-  if (lines < 1 || lines > MAX_LINES) v('B2-INVOICE-LINES', `an invoice has 1 to ${MAX_LINES} line records (3x, 4x); this one has ${lines}`);
+  if (lines < 1 || lines > MAX_LINES)
+    v('B2-INVOICE-LINES', `an invoice has 1 to ${MAX_LINES} line records (3x, 4x); this one has ${lines}`);
 
   let parent: string | undefined; // '3' or '4' of the current line group
   let lastSequence: Record<string, number> = {};
@@ -77,7 +81,8 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
       case '4B':
       case '4H':
       case '4M':
-        if (prev === undefined || !['4S', '4E', '4B', '4H', '4M'].includes(prev)) v(`B2-ORDER-${code}`, `a ${code} follows a 4S or a 4E`, i);
+        if (prev === undefined || !['4S', '4E', '4B', '4H', '4M'].includes(prev))
+          v(`B2-ORDER-${code}`, `a ${code} follows a 4S or a 4E`, i);
         break;
       default:
         break;
@@ -95,7 +100,8 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
       // Values as given to the writer may be ISO; as read they are AAMMJJ: compare in one form.
       const session = typeof raw === 'string' ? toB2Date(raw) : undefined;
       if (session !== undefined) {
-        if (lastSession !== undefined && session < lastSession) v('B2-4M-SESSION-ORDER', '4M records are sorted by session date', i, 'sessionDate');
+        if (lastSession !== undefined && session < lastSession)
+          v('B2-4M-SESSION-ORDER', '4M records are sorted by session date', i, 'sessionDate');
         lastSession = session;
       }
     }
@@ -110,7 +116,16 @@ function checkModifiers(r: B2Record, index: number): B2RuleViolation[] {
   for (let n = 1; n <= 4; n++) {
     const m = r.values[`modifier${n}`];
     if (m === undefined) gap = true;
-    else if (gap) return [{ code: 'B2-4M-MODIFIERS', message: 'CCAM modifiers fill the zones from the first, without a gap', record: index, recordType: '4M', field: `modifier${n}` }];
+    else if (gap)
+      return [
+        {
+          code: 'B2-4M-MODIFIERS',
+          message: 'CCAM modifiers fill the zones from the first, without a gap',
+          record: index,
+          recordType: '4M',
+          field: `modifier${n}`,
+        },
+      ];
   }
   return [];
 }
@@ -122,7 +137,13 @@ function checkIdentity(invoice: B2Invoice): B2RuleViolation[] {
   if (head === undefined) return out;
   const invoiceNumber = head.values.invoiceNumber;
   if (typeof invoiceNumber === 'string' && /^0+$/.test(invoiceNumber)) {
-    out.push({ code: 'B2-INVOICE-NUMBER-ZERO', message: 'the invoice number is not zero', record: 0, recordType: head.code, field: 'invoiceNumber' });
+    out.push({
+      code: 'B2-INVOICE-NUMBER-ZERO',
+      message: 'the invoice number is not zero',
+      record: 0,
+      recordType: head.code,
+      field: 'invoiceNumber',
+    });
   }
   invoice.records.forEach((r, i) => {
     if (i === 0) return;
@@ -131,7 +152,8 @@ function checkIdentity(invoice: B2Invoice): B2RuleViolation[] {
       // Optional rank on 2 and 5 reads back absent when 000: compare as written.
       const a = head.values[f] ?? (f === 'beneficiaryRank' ? '000' : undefined);
       const b = r.values[f] ?? (f === 'beneficiaryRank' ? '000' : undefined);
-      if (a !== b) out.push({ code: 'B2-INVOICE-IDENTITY', message: `${f} differs from the type 2's`, record: i, recordType: r.code, field: f });
+      if (a !== b)
+        out.push({ code: 'B2-INVOICE-IDENTITY', message: `${f} differs from the type 2's`, record: i, recordType: r.code, field: f });
     }
   });
   return out;
@@ -197,14 +219,20 @@ export function checkBillingDelay(invoice: B2Invoice, transmissionDate: string, 
   oneYearBefore.setUTCFullYear(sent.getUTCFullYear() - 1);
   const out: B2RuleViolation[] = [];
   invoice.records.forEach((r, i) => {
-    const field = r.code === '4' ? 'careDate' : r.code === '3' ? 'stayEndDate' : undefined;
+    const field = CARE_DATE_FIELD[r.code];
     if (field === undefined) return;
     const raw = r.values[field];
     const d = typeof raw === 'string' ? toB2Date(raw) : undefined;
     if (d === undefined) return;
     const care = new Date(Date.UTC(2000 + Number(d.slice(0, 2)), Number(d.slice(2, 4)) - 1, Number(d.slice(4, 6))));
     if (care.getTime() <= oneYearBefore.getTime()) {
-      out.push({ code: 'RG_MF606', message: 'billing delay is one year or more (forcible only when the caisse asks)', record: i, recordType: r.code, field });
+      out.push({
+        code: 'RG_MF606',
+        message: 'billing delay is one year or more (forcible only when the caisse asks)',
+        record: i,
+        recordType: r.code,
+        field,
+      });
     }
   });
   return out;
@@ -244,13 +272,20 @@ export function checkEmergencyPackageOrder(invoice: B2Invoice): B2RuleViolation[
       const c = code(r);
       if (c === 'SSN' || c === 'SSF') {
         if (!['SAS', 'SIM', 'SIC'].includes(lastPackage)) {
-          out.push({ code: 'RG_MF602', message: `${c} follows the SAS, SIM or SIC it belongs to`, record: i, recordType: '4', field: 'actCode' });
+          out.push({
+            code: 'RG_MF602',
+            message: `${c} follows the SAS, SIM or SIC it belongs to`,
+            record: i,
+            recordType: '4',
+            field: 'actCode',
+          });
         }
         return;
       }
       const rank = rank4(c);
       if (rank === undefined) return;
-      if (rank < last) out.push({ code: 'RG_MF602', message: `${c} is out of the emergency package order`, record: i, recordType: '4', field: 'actCode' });
+      if (rank < last)
+        out.push({ code: 'RG_MF602', message: `${c} is out of the emergency package order`, record: i, recordType: '4', field: 'actCode' });
       last = Math.max(last, rank);
       lastPackage = c;
     });
@@ -260,7 +295,14 @@ export function checkEmergencyPackageOrder(invoice: B2Invoice): B2RuleViolation[
     if (r.code !== '3') return;
     const rank = rank3(code(r));
     if (rank === undefined) return;
-    if (rank < last3) out.push({ code: 'RG_MF602', message: `${code(r)} is out of the type-3 package order`, record: i, recordType: '3', field: 'actCode' });
+    if (rank < last3)
+      out.push({
+        code: 'RG_MF602',
+        message: `${code(r)} is out of the type-3 package order`,
+        record: i,
+        recordType: '3',
+        field: 'actCode',
+      });
     last3 = Math.max(last3, rank);
   });
   return out;

@@ -23,7 +23,26 @@ const tiny = (fields: unknown[]): unknown => ({
 describe('B2 layout declarations', () => {
   it('loads the public invoice records and the modelled envelope: every record closes at 128', () => {
     const set = b2Layouts();
-    expect([...set.records.keys()]).toEqual(['2', '2S', '3', '3S', '3E', '3F', '3H', '4', '4S', '4E', '4B', '4H', '4M', '5', '000', '1', '6', '999']);
+    expect([...set.records.keys()]).toEqual([
+      '2',
+      '2S',
+      '3',
+      '3S',
+      '3E',
+      '3F',
+      '3H',
+      '4',
+      '4S',
+      '4E',
+      '4B',
+      '4H',
+      '4M',
+      '5',
+      '000',
+      '1',
+      '6',
+      '999',
+    ]);
     for (const r of set.records.values()) {
       const last = r.fields[r.fields.length - 1];
       expect(last.start + last.length).toBe(128);
@@ -49,9 +68,7 @@ describe('B2 layout declarations', () => {
         { name: 'c', position: 5, length: 3, kind: 'A', presence: 'O', meaning: 'c' },
       ]),
     ]);
-    expect(problems).toEqual([
-      'tiny record T field #1 a: constant has 1 characters, the field 2',
-    ]);
+    expect(problems).toEqual(['tiny record T field #1 a: constant has 1 characters, the field 2']);
     const more = problemsOf([
       tiny([
         { name: 'a', position: 1, length: 1, kind: 'N', presence: 'O', meaning: 'a', constant: '1', key: true },
@@ -106,7 +123,11 @@ describe('B2 layout declarations', () => {
     ]);
     expect(ids).toEqual(['tiny record T: n has id 0310 but position 8']);
     const big = problemsOf([
-      { ...(tiny([]) as object), recordLength: 20, records: [{ code: 'T', name: 't', fields: [{ name: 'a', position: 1, length: 20, kind: 'M', presence: 'O', meaning: 'a' }] }] },
+      {
+        ...(tiny([]) as object),
+        recordLength: 20,
+        records: [{ code: 'T', name: 't', fields: [{ name: 'a', position: 1, length: 20, kind: 'M', presence: 'O', meaning: 'a' }] }],
+      },
     ]);
     expect(big).toEqual(['tiny record T field #1 a: 20 digits do not fit a number exactly; declare it a code']);
   });
@@ -121,7 +142,10 @@ describe('B2 layout declarations', () => {
       ],
     });
     const d = { name: 'x', status: 'modelled', source: 's', recordLength: 10, records: [rec('A'), rec('B'), rec('A')] };
-    expect(problemsOf([d])).toEqual(['x record A: declared twice', 'records A and B have the same key fields: a reader cannot tell them apart']);
+    expect(problemsOf([d])).toEqual([
+      'x record A: declared twice',
+      'records A and B have the same key fields: a reader cannot tell them apart',
+    ]);
   });
 
   it('refuses declarations of different record lengths and a missing header', () => {

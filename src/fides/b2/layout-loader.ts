@@ -6,7 +6,15 @@
  *
  * The input is `unknown` on purpose: a certified editor may hand over JSON as well as a typed TS const.
  */
-import type { DerivedQuantity, EnvelopeRole, FieldDeclaration, FieldKind, InvoiceTotal, LayoutDeclaration, RecordDeclaration } from './layout-declaration';
+import type {
+  DerivedQuantity,
+  EnvelopeRole,
+  FieldDeclaration,
+  FieldKind,
+  InvoiceTotal,
+  LayoutDeclaration,
+  RecordDeclaration,
+} from './layout-declaration';
 
 export interface CompiledField {
   readonly name: string;
@@ -118,7 +126,8 @@ function checkField(f: unknown, where: string, problems: string[]): f is FieldDe
   if (typeof f.constant === 'string') {
     const c = f.constant;
     if (c.length !== length) problems.push(`${at}: constant has ${c.length} characters, the field ${length}`);
-    else if ((kind === 'N' || kind === 'M' || kind === 'D') && !/^\d+$/.test(c)) problems.push(`${at}: constant of a ${kind} field must be digits`);
+    else if ((kind === 'N' || kind === 'M' || kind === 'D') && !/^\d+$/.test(c))
+      problems.push(`${at}: constant of a ${kind} field must be digits`);
     else if (kind === 'A' && !ALNUM.test(c)) problems.push(`${at}: constant must be upper-case ASCII letters, digits or spaces`);
   }
   return problems.length === before;
@@ -148,7 +157,8 @@ function checkRecord(r: unknown, layoutName: string, recordLength: number, probl
     if (names.has(f.name)) problems.push(`${rec}: field name ${f.name} used twice`);
     names.add(f.name);
     if (f.position > expected) problems.push(`${rec}: gap at positions ${expected}-${f.position - 1} before ${f.name}`);
-    if (f.position < expected) problems.push(`${rec}: ${f.name} at ${f.position} overlaps the field before it (which ends at ${expected - 1})`);
+    if (f.position < expected)
+      problems.push(`${rec}: ${f.name} at ${f.position} overlaps the field before it (which ends at ${expected - 1})`);
     if (f.id !== undefined && /^[0-9A-Z]{2}\d{2,3}$/.test(f.id) && Number(f.id.slice(2)) !== f.position) {
       problems.push(`${rec}: ${f.name} has id ${f.id} but position ${f.position}`);
     }
@@ -186,7 +196,9 @@ function compileRecord(r: RecordDeclaration, layout: LayoutDeclaration): Compile
     status: layout.status,
     fields,
     byName: new Map(fields.map((f) => [f.name, f])),
-    keys: fields.filter((f) => r.fields.find((d) => d.name === f.name)?.key === true).map((f) => ({ start: f.start, value: f.constant ?? '' })),
+    keys: fields
+      .filter((f) => r.fields.find((d) => d.name === f.name)?.key === true)
+      .map((f) => ({ start: f.start, value: f.constant ?? '' })),
   };
 }
 

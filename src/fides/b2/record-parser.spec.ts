@@ -26,7 +26,8 @@ const type4 = writeRecord(set, '4', {
 });
 
 /** `line` with `text` written over it from 1-based `position`. */
-const patch = (line: string, position: number, text: string): string => line.slice(0, position - 1) + text + line.slice(position - 1 + text.length);
+const patch = (line: string, position: number, text: string): string =>
+  line.slice(0, position - 1) + text + line.slice(position - 1 + text.length);
 
 function parseError(line: string, lineNumber = 7): B2ParseError {
   try {
@@ -84,14 +85,28 @@ describe('B2 record parser', () => {
 
   it('an undeclared record type is refused', () => {
     expect(parseError(patch(type4, 1, '7')).message).toBe('B2 line 7: is not a declared record type');
-    expect(parseError(patch(writeRecord(set, '2S', { partnerNumber: '330781360', insuredNir: '1850575123456', insuredNirKey: '12', beneficiaryRank: '000', invoiceNumber: '260000123' }), 39, 'B')).message).toBe(
-      'B2 line 7: is not a declared record type',
-    );
+    expect(
+      parseError(
+        patch(
+          writeRecord(set, '2S', {
+            partnerNumber: '330781360',
+            insuredNir: '1850575123456',
+            insuredNirKey: '12',
+            beneficiaryRank: '000',
+            invoiceNumber: '260000123',
+          }),
+          39,
+          'B',
+        ),
+      ).message,
+    ).toBe('B2 line 7: is not a declared record type');
   });
 
   it('names record and field: not numeric, bad characters, mandatory blank, zero or impossible date, wrong constant', () => {
     expect(parseError(patch(type4, 91, '00030O0')).message).toBe('B2 line 7, record 4, field unitPrice: is not numeric');
-    expect(parseError(patch(type4, 76, 'cs')).message).toBe('B2 line 7, record 4, field actCode: has characters other than upper-case ASCII letters, digits and spaces');
+    expect(parseError(patch(type4, 76, 'cs')).message).toBe(
+      'B2 line 7, record 4, field actCode: has characters other than upper-case ASCII letters, digits and spaces',
+    );
     expect(parseError(patch(type4, 76, 'C-S')).field).toBe('actCode');
     expect(parseError(patch(type4, 76, '     ')).message).toBe('B2 line 7, record 4, field actCode: mandatory field is blank');
     expect(parseError(patch(type4, 70, '000000')).message).toBe('B2 line 7, record 4, field careDate: mandatory date is zero');

@@ -21,7 +21,8 @@ export function identifyRecord(set: LayoutSet, line: string, lineNumber: number)
     const rec = order[i];
     if (!matches(rec, line)) continue;
     for (let j = i + 1; j < order.length && order[j].keys.length === rec.keys.length; j++) {
-      if (matches(order[j], line)) throw new B2ParseError(lineNumber, undefined, undefined, `matches both record ${rec.code} and ${order[j].code}`);
+      if (matches(order[j], line))
+        throw new B2ParseError(lineNumber, undefined, undefined, `matches both record ${rec.code} and ${order[j].code}`);
     }
     return rec;
   }

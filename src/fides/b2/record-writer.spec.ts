@@ -69,17 +69,23 @@ describe('B2 record writer', () => {
   });
 
   it('too many digits, negative or fractional amounts, text in a number are refused', () => {
-    expect(writeError('4', { ...type4, invoiceNumber: '1260000123' }).message).toBe('B2 record 4 field invoiceNumber (invoice 1260000123): 10 digits, the field holds 9');
+    expect(writeError('4', { ...type4, invoiceNumber: '1260000123' }).message).toBe(
+      'B2 record 4 field invoiceNumber (invoice 1260000123): 10 digits, the field holds 9',
+    );
     expect(writeError('4', { ...type4, unitPrice: 100000000 }).problem).toBe('too-long');
     expect(writeError('4', { ...type4, amoAmount: -1 }).message).toContain('amoAmount (invoice 260000123): amounts are unsigned');
     expect(writeError('4', { ...type4, amoAmount: 21.5 }).message).toContain('an amount is an integer number of cents');
     expect(writeError('4', { ...type4, amoAmount: '2100' }).message).toContain('an amount is an integer number of cents');
     expect(writeError('4', { ...type4, quantity: -1 }).message).toContain('quantity (invoice 260000123): must not be negative');
-    expect(writeError('4', { ...type4, partnerNumber: '33078136A' }).message).toContain('partnerNumber (invoice 260000123): accepts digits only');
+    expect(writeError('4', { ...type4, partnerNumber: '33078136A' }).message).toContain(
+      'partnerNumber (invoice 260000123): accepts digits only',
+    );
   });
 
   it('codes must already be upper-case ASCII; only free-text fields are transliterated', () => {
-    expect(writeError('4', { ...type4, actCode: 'cs' }).message).toContain('actCode (invoice 260000123): accepts upper-case ASCII letters, digits and spaces only');
+    expect(writeError('4', { ...type4, actCode: 'cs' }).message).toContain(
+      'actCode (invoice 260000123): accepts upper-case ASCII letters, digits and spaces only',
+    );
     expect(writeError('4', { ...type4, actCode: 'C-S' }).problem).toBe('not-representable');
     expect(writeError('4', { ...type4, actCode: 3 }).message).toContain('actCode (invoice 260000123): expects text');
     expect(writeError('2S', { ...type4Identity(), sequence: '01', referringDoctorName: '李' }).message).toContain(
@@ -88,7 +94,9 @@ describe('B2 record writer', () => {
   });
 
   it('dates must be real days, ISO or AAMMJJ', () => {
-    expect(writeError('4', { ...type4, careDate: '2026-02-30' }).message).toBe('B2 record 4 field careDate (invoice 260000123): expects a real day as YYYY-MM-DD or AAMMJJ');
+    expect(writeError('4', { ...type4, careDate: '2026-02-30' }).message).toBe(
+      'B2 record 4 field careDate (invoice 260000123): expects a real day as YYYY-MM-DD or AAMMJJ',
+    );
     expect(writeError('4', { ...type4, careDate: '261340' }).problem).toBe('bad-date');
     expect(writeError('4', { ...type4, careDate: '2100-02-29' }).problem).toBe('bad-date');
     expect(writeRecord(set, '4', { ...type4, careDate: '2024-02-29' }).slice(69, 75)).toBe('240229');
@@ -96,15 +104,23 @@ describe('B2 record writer', () => {
   });
 
   it('constants are written, and a different value is refused', () => {
-    expect(writeRecord(set, '4S', { ...type4Identity(), beneficiaryRank: undefined, priorAgreementCode: '0', activityDomain: 'A' }).slice(35, 38)).toBe('S01');
-    expect(writeError('4S', { ...type4Identity(), beneficiaryRank: undefined, priorAgreementCode: '0', activityDomain: 'A', sequence: '02' }).message).toBe(
-      'B2 record 4S field sequence (invoice 260000123): is fixed to "01"',
-    );
+    expect(
+      writeRecord(set, '4S', { ...type4Identity(), beneficiaryRank: undefined, priorAgreementCode: '0', activityDomain: 'A' }).slice(
+        35,
+        38,
+      ),
+    ).toBe('S01');
+    expect(
+      writeError('4S', { ...type4Identity(), beneficiaryRank: undefined, priorAgreementCode: '0', activityDomain: 'A', sequence: '02' })
+        .message,
+    ).toBe('B2 record 4S field sequence (invoice 260000123): is fixed to "01"');
   });
 
   it('unknown records and fields are refused (a typo never drops a value)', () => {
     expect(writeError('4Z', type4).message).toBe('B2 record 4Z (invoice 260000123): no such record in the layout declarations');
-    expect(writeError('4', { ...type4, carDate: '2026-11-20' }).message).toBe('B2 record 4 field carDate (invoice 260000123): no such field in this record');
+    expect(writeError('4', { ...type4, carDate: '2026-11-20' }).message).toBe(
+      'B2 record 4 field carDate (invoice 260000123): no such field in this record',
+    );
   });
 
   it('Corsican FINESS 2A/2B are written 2001/2002 (RG_MF609), in numeric and alphanumeric FINESS fields', () => {
@@ -126,12 +142,23 @@ describe('B2 record writer', () => {
     expect(toB2Text('Zoë «Ça» (n°2)')).toBe('ZOE CA N 2');
     expect(toB2Text('MARTIN')).toBe('MARTIN');
     expect(toB2Text('王')).toBeUndefined();
-    const line = writeRecord(set, '2S', { ...type4Identity(), sequence: '01', referringDoctorName: 'Dupont-Léger', referringDoctorFirstName: 'Hélène' });
+    const line = writeRecord(set, '2S', {
+      ...type4Identity(),
+      sequence: '01',
+      referringDoctorName: 'Dupont-Léger',
+      referringDoctorFirstName: 'Hélène',
+    });
     expect(line.slice(71, 96)).toBe('DUPONT LEGER'.padEnd(25));
     expect(line.slice(96, 111)).toBe('HELENE'.padEnd(15));
   });
 });
 
 function type4Identity(): Record<string, string | undefined> {
-  return { partnerNumber: '330781360', insuredNir: '1850575123456', insuredNirKey: '12', beneficiaryRank: '000', invoiceNumber: '260000123' };
+  return {
+    partnerNumber: '330781360',
+    insuredNir: '1850575123456',
+    insuredNirKey: '12',
+    beneficiaryRank: '000',
+    invoiceNumber: '260000123',
+  };
 }

@@ -83,7 +83,8 @@ export function writeRecord(set: LayoutSet, code: string, values: B2Values, invo
   const inv = invoice ?? (typeof values.invoiceNumber === 'string' ? values.invoiceNumber : undefined);
   if (rec === undefined) throw new B2WriteError(code, undefined, inv, 'unknown-record', 'no such record in the layout declarations');
   for (const name in values) {
-    if (!rec.byName.has(name) && values[name] !== undefined) throw new B2WriteError(code, name, inv, 'unknown-field', 'no such field in this record');
+    if (!rec.byName.has(name) && values[name] !== undefined)
+      throw new B2WriteError(code, name, inv, 'unknown-field', 'no such field in this record');
   }
   let line = '';
   for (const f of rec.fields) line += encodeField(rec, f, values[f.name], inv);

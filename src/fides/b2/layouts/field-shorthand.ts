@@ -29,11 +29,7 @@ export function filler(name: string, position: number, length: number, extra: Ex
  * then the rank (when `rank`) and the invoice number. `idPrefix` is the record's prefix in the transcription's field
  * ids ('03' for [0312], '4M' for [4M12]).
  */
-export function identityPrefix(
-  typeDigit: string,
-  idPrefix: string,
-  opts: { rank: boolean; rankPresence?: Presence },
-): FieldDeclaration[] {
+export function identityPrefix(typeDigit: string, idPrefix: string, opts: { rank: boolean; rankPresence?: Presence }): FieldDeclaration[] {
   const id = (pos: number): string => `${idPrefix}${String(pos).padStart(2, '0')}`;
   const fields: FieldDeclaration[] = [
     field('recordType', 1, 1, 'N', 'O', 'record type', { id: id(1), constant: typeDigit, key: true }),
@@ -57,7 +53,9 @@ export function identityPrefix(
       field('invoiceNumber', 30, 9, 'N', 'O', 'invoice or title number, unique, non-zero', { id: id(30), source: '0230', code: true }),
     );
   } else {
-    fields.push(field('invoiceNumber', 27, 9, 'N', 'O', 'invoice or title number, unique, non-zero', { id: id(27), source: '0230', code: true }));
+    fields.push(
+      field('invoiceNumber', 27, 9, 'N', 'O', 'invoice or title number, unique, non-zero', { id: id(27), source: '0230', code: true }),
+    );
   }
   return fields;
 }

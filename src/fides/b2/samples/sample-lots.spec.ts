@@ -83,7 +83,10 @@ async function write(kind: 'A' | 'S', invoice: B2Invoice): Promise<string> {
 
 const strip = (text: string): unknown[] => {
   const r = readB2File(text);
-  return [r.header, r.lots[0].header, ...r.lots[0].invoices[0].records, r.lots[0].trailer, r.trailer].map(({ code, values }) => ({ code, values }));
+  return [r.header, r.lots[0].header, ...r.lots[0].invoices[0].records, r.lots[0].trailer, r.trailer].map(({ code, values }) => ({
+    code,
+    values,
+  }));
 };
 
 describe('sample lot files', () => {
@@ -121,12 +124,28 @@ describe('sample lot files', () => {
       s4,
       act('ATM', 1426, 998),
       s4,
-      { code: '4M', values: { ...who, invoiceNumber: '260000001', sequence: '01', ccamCode: 'DEQP003', activityCode: '1', sessionDate: '261120' } },
+      {
+        code: '4M',
+        values: { ...who, invoiceNumber: '260000001', sequence: '01', ccamCode: 'DEQP003', activityCode: '1', sessionDate: '261120' },
+      },
       {
         code: '5',
-        values: { ...who, invoiceNumber: '260000001', lineRecordCount: 5, totalHospitalBase: 0, totalHospitalAmo: 0, totalFees: 4426, totalFeesAmo: 3098, totalPatientShare: 1328, totalHospitalBilled: 0 },
+        values: {
+          ...who,
+          invoiceNumber: '260000001',
+          lineRecordCount: 5,
+          totalHospitalBase: 0,
+          totalHospitalAmo: 0,
+          totalFees: 4426,
+          totalFeesAmo: 3098,
+          totalPatientShare: 1328,
+          totalHospitalBilled: 0,
+        },
       },
-      { code: '6', values: { partnerNumber: '990000010', lotNumber: '001', invoiceCount: 1, recordCount: 10, totalBilled: 4426, totalAmo: 3098 } },
+      {
+        code: '6',
+        values: { partnerNumber: '990000010', lotNumber: '001', invoiceCount: 1, recordCount: 10, totalBilled: 4426, totalAmo: 3098 },
+      },
       { code: '999', values: { emitterId: '990000028', lotCount: 1, recordCount: 12, invoiceCount: 1 } },
     ]);
   });
@@ -134,26 +153,64 @@ describe('sample lot files', () => {
   it('stay: GHS 1234 and forfait journalier FJ on type 3 lines (each with its 3S), read record by record', () => {
     const line = (actCode: string, extra: object): unknown => ({
       code: '3',
-      values: { ...who, beneficiaryRank: '000', invoiceNumber: '260000002', stayStartDate: '261102', stayEndDate: '261106', actCode, coefficient: 100, ...extra },
+      values: {
+        ...who,
+        beneficiaryRank: '000',
+        invoiceNumber: '260000002',
+        stayStartDate: '261102',
+        stayEndDate: '261106',
+        actCode,
+        coefficient: 100,
+        ...extra,
+      },
     });
     const s3 = {
       code: '3S',
-      values: { ...who, beneficiaryRank: '000', invoiceNumber: '260000002', prescriberNumber: '990000010', prescriberSpecialty: '00', prescriptionDate: '261102', priorAgreementCode: '0' },
+      values: {
+        ...who,
+        beneficiaryRank: '000',
+        invoiceNumber: '260000002',
+        prescriberNumber: '990000010',
+        prescriberSpecialty: '00',
+        prescriptionDate: '261102',
+        priorAgreementCode: '0',
+      },
     };
     expect(strip(stay)).toEqual([
       fileHeader,
       lotHeader('S'),
       type2('260000002', '261102', '261106', '14'),
       type2S('260000002'),
-      line('GHS', { quantity: 1, unitPrice: 250000, reimbursementBase: 250000, rate: 80, amoAmount: 200000, totalExpense: 250000, ghsNumber: '1234' }),
+      line('GHS', {
+        quantity: 1,
+        unitPrice: 250000,
+        reimbursementBase: 250000,
+        rate: 80,
+        amoAmount: 200000,
+        totalExpense: 250000,
+        ghsNumber: '1234',
+      }),
       s3,
       line('FJ', { quantity: 4, unitPrice: 2000, reimbursementBase: 8000, rate: 0, amoAmount: 0, totalExpense: 8000 }),
       s3,
       {
         code: '5',
-        values: { ...who, invoiceNumber: '260000002', lineRecordCount: 4, totalHospitalBase: 258000, totalHospitalAmo: 200000, totalFees: 0, totalFeesAmo: 0, totalPatientShare: 58000, totalHospitalBilled: 258000 },
+        values: {
+          ...who,
+          invoiceNumber: '260000002',
+          lineRecordCount: 4,
+          totalHospitalBase: 258000,
+          totalHospitalAmo: 200000,
+          totalFees: 0,
+          totalFeesAmo: 0,
+          totalPatientShare: 58000,
+          totalHospitalBilled: 258000,
+        },
       },
-      { code: '6', values: { partnerNumber: '990000010', lotNumber: '001', invoiceCount: 1, recordCount: 9, totalBilled: 258000, totalAmo: 200000 } },
+      {
+        code: '6',
+        values: { partnerNumber: '990000010', lotNumber: '001', invoiceCount: 1, recordCount: 9, totalBilled: 258000, totalAmo: 200000 },
+      },
       { code: '999', values: { emitterId: '990000028', lotCount: 1, recordCount: 11, invoiceCount: 1 } },
     ]);
   });

@@ -105,11 +105,25 @@ export function staySampleInvoice(): B2Invoice {
   });
   const complement: B2Record = {
     code: '3S',
-    values: { ...identity(n), prescriberNumber: SAMPLE_FINESS_GEO, prescriberSpecialty: '00', prescriptionDate: '2026-11-02', priorAgreementCode: '0' },
+    values: {
+      ...identity(n),
+      prescriberNumber: SAMPLE_FINESS_GEO,
+      prescriberSpecialty: '00',
+      prescriptionDate: '2026-11-02',
+      priorAgreementCode: '0',
+    },
   };
   return withTrailer([
     ...header(n, '2026-11-02', '2026-11-06', '14'),
-    line('GHS', { quantity: 1, unitPrice: 250000, reimbursementBase: 250000, rate: 80, amoAmount: 200000, totalExpense: 250000, ghsNumber: '1234' }),
+    line('GHS', {
+      quantity: 1,
+      unitPrice: 250000,
+      reimbursementBase: 250000,
+      rate: 80,
+      amoAmount: 200000,
+      totalExpense: 250000,
+      ghsNumber: '1234',
+    }),
     complement,
     line('FJ', { quantity: 4, unitPrice: 2000, reimbursementBase: 8000, rate: 0, amoAmount: 0, totalExpense: 8000 }),
     complement,
