@@ -1,7 +1,8 @@
 /**
  * Streams a B2 file — file header, lots (lot header, invoices, lot trailer), file trailer — to a Writable without
- * building the file in memory: records are rendered per invoice, gathered in chunks of ~64 KiB and written with
- * back-pressure. An invoice that cannot be written (B2WriteError) leaves nothing of itself in the file.
+ * building the file in memory: records are encoded straight into a byte chunk of ~64 KiB, written with
+ * back-pressure when full. An invoice that cannot be written (B2WriteError) leaves nothing of itself in the file:
+ * it is rendered whole into the chunk before the chunk can be written, and dropped from it on error.
  *
  * The envelope records are found by role in the declarations and their counts and totals are filled from the
  * fields tagged `derive` — the envelope is MODELLED, NOT CERTIFIED (layouts/b2-envelope.layouts.ts): a certified
@@ -16,26 +17,32 @@ import { type Writable } from 'node:stream';
 import { B2WriteError } from './b2-errors';
 import { type B2Invoice, type B2Values } from './b2-values';
 import { type DerivedQuantity, type EnvelopeRole } from './layout-declaration';
-import { type CompiledRecord, type LayoutSet } from './layout-loader';
+import { type CompiledField, type CompiledRecord, type LayoutSet } from './layout-loader';
 import { b2Layouts } from './layouts';
-import { writeRecord } from './record-writer';
+import { writeRecordInto } from './record-writer';
 
 export type B2EndOfLine = '\r\n' | '\n';
 
 export interface B2FileWriterOptions {
   readonly eol?: B2EndOfLine;
   readonly layouts?: LayoutSet;
-  /** Characters gathered before a write to the stream. */
+  /** Bytes gathered before a write to the stream. */
   readonly chunkSize?: number;
 }
 
 type State = 'new' | 'file' | 'lot' | 'ended';
 
+const SETTLED: Promise<void> = Promise.resolve();
+const NO_FIELDS: readonly CompiledField[] = [];
+
 export class B2FileWriter {
   private readonly eol: B2EndOfLine;
   private readonly set: LayoutSet;
   private readonly chunkSize: number;
-  private buffer = '';
+  private readonly eolBytes: Buffer;
+  private readonly lineBytes: number;
+  private chunk: Buffer;
+  private pos = 0;
   private state: State = 'new';
   private lotNumber = '';
   /** Header values a trailer repeats when it has a field of the same name (partner number, emitter…). */
@@ -51,14 +58,16 @@ export class B2FileWriter {
     this.eol = options.eol ?? '\r\n';
     this.set = options.layouts ?? b2Layouts();
     this.chunkSize = options.chunkSize ?? 64 * 1024;
+    this.eolBytes = Buffer.from(this.eol, 'latin1');
+    this.lineBytes = this.set.recordLength + this.eolBytes.length;
+    this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, this.lineBytes));
   }
 
   async startFile(values: B2Values): Promise<void> {
     this.expect('new', 'startFile');
-    this.put(this.envelope('fileHeader', values));
+    await this.put(this.envelope('fileHeader', values));
     this.fileHeaderValues = values;
     this.state = 'file';
-    await this.maybeFlush();
   }
 
   /** `lotNumber` fills every field tagged `derive: 'lotNumber'` (lot header and trailer). */
@@ -66,58 +75,76 @@ export class B2FileWriter {
     this.expect('file', 'startLot');
     this.lotNumber = lotNumber;
     this.lot = { invoices: 0, records: 0, billed: 0, amo: 0 };
-    this.put(this.envelope('lotHeader', values));
+    await this.put(this.envelope('lotHeader', values));
     this.lotHeaderValues = values;
     this.lot.records++;
     this.state = 'lot';
-    await this.maybeFlush();
   }
 
-  /** Renders the whole invoice first: a B2WriteError leaves the file as it was. */
-  async writeInvoice(invoice: B2Invoice): Promise<void> {
+  /**
+   * Renders the whole invoice first: a B2WriteError leaves the file as it was. Returns a promise to await before
+   * the next call (settled at once unless the chunk had to be handed to a busy stream).
+   */
+  writeInvoice(invoice: B2Invoice): Promise<void> {
     this.expect('lot', 'writeInvoice');
-    const invoiceNumber = invoice.records[0]?.values.invoiceNumber;
+    const need = invoice.records.length * this.lineBytes;
+    if (this.pos + need > this.chunk.length) return this.flush(need).then(() => this.render(invoice));
+    this.render(invoice);
+    return SETTLED;
+  }
+
+  private render(invoice: B2Invoice): void {
+    const records = invoice.records;
+    const invoiceNumber = records[0]?.values.invoiceNumber;
     const inv = typeof invoiceNumber === 'string' ? invoiceNumber : undefined;
-    let text = '';
+    const start = this.pos;
+    const chunk = this.chunk;
+    const eol = this.eolBytes;
+    let pos = start;
     let billed = 0;
     let amo = 0;
-    for (const r of invoice.records) {
-      text += writeRecord(this.set, r.code, r.values, inv) + this.eol;
-      const rec = this.set.records.get(r.code);
-      if (rec?.role !== undefined) throw new B2WriteError(r.code, undefined, inv, 'unknown-record', 'an envelope record inside an invoice');
-      for (const f of rec?.fields ?? []) {
-        if (f.total === undefined) continue;
-        const v = r.values[f.name];
-        const n = typeof v === 'number' ? v : 0;
-        if (f.total === 'billed') billed += n;
-        else amo += n;
+    try {
+      for (const r of records) {
+        const rec = this.set.records.get(r.code);
+        if (rec?.role !== undefined)
+          throw new B2WriteError(r.code, undefined, inv, 'unknown-record', 'an envelope record inside an invoice');
+        writeRecordInto(this.set, r.code, r.values, inv, chunk, pos);
+        pos += this.set.recordLength;
+        for (let i = 0; i < eol.length; i++) chunk[pos++] = eol[i];
+        for (const f of rec?.totals ?? NO_FIELDS) {
+          const v = r.values[f.name];
+          const n = typeof v === 'number' ? v : 0;
+          if (f.total === 'billed') billed += n;
+          else amo += n;
+        }
       }
+    } catch (err) {
+      this.pos = start;
+      throw err;
     }
-    this.buffer += text;
+    this.pos = pos;
     this.lot.invoices++;
-    this.lot.records += invoice.records.length;
+    this.lot.records += records.length;
     this.lot.billed += billed;
     this.lot.amo += amo;
-    if (this.buffer.length >= this.chunkSize) await this.flush();
   }
 
   async endLot(values: B2Values = {}): Promise<void> {
     this.expect('lot', 'endLot');
     this.lot.records++;
-    this.put(this.envelope('lotTrailer', values, this.lotHeaderValues));
+    await this.put(this.envelope('lotTrailer', values, this.lotHeaderValues));
     this.file.lots++;
     this.file.invoices += this.lot.invoices;
     this.file.records += this.lot.records;
     this.state = 'file';
-    await this.maybeFlush();
   }
 
   /** Writes the file trailer, flushes, ends the stream and waits until it has finished. */
   async endFile(values: B2Values = {}): Promise<void> {
     this.expect('file', 'endFile');
-    this.put(this.envelope('fileTrailer', values, this.fileHeaderValues));
+    await this.put(this.envelope('fileTrailer', values, this.fileHeaderValues));
     this.state = 'ended';
-    await this.flush();
+    await this.flush(0);
     this.out.end();
     if (!this.out.writableFinished) await once(this.out, 'finish');
   }
@@ -144,32 +171,36 @@ export class B2FileWriter {
     }
   }
 
-  private envelope(role: EnvelopeRole, values: B2Values, header: B2Values = {}): string {
+  private envelope(role: EnvelopeRole, values: B2Values, header: B2Values = {}): { code: string; values: B2Values } {
     const rec: CompiledRecord | undefined = this.set.roles[role];
     if (rec === undefined) throw new B2WriteError(role, undefined, undefined, 'unknown-record', `no declaration has the role ${role}`);
     const all: Record<string, string | number | undefined> = {};
     for (const f of rec.fields) if (f.constant === undefined && header[f.name] !== undefined) all[f.name] = header[f.name];
     Object.assign(all, values);
     for (const f of rec.fields) if (f.derive !== undefined) all[f.name] = this.derived(f.derive);
-    return writeRecord(this.set, rec.code, all);
+    return { code: rec.code, values: all };
   }
 
-  private put(line: string): void {
-    this.buffer += line + this.eol;
+  private async put(record: { code: string; values: B2Values }): Promise<void> {
+    if (this.pos + this.lineBytes > this.chunk.length) await this.flush(this.lineBytes);
+    writeRecordInto(this.set, record.code, record.values, undefined, this.chunk, this.pos);
+    this.pos += this.set.recordLength;
+    this.pos += this.eolBytes.copy(this.chunk, this.pos);
   }
 
   private expect(state: State, call: string): void {
     if (this.state !== state) throw new Error(`B2FileWriter.${call}() called in state ${this.state}`);
   }
 
-  private async maybeFlush(): Promise<void> {
-    if (this.buffer.length >= this.chunkSize) await this.flush();
-  }
-
-  private async flush(): Promise<void> {
-    if (this.buffer === '') return;
-    const chunk = this.buffer;
-    this.buffer = '';
-    if (!this.out.write(chunk, 'latin1')) await once(this.out, 'drain');
+  /** Hands the filled part of the chunk to the stream (which keeps it) and starts a new chunk with room for `need`. */
+  private async flush(need: number): Promise<void> {
+    if (this.pos > 0) {
+      const filled = this.chunk.subarray(0, this.pos);
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, need));
+      this.pos = 0;
+      if (!this.out.write(filled)) await once(this.out, 'drain');
+    } else if (this.chunk.length < need) {
+      this.chunk = Buffer.allocUnsafe(need);
+    }
   }
 }

@@ -43,6 +43,20 @@ export function isB2Alnum(s: string): boolean {
  * trimmed. Undefined when a character has no ASCII reading (e.g. CJK, emoji).
  */
 export function toB2Text(input: string): string | undefined {
+  if (isB2Alnum(input) && !input.includes('  ') && !input.startsWith(' ') && !input.endsWith(' ')) return input;
+  const cached = cache.get(input);
+  if (cached !== undefined) return cached === '\u0000' ? undefined : cached;
+  const out = transliterate(input);
+  // Names repeat (the same doctors on every invoice of a lot): a bounded cache saves the Unicode work.
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(input, out ?? '\u0000');
+  return out;
+}
+
+const CACHE_MAX = 4096;
+const cache = new Map<string, string>();
+
+function transliterate(input: string): string | undefined {
   let s = input;
   if (!isB2Alnum(s) || s.includes('  ') || s.startsWith(' ') || s.endsWith(' ')) {
     s = s

@@ -8,6 +8,9 @@ const CORSICAN = /^2([AB])\d{2}(\d{5})$/;
 
 /** The numeric form of a Corsican FINESS; any other value unchanged. */
 export function b2FinessForm(finess: string): string {
+  // Hot path: anything whose second character is not A or B is not Corsican.
+  const second = finess.charCodeAt(1);
+  if (second !== 65 && second !== 66) return finess;
   const m = CORSICAN.exec(finess);
   if (!m) return finess;
   return `200${m[1] === 'A' ? '1' : '2'}${m[2]}`;

@@ -18,6 +18,8 @@ import type {
 
 export interface CompiledField {
   readonly name: string;
+  /** Index in its record's fields. */
+  readonly index: number;
   readonly id?: string;
   /** 0-based offset in the line. */
   readonly start: number;
@@ -42,6 +44,10 @@ export interface CompiledRecord {
   readonly status: 'public' | 'modelled';
   readonly fields: readonly CompiledField[];
   readonly byName: ReadonlyMap<string, CompiledField>;
+  /** Fields tagged `total` (what a lot trailer sums). */
+  readonly totals: readonly CompiledField[];
+  /** Writer's scratch: which fields the values being written gave (see record-writer.ts). */
+  readonly marks: Uint32Array;
   /** Constant fields that identify the record when reading. */
   readonly keys: readonly { start: number; value: string }[];
 }
@@ -170,10 +176,11 @@ function checkRecord(r: unknown, layoutName: string, recordLength: number, probl
 }
 
 function compileRecord(r: RecordDeclaration, layout: LayoutDeclaration): CompiledRecord {
-  const fields = r.fields.map((f): CompiledField => {
+  const fields = r.fields.map((f, index): CompiledField => {
     const zeros = f.kind !== 'A';
     return {
       name: f.name,
+      index,
       id: f.id,
       start: f.position - 1,
       length: f.length,
@@ -196,6 +203,8 @@ function compileRecord(r: RecordDeclaration, layout: LayoutDeclaration): Compile
     status: layout.status,
     fields,
     byName: new Map(fields.map((f) => [f.name, f])),
+    totals: fields.filter((f) => f.total !== undefined),
+    marks: new Uint32Array(fields.length),
     keys: fields
       .filter((f) => r.fields.find((d) => d.name === f.name)?.key === true)
       .map((f) => ({ start: f.start, value: f.constant ?? '' })),
