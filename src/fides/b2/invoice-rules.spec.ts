@@ -82,9 +82,14 @@ describe('B2 invoice rules', () => {
     );
   });
 
-  it('4M: modifiers without a gap, sessions in date order', () => {
+  it('4M: modifiers without a gap, sessions in date order, the sessions of one act alike', () => {
     const gap = edit(ace, (rs) => [...rs.slice(0, -1), { code: '4M', values: { ...rs[rs.length - 1].values, modifier2: 'F' } }]);
     expect(checkInvoiceStructure(gap)).toContainEqual(expect.objectContaining({ code: 'B2-4M-MODIFIERS', field: 'modifier2' }));
+    const other = edit(ace, (rs) => [
+      ...rs,
+      { code: '4M', values: { ...rs[rs.length - 1].values, sequence: '02', ccamCode: 'DEQP004', sessionDate: '261121' } },
+    ]);
+    expect(checkInvoiceStructure(other)).toEqual([expect.objectContaining({ code: 'B2-4M-SAME-ACT', record: 7, field: 'ccamCode' })]);
     const late = edit(ace, (rs) => [...rs, { code: '4M', values: { ...rs[rs.length - 1].values, sequence: '02', sessionDate: '261119' } }]);
     expect(checkInvoiceStructure(late)).toContainEqual(expect.objectContaining({ code: 'B2-4M-SESSION-ORDER', field: 'sessionDate' }));
   });

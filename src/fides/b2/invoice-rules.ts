@@ -51,6 +51,7 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
   let parent: string | undefined; // '3' or '4' of the current line group
   let lastSequence: Record<string, number> = {};
   let lastSession: string | undefined;
+  let first4M: B2Record | undefined;
   for (let i = 0; i < recs.length; i++) {
     const code = recs[i].code;
     const prev = i > 0 ? recs[i - 1].code : undefined;
@@ -60,6 +61,7 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
       parent = code;
       lastSequence = {};
       lastSession = undefined;
+      first4M = undefined;
     } else if (isLine(code) && parent !== code[0]) {
       v('B2-ORDER-GROUP', `a ${code} belongs after a type ${code[0]}`, i);
     }
@@ -96,6 +98,12 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
     }
     if (code === '4M') {
       out.push(...checkModifiers(recs[i], i));
+      // [DICO, Phase CCAM] the 4M of one act are the sessions of one phase: identical but for date and sequence.
+      if (first4M === undefined) first4M = recs[i];
+      else {
+        const differing = differingField(first4M, recs[i], ['sessionDate', 'sequence']);
+        if (differing !== undefined) v('B2-4M-SAME-ACT', '4M records of one act differ only by session date and sequence', i, differing);
+      }
       const raw = recs[i].values.sessionDate;
       // Values as given to the writer may be ISO; as read they are AAMMJJ: compare in one form.
       const session = typeof raw === 'string' ? toB2Date(raw) : undefined;
@@ -108,6 +116,14 @@ export function checkInvoiceStructure(invoice: B2Invoice): B2RuleViolation[] {
   }
   out.push(...checkIdentity(invoice));
   return out;
+}
+
+/** The first field (other than `except`) whose value differs between two records of the same type. */
+function differingField(a: B2Record, b: B2Record, except: readonly string[]): string | undefined {
+  for (const k of new Set([...Object.keys(a.values), ...Object.keys(b.values)])) {
+    if (!except.includes(k) && a.values[k] !== b.values[k]) return k;
+  }
+  return undefined;
 }
 
 /** [4M59-62] CCAM modifiers are filled from the first zone, without a gap. */
