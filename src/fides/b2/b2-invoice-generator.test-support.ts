@@ -173,18 +173,26 @@ export class B2Generator {
         if (this.rand() < 0.4) records.push(this.record(rec('4E'), { ...noRank, sequence: '01' }));
         const kind = this.pick(['4B', '4H', '4M']);
         const n = this.int(4);
+        let first: B2Record | undefined;
         for (let i = 1; i <= n; i++) {
-          const extra: Record<string, B2Value | undefined> = { ...noRank, sequence: String(i).padStart(2, '0') };
-          // 4M: modifiers from the first zone without a gap; session dates increasing.
-          if (kind === '4M')
-            Object.assign(extra, {
-              modifier1: 'F',
-              modifier2: undefined,
-              modifier3: undefined,
-              modifier4: undefined,
-              sessionDate: `2501${String(i).padStart(2, '0')}`,
-            });
-          records.push(this.record(rec(kind), extra));
+          const sequence = String(i).padStart(2, '0');
+          if (kind !== '4M') {
+            records.push(this.record(rec(kind), { ...noRank, sequence }));
+            continue;
+          }
+          // 4M: the sessions of one act, identical but for sequence and (increasing) session date; modifiers from
+          // the first zone without a gap.
+          const sessionDate = `2501${sequence}`;
+          first ??= this.record(rec(kind), {
+            ...noRank,
+            sequence,
+            sessionDate,
+            modifier1: 'F',
+            modifier2: undefined,
+            modifier3: undefined,
+            modifier4: undefined,
+          });
+          records.push({ code: '4M', values: { ...first.values, sequence, sessionDate } });
         }
       }
     }
