@@ -47,6 +47,8 @@ export class B2FileWriter {
   private lotNumber = '';
   /** Header values a trailer repeats when it has a field of the same name (partner number, emitter…). */
   private fileHeaderValues: B2Values = {};
+  /** The stream's error, once it has failed: every later call rethrows it. */
+  private failed: Error | undefined;
   private lotHeaderValues: B2Values = {};
   private lot = { invoices: 0, records: 0, billed: 0, amo: 0 };
   private file = { lots: 0, records: 0, invoices: 0 };
@@ -61,6 +63,10 @@ export class B2FileWriter {
     this.eolBytes = Buffer.from(this.eol, 'latin1');
     this.lineBytes = this.set.recordLength + this.eolBytes.length;
     this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, this.lineBytes));
+    // Kept, not thrown from an event: the next call (or the pending drain/finish wait) reports it to the caller.
+    out.on('error', (err: Error) => {
+      this.failed ??= err;
+    });
   }
 
   async startFile(values: B2Values): Promise<void> {
@@ -86,11 +92,16 @@ export class B2FileWriter {
    * the next call (settled at once unless the chunk had to be handed to a busy stream).
    */
   writeInvoice(invoice: B2Invoice): Promise<void> {
-    this.expect('lot', 'writeInvoice');
-    const need = invoice.records.length * this.lineBytes;
-    if (this.pos + need > this.chunk.length) return this.flush(need).then(() => this.render(invoice));
-    this.render(invoice);
-    return SETTLED;
+    try {
+      this.expect('lot', 'writeInvoice');
+      const need = invoice.records.length * this.lineBytes;
+      if (this.pos + need > this.chunk.length) return this.flush(need).then(() => this.render(invoice));
+      this.render(invoice);
+      return SETTLED;
+    } catch (err) {
+      // Errors come back the same way whether or not the chunk had to be flushed: as a rejection.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private render(invoice: B2Invoice): void {
@@ -189,6 +200,7 @@ export class B2FileWriter {
   }
 
   private expect(state: State, call: string): void {
+    if (this.failed !== undefined) throw this.failed;
     if (this.state !== state) throw new Error(`B2FileWriter.${call}() called in state ${this.state}`);
   }
 

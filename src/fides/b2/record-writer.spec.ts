@@ -2,7 +2,7 @@ import { B2WriteError } from './b2-errors';
 import { toB2Text } from './b2-text';
 import { b2FinessForm } from './corsican-finess';
 import { b2Layouts } from './layouts';
-import { writeRecord } from './record-writer';
+import { recordWriteProblems, writeRecord } from './record-writer';
 
 const set = b2Layouts();
 const type4 = {
@@ -162,3 +162,17 @@ function type4Identity(): Record<string, string | undefined> {
     invoiceNumber: '260000123',
   };
 }
+
+describe('recordWriteProblems (pre-flight: every problem at once)', () => {
+  it('lists each field problem of a record, none for a good one', () => {
+    expect(recordWriteProblems(set, '4', type4)).toEqual([]);
+    const problems = recordWriteProblems(set, '4', { ...type4, careDate: undefined, actCode: 'TOOLONG', amoAmount: -5, carDate: 'x' });
+    expect(problems.map((p) => [p.field, p.problem])).toEqual([
+      ['carDate', 'unknown-field'],
+      ['careDate', 'missing'],
+      ['actCode', 'too-long'],
+      ['amoAmount', 'not-representable'],
+    ]);
+    expect(recordWriteProblems(set, 'X', {}).map((p) => p.problem)).toEqual(['unknown-record']);
+  });
+});

@@ -182,6 +182,32 @@ export function writeRecordInto(
   for (let i = 0; i < fields.length; i++) if (marks[i] !== gen) encodeField(rec, fields[i], undefined, inv, out, offset);
 }
 
+/**
+ * Every field problem of one record, not just the first: what pre-flight reports on an invoice so that the billing
+ * office fixes all of them in one pass. Empty when the record can be written.
+ */
+export function recordWriteProblems(set: LayoutSet, code: string, values: B2Values, invoice?: string): B2WriteError[] {
+  const inv = invoice ?? (typeof values.invoiceNumber === 'string' ? values.invoiceNumber : undefined);
+  const rec = set.records.get(code);
+  if (rec === undefined) return [new B2WriteError(code, undefined, inv, 'unknown-record', 'no such record in the layout declarations')];
+  const problems: B2WriteError[] = [];
+  const scratch = Buffer.allocUnsafe(set.recordLength);
+  for (const name in values) {
+    if (values[name] !== undefined && !rec.byName.has(name)) {
+      problems.push(new B2WriteError(code, name, inv, 'unknown-field', 'no such field in this record'));
+    }
+  }
+  for (const f of rec.fields) {
+    try {
+      encodeField(rec, f, values[f.name], inv, scratch, 0);
+    } catch (err) {
+      if (!(err instanceof B2WriteError)) throw err;
+      problems.push(err);
+    }
+  }
+  return problems;
+}
+
 /** The 128-character line of one record (without end of line). */
 export function writeRecord(set: LayoutSet, code: string, values: B2Values, invoice?: string): string {
   const buf = Buffer.allocUnsafe(set.recordLength);
