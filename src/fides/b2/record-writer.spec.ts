@@ -1,4 +1,5 @@
 import { B2WriteError } from './b2-errors';
+import { toB2Date } from './b2-date';
 import { toB2Text } from './b2-text';
 import { b2FinessForm } from './corsican-finess';
 import { b2Layouts } from './layouts';
@@ -174,5 +175,32 @@ describe('recordWriteProblems (pre-flight: every problem at once)', () => {
       ['amoAmount', 'not-representable'],
     ]);
     expect(recordWriteProblems(set, 'X', {}).map((p) => p.problem)).toEqual(['unknown-record']);
+  });
+});
+
+describe('date encoding', () => {
+  it('the writer accepts exactly the days toB2Date accepts, and writes the same AAMMJJ', () => {
+    const candidates: string[] = [];
+    for (const y of [1900, 1999, 2000, 2023, 2024, 2100]) {
+      for (let m = 0; m <= 13; m++) {
+        for (const d of [0, 1, 28, 29, 30, 31, 32]) {
+          const mm = String(m).padStart(2, '0');
+          const dd = String(d).padStart(2, '0');
+          candidates.push(`${y}-${mm}-${dd}`, `${String(y).slice(2)}${mm}${dd}`);
+        }
+      }
+    }
+    candidates.push('2026-1-20', '26112', '2611200', '2026/11/20', 'AB1120', '2026-11-2X', '');
+    for (const c of candidates) {
+      const expected = toB2Date(c);
+      let got: string | undefined;
+      try {
+        got = writeRecord(set, '4', { ...type4, careDate: c }).slice(69, 75);
+      } catch {
+        got = undefined;
+      }
+      // '' is "no value" for the writer (a missing mandatory field), not a bad date.
+      if (c !== '') expect({ c, got }).toEqual({ c, got: expected });
+    }
   });
 });

@@ -43,6 +43,55 @@ function putRight(out: Uint8Array, at: number, n: number, s: string): void {
   for (let i = 0; i < s.length; i++) out[at + lead + i] = s.charCodeAt(i);
 }
 
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function twoDigits(v: string, i: number): number {
+  const a = v.charCodeAt(i) - ZERO;
+  const b = v.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * 'YYYY-MM-DD' or 'AAMMJJ' written as AAMMJJ at `p`, without building a string (the hot path: every record has
+ * dates); false when it is not a real day. Same rules as b2-date.ts's toB2Date (the specs hold both to them).
+ */
+function putDate(out: Uint8Array, p: number, v: string): boolean {
+  let y: number;
+  let o: number; // offset of YY in v
+  let mo: number;
+  let dd: number;
+  if (v.length === 10 && v.charCodeAt(4) === 45 && v.charCodeAt(7) === 45) {
+    const c = twoDigits(v, 0);
+    const yy = twoDigits(v, 2);
+    if (c < 0 || yy < 0) return false;
+    y = c * 100 + yy;
+    o = 2;
+    mo = twoDigits(v, 5);
+    dd = twoDigits(v, 8);
+    if (mo === 2 && dd === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return false;
+  } else if (v.length === 6) {
+    y = twoDigits(v, 0);
+    if (y < 0) return false;
+    o = 0;
+    mo = twoDigits(v, 2);
+    dd = twoDigits(v, 4);
+    if (mo === 2 && dd === 29 && y % 4 !== 0) return false;
+  } else {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || dd < 1 || dd > DAYS[mo - 1]) return false;
+  out[p] = v.charCodeAt(o);
+  out[p + 1] = v.charCodeAt(o + 1);
+  const m0 = o === 2 ? 5 : 2;
+  const d0 = o === 2 ? 8 : 4;
+  out[p + 2] = v.charCodeAt(m0);
+  out[p + 3] = v.charCodeAt(m0 + 1);
+  out[p + 4] = v.charCodeAt(d0);
+  out[p + 5] = v.charCodeAt(d0 + 1);
+  return true;
+}
+
 function encodeField(
   rec: CompiledRecord,
   f: CompiledField,
@@ -130,10 +179,10 @@ function encodeField(
       break;
     }
     case 'D': {
-      const d = typeof v === 'string' ? toB2Date(v) : undefined;
-      if (d === undefined) return fail(rec, f, invoice, 'bad-date', 'expects a real day as YYYY-MM-DD or AAMMJJ');
-      putLeft(out, p, n, d, SPACE);
-      written = d;
+      if (typeof v !== 'string' || !putDate(out, p, v))
+        return fail(rec, f, invoice, 'bad-date', 'expects a real day as YYYY-MM-DD or AAMMJJ');
+      if (f.constant === undefined) return;
+      written = toB2Date(v) ?? '';
       break;
     }
   }
