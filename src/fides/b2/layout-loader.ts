@@ -48,6 +48,10 @@ export interface CompiledRecord {
   readonly totals: readonly CompiledField[];
   /** Writer's scratch: which fields the values being written gave (see record-writer.ts). */
   readonly marks: Uint32Array;
+  /** The record with every field empty (zeros or spaces) or at its constant: the writer's starting bytes. */
+  readonly template: Uint8Array;
+  /** Mandatory fields without a constant: the writer refuses a record that leaves one of them out. */
+  readonly required: readonly CompiledField[];
   /** Constant fields that identify the record when reading. */
   readonly keys: readonly { start: number; value: string }[];
 }
@@ -205,6 +209,8 @@ function compileRecord(r: RecordDeclaration, layout: LayoutDeclaration): Compile
     byName: new Map(fields.map((f) => [f.name, f])),
     totals: fields.filter((f) => f.total !== undefined),
     marks: new Uint32Array(fields.length),
+    template: Buffer.from(fields.map((f) => f.constant ?? f.empty).join(''), 'latin1'),
+    required: fields.filter((f) => f.mandatory && f.constant === undefined),
     keys: fields
       .filter((f) => r.fields.find((d) => d.name === f.name)?.key === true)
       .map((f) => ({ start: f.start, value: f.constant ?? '' })),

@@ -199,7 +199,8 @@ let generation = 0;
  *
  * Walks the values' own keys (for-in is V8's fast path) rather than looking every declared field up in the values:
  * reading absent properties by computed name is megamorphic and cost ten times more. Each field given is marked
- * with this call's generation; the fields left unmarked are then written empty (or refused when mandatory).
+ * with this call's generation over a copy of the record's template (every field empty or at its constant); a
+ * mandatory field left unmarked is then refused.
  */
 export function writeRecordInto(
   set: LayoutSet,
@@ -218,6 +219,7 @@ export function writeRecordInto(
   }
   const gen = ++generation;
   const marks = rec.marks;
+  out.set(rec.template, offset);
   for (const name in values) {
     const v = values[name];
     if (v === undefined) continue;
@@ -227,8 +229,11 @@ export function writeRecordInto(
     marks[f.index] = gen;
     encodeField(rec, f, v, inv, out, offset);
   }
-  const fields = rec.fields;
-  for (let i = 0; i < fields.length; i++) if (marks[i] !== gen) encodeField(rec, fields[i], undefined, inv, out, offset);
+  const required = rec.required;
+  for (let i = 0; i < required.length; i++) {
+    const f = required[i];
+    if (marks[f.index] !== gen) fail(rec, f, inv, 'missing', 'mandatory field has no value');
+  }
 }
 
 /**
