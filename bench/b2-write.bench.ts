@@ -187,6 +187,8 @@ export async function runB2WriteBench(invoiceCount = Number(process.env.BENCH_B2
       baseline_invoices_per_cpu_s: Math.round((invoiceCount / baseCpu) * 1000),
       target_invoices_per_s: TARGET_INVOICES_PER_S,
       meets_target: oursRate >= TARGET_INVOICES_PER_S,
+      // On a shared machine the wall rate is the CPU we were given; this one is what one free core would do.
+      meets_target_per_cpu_s: (invoiceCount / oursCpu) * 1000 >= TARGET_INVOICES_PER_S,
       rounds,
       loadAvg1: Math.round(loadavg()[0] * 100) / 100,
       rss_mb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { isValidFiness, validateNir } from '../../../identifiers';
 import { B2FileWriter } from '../b2-file-writer';
 import { checkEnvelope, readB2File } from '../b2-file-reader';
 import { type B2Invoice } from '../b2-values';
@@ -227,6 +228,12 @@ describe('sample lot files', () => {
     // Raw positions of a few public fields: the CCAM code of the 4M at 43, the GHS number of the type 3 at 110.
     expect(ace.split('\r\n')[8].slice(42, 55)).toBe('DEQP003      ');
     expect(stay.split('\r\n')[4].slice(109, 113)).toBe('1234');
+  });
+
+  it('carry fictitious but valid identifiers: NIR key, FINESS check digit', () => {
+    expect(validateNir('2850375123456' + '88')).toEqual({ ok: true });
+    expect(isValidFiness('990000010')).toBe(true);
+    expect(isValidFiness('990000028')).toBe(true);
   });
 
   it('are exactly what the writer produces for the sample invoices', async () => {
