@@ -7,6 +7,8 @@ export type { B2WriteProblem } from './b2-errors';
 export { checkEnvelope, readB2File, readB2Lines, splitB2Lines } from './b2-file-reader';
 export type { B2FileReading, ReadInvoice, ReadLot, ReadRecord } from './b2-file-reader';
 export { B2FileWriter } from './b2-file-writer';
+export { B2LineReader, readB2Stream } from './b2-stream-reader';
+export type { B2Event } from './b2-stream-reader';
 export type { B2EndOfLine, B2FileWriterOptions } from './b2-file-writer';
 export { isB2Date, toB2Date } from './b2-date';
 export { toB2Text } from './b2-text';
