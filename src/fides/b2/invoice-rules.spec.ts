@@ -54,6 +54,13 @@ describe('B2 invoice rules', () => {
       [edit(stay, (rs) => [...rs.slice(0, 2), rs[3], rs[2], ...rs.slice(4)]), 'B2-ORDER-3S', 2],
       [edit(ace, (rs) => [...rs.slice(0, 3), { code: '4E', values: rs[3].values }, rs[3], ...rs.slice(4)]), 'B2-ORDER-4E', 3],
       [edit(ace, (rs) => [...rs.slice(0, 3), { code: '4H', values: { sequence: '01' } }, rs[3], ...rs.slice(4)]), 'B2-ORDER-4H', 3],
+      [edit(ace, (rs) => [...rs.slice(0, 3), { code: '4B', values: { sequence: '01' } }, rs[3], ...rs.slice(4)]), 'B2-ORDER-4B', 3],
+      [edit(stay, (rs) => [...rs.slice(0, 3), { code: '3H', values: { sequence: '01' } }, rs[3], ...rs.slice(4)]), 'B2-ORDER-3H', 3],
+      [
+        edit(stay, (rs) => [...rs.slice(0, 4), { code: '3F', values: rs[3].values }, { code: '3E', values: rs[3].values }, ...rs.slice(4)]),
+        'B2-ORDER-3E',
+        5,
+      ],
       [edit(stay, (rs) => [...rs.slice(0, 4), rs[3], ...rs.slice(4)]), 'B2-ORDER-3S', 4],
       [edit(stay, (rs) => [...rs.slice(0, 2), rs[2], { code: '3F', values: { sequence: '01' } }, ...rs.slice(3)]), 'B2-ORDER-3F', 3],
       [edit(ace, (rs) => [...rs.slice(0, 2), rs[2], { code: '4M', values: { sequence: '01' } }, ...rs.slice(3)]), 'B2-ORDER-4M', 3],
