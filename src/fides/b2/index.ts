@@ -33,3 +33,5 @@ export { checkNoemieTotals, readNoemieFile, renderNoemieFile } from './noemie-fi
 export type { NoemieInvoiceOutcome, NoemieReading } from './noemie-file';
 export { identifyRecord, parseRecord } from './record-parser';
 export { recordWriteProblems, writeRecord, writeRecordInto } from './record-writer';
+export { b2Record, noemieRecord } from './typed-record';
+export type { B2RecordValuesByCode, NoemieRecordValuesByCode } from './b2-record-types.generated';
