@@ -22,6 +22,8 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchResult[]>; optIn?: 
   // Looked up by name at run time, so that a change in their exports cannot break this file's build.
   // night-lot is last: 100,000 patients at the insurer's pace take about 8 minutes (BENCH_LOT_PATIENTS to shrink).
   { name: 'lot-crypto', run: () => callExport('lot-crypto.bench.js', 'runLotCryptoBench', false) },
+  { name: 'b2-write', run: () => callExport('b2-write.bench.js', 'runB2WriteBench', true) },
+  { name: 'noemie-parse', run: () => callExport('noemie-parse.bench.js', 'runNoemieParseBench', true) },
   { name: 'night-lot', run: () => callExport('night-lot.bench.js', 'runNightLotBench', true) },
 ];
 
