@@ -1,5 +1,5 @@
 /**
- * The ATIH RSF layout is data: what an RSF record-layout declaration says, one declaration per year
+ * The ATIH RSF layout is data: what an RSF record-layout declaration says, one declaration per published layout
  * (layouts/rsf-layouts.generated.ts, produced by scripts/rsf-layouts-from-pmeasyr.ts from ATIH's published formats).
  *
  * A sibling of the B2 declaration (../b2/layout-declaration.ts), not an extension of it: B2 declarations describe
@@ -41,8 +41,11 @@ export interface RsfRecordDeclaration {
 }
 
 export interface RsfLayoutDeclaration {
-  /** The PMSI year the layout applies to (2026 for files of 2026 stays). */
-  readonly year: number;
+  /**
+   * The PMSI years ATIH published this very layout for, ascending and consecutive (ATIH republishes the formats every
+   * year, often unchanged: identical years share one declaration).
+   */
+  readonly years: readonly number[];
   readonly status: 'public';
   readonly source: string;
   readonly records: readonly RsfRecordDeclaration[];

@@ -5,8 +5,9 @@ import { compileRsfLayout, rsfLayout, rsfLayoutYears } from './rsf-layout';
 import type { RsfLayoutDeclaration } from './rsf-layout-declaration';
 
 describe('RSF layouts', () => {
-  it('declares 2025 and 2026 with ATIH record lengths and positions', () => {
-    expect(rsfLayoutYears()).toEqual([2025, 2026]);
+  it('declares 2022 to 2026 (one identical layout) with ATIH record lengths and positions', () => {
+    expect(rsfLayoutYears()).toEqual([2022, 2023, 2024, 2025, 2026]);
+    expect(RSF_LAYOUTS).toHaveLength(1);
     const layout = rsfLayout(2026);
     const lengths = Object.fromEntries([...layout.records.values()].map((r) => [r.type, r.length]));
     expect(lengths).toEqual({ A: 310, B: 164, C: 161, H: 128, L: 165, M: 137, P: 128 });
@@ -24,10 +25,15 @@ describe('RSF layouts', () => {
   });
 
   it('picks the latest layout at or before a year, and refuses an older year', () => {
-    expect(rsfLayout(2031).year).toBe(2026);
-    expect(rsfLayout().year).toBe(2026);
-    expect(rsfLayout(2025).year).toBe(2025);
-    expect(() => rsfLayout(2019)).toThrow('no RSF layout declared for 2019 or before (declared: 2025, 2026)');
+    const earlier: RsfLayoutDeclaration = { ...RSF_LAYOUTS[0], years: [2019, 2020] };
+    const later: RsfLayoutDeclaration = { ...RSF_LAYOUTS[0], years: [2021, 2022, 2023] };
+    const decls = [later, earlier];
+    expect(rsfLayout(2020, decls).years).toEqual([2019, 2020]);
+    expect(rsfLayout(2021, decls).years).toEqual([2021, 2022, 2023]);
+    expect(rsfLayout(2031, decls).years).toEqual([2021, 2022, 2023]);
+    expect(rsfLayout(undefined, decls).years).toEqual([2021, 2022, 2023]);
+    expect(() => rsfLayout(2018, decls)).toThrow('no RSF layout declared for 2018 (declared: 2019, 2020, 2021, 2022, 2023)');
+    expect(rsfLayout(2026).years).toContain(2026);
   });
 
   it('refuses a declaration that does not add up, listing every problem', () => {
@@ -57,11 +63,11 @@ describe('RSF layouts', () => {
       problems = e.problems;
     }
     expect(problems).toEqual([
-      'RSF 2026 record A field sex: scale applies to I fields only',
-      'RSF 2026 record A field birthDate: a date is JJMMAAAA, 8 characters',
-      'RSF 2026 record A field birthRank: starts at 84, the previous field ends at 81',
-      'RSF 2026 record A: fields end at 310, the record is 311 characters',
-      'RSF 2026 record B: declared twice',
+      'RSF 2022-2026 record A field sex: scale applies to I fields only',
+      'RSF 2022-2026 record A field birthDate: a date is JJMMAAAA, 8 characters',
+      'RSF 2022-2026 record A field birthRank: starts at 84, the previous field ends at 81',
+      'RSF 2022-2026 record A: fields end at 310, the record is 311 characters',
+      'RSF 2022-2026 record B: declared twice',
     ]);
   });
 });

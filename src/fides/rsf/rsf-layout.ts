@@ -28,7 +28,8 @@ export interface RsfCompiledRecord {
 }
 
 export interface RsfLayout {
-  readonly year: number;
+  /** The years its declaration was published for (a later file year read with it is beyond the last one). */
+  readonly years: readonly number[];
   readonly records: ReadonlyMap<string, RsfCompiledRecord>;
   /** The longest declared record: lines longer than this are refused before any decoding. */
   readonly maxLength: number;
@@ -41,9 +42,13 @@ const MAX_DIGITS = 15;
 
 function problemsOf(decl: RsfLayoutDeclaration): string[] {
   const problems: string[] = [];
+  const span = decl.years.length > 1 ? `${decl.years[0]}-${decl.years[decl.years.length - 1]}` : String(decl.years[0]);
+  if (decl.years.length === 0 || decl.years.some((y, i) => !Number.isInteger(y) || (i > 0 && y !== decl.years[i - 1] + 1))) {
+    problems.push(`RSF layout ${decl.source}: years must be a non-empty list of consecutive years`);
+  }
   const types = new Set<string>();
   for (const r of decl.records) {
-    const at = `RSF ${decl.year} record ${r.type}`;
+    const at = `RSF ${span} record ${r.type}`;
     if (types.has(r.type)) problems.push(`${at}: declared twice`);
     types.add(r.type);
     const names = new Set<string>();
@@ -84,31 +89,36 @@ export function compileRsfLayout(decl: RsfLayoutDeclaration): RsfLayout {
       }));
     records.set(r.type, { type: r.type, name: r.name, length: r.length, fields });
   }
-  return { year: decl.year, records, maxLength: Math.max(...decl.records.map((r) => r.length)) };
+  return { years: decl.years, records, maxLength: Math.max(...decl.records.map((r) => r.length)) };
 }
 
-const compiled = new Map<number, RsfLayout>();
+const compiled = new Map<RsfLayoutDeclaration, RsfLayout>();
 
-/** The years with a declared layout, oldest first. */
+/** Every declared year, oldest first. */
 export function rsfLayoutYears(declarations: readonly RsfLayoutDeclaration[] = RSF_LAYOUTS): number[] {
-  return declarations.map((d) => d.year).sort((a, b) => a - b);
+  return declarations.flatMap((d) => d.years).sort((a, b) => a - b);
 }
 
 /**
- * The layout for a file of `year`: that year's declaration, or the latest one before it (ATIH republishes the
- * formats every year, often unchanged), or the latest of all when no year is given. A year older than every
- * declaration is refused: an older layout is not guessed.
+ * The layout for a file of `year`: the declaration published for that year or, for a year after every declared one,
+ * the latest (ATIH's layout has not changed since 2022; a changed one fails loudly on line lengths, and adding it is
+ * one run of the generator). A year before every declaration is refused: an older layout is not guessed. No year:
+ * the latest.
  */
-export function rsfLayout(year?: number): RsfLayout {
-  const years = rsfLayoutYears();
-  const chosen = year === undefined ? years[years.length - 1] : [...years].reverse().find((y) => y <= year);
-  if (chosen === undefined) throw new RangeError(`no RSF layout declared for ${year} or before (declared: ${years.join(', ')})`);
-  let layout = compiled.get(chosen);
+export function rsfLayout(year?: number, declarations: readonly RsfLayoutDeclaration[] = RSF_LAYOUTS): RsfLayout {
+  const sorted = [...declarations].sort((a, b) => a.years[0] - b.years[0]);
+  const latest = sorted[sorted.length - 1];
+  const decl =
+    year === undefined || (latest !== undefined && year > latest.years[latest.years.length - 1])
+      ? latest
+      : sorted.find((d) => d.years.includes(year));
+  if (decl === undefined) {
+    throw new RangeError(`no RSF layout declared for ${String(year)} (declared: ${rsfLayoutYears(declarations).join(', ')})`);
+  }
+  let layout = compiled.get(decl);
   if (layout === undefined) {
-    const decl = RSF_LAYOUTS.find((d) => d.year === chosen);
-    if (decl === undefined) throw new RangeError(`no RSF layout declared for ${chosen}`);
     layout = compileRsfLayout(decl);
-    compiled.set(chosen, layout);
+    compiled.set(decl, layout);
   }
   return layout;
 }

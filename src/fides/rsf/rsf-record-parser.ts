@@ -22,13 +22,8 @@ export interface RsfLineReading {
   readonly errors: readonly RsfError[];
 }
 
-function isDigits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return s.length > 0;
-}
+const DIGITS = /^\d+$/;
+const isDigits = (s: string): boolean => DIGITS.test(s);
 
 function isBlank(s: string): boolean {
   return s.trim() === '';
