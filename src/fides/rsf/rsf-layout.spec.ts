@@ -1,6 +1,6 @@
 /** The RSF layout declarations: generated ones compile, bad ones are refused with every problem, years resolve. */
 import { LayoutDeclarationError } from '../b2/layout-loader';
-import { RSF_LAYOUTS } from './layouts/rsf-layouts.generated';
+import { RSF_LAYOUTS } from './layouts';
 import { compileRsfLayout, rsfLayout, rsfLayoutYears } from './rsf-layout';
 import type { RsfLayoutDeclaration } from './rsf-layout-declaration';
 
@@ -69,5 +69,24 @@ describe('RSF layouts', () => {
       'RSF 2022-2026 record A: fields end at 310, the record is 311 characters',
       'RSF 2022-2026 record B: declared twice',
     ]);
+  });
+
+  it('checks the shape of a declaration handed over as JSON', () => {
+    const [a] = RSF_LAYOUTS[0].records;
+    const loose = JSON.parse(JSON.stringify({ ...RSF_LAYOUTS[0], records: [a] })) as { records: Record<string, unknown>[] };
+    const rec = loose.records[0];
+    rec.type = 'Z';
+    const fields = rec.fields as Record<string, unknown>[];
+    fields[1].presence = 'X';
+    fields[2].name = 'Bad Name';
+    fields[3].atih = '';
+    expect(() => compileRsfLayout(loose as unknown as RsfLayoutDeclaration)).toThrow(
+      [
+        'RSF 2022-2026 record Z: not a record type this reader maps (A, B, C, H, L, M, P)',
+        'RSF 2022-2026 record Z field epmsiFiness: presence must be O or F',
+        'RSF 2022-2026 record Z field Bad Name: name must be camelCase letters and digits',
+        'RSF 2022-2026 record Z field sex: the ATIH variable name is required',
+      ].join('\n- '),
+    );
   });
 });

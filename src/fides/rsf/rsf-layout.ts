@@ -6,7 +6,7 @@
  */
 import { LayoutDeclarationError } from '../b2/layout-loader';
 import type { RsfFieldKind, RsfLayoutDeclaration, RsfRecordType } from './rsf-layout-declaration';
-import { RSF_LAYOUTS } from './layouts/rsf-layouts.generated';
+import { RSF_LAYOUTS } from './layouts';
 
 export interface RsfCompiledField {
   readonly name: string;
@@ -36,6 +36,9 @@ export interface RsfLayout {
 }
 
 const KIND_SET: ReadonlySet<string> = new Set<RsfFieldKind>(['A', 'N', 'I', 'M', 'D']);
+const TYPE_SET: ReadonlySet<string> = new Set<RsfRecordType>(['A', 'B', 'C', 'H', 'L', 'M', 'P']);
+const NAME = /^[a-z][A-Za-z0-9]*$/;
+const isPositiveInt = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 const DATE_LENGTH = 8;
 /** Above 15 digits a JS number is no longer exact: such I/M fields would have to be N. */
 const MAX_DIGITS = 15;
@@ -49,13 +52,19 @@ function problemsOf(decl: RsfLayoutDeclaration): string[] {
   const types = new Set<string>();
   for (const r of decl.records) {
     const at = `RSF ${span} record ${r.type}`;
+    if (!TYPE_SET.has(r.type)) problems.push(`${at}: not a record type this reader maps (A, B, C, H, L, M, P)`);
     if (types.has(r.type)) problems.push(`${at}: declared twice`);
+    if (!isPositiveInt(r.length)) problems.push(`${at}: length must be an integer ≥ 1`);
     types.add(r.type);
     const names = new Set<string>();
     let next = 1;
     for (const f of r.fields) {
       const where = `${at} field ${f.name}`;
       if (names.has(f.name)) problems.push(`${where}: name used twice`);
+      if (typeof f.name !== 'string' || !NAME.test(f.name)) problems.push(`${where}: name must be camelCase letters and digits`);
+      if (typeof f.atih !== 'string' || f.atih === '') problems.push(`${where}: the ATIH variable name is required`);
+      if (!isPositiveInt(f.position) || !isPositiveInt(f.length)) problems.push(`${where}: position and length are integers ≥ 1`);
+      if (f.presence !== 'O' && f.presence !== 'F') problems.push(`${where}: presence must be O or F`);
       names.add(f.name);
       if (f.position !== next) problems.push(`${where}: starts at ${f.position}, the previous field ends at ${next - 1}`);
       if (!KIND_SET.has(f.kind)) problems.push(`${where}: kind ${String(f.kind)} is not one of A, N, I, M, D`);
