@@ -3,13 +3,7 @@
  * declared as data per year, grouped into invoices and mapped to InvoiceDraft. No database, no HTTP.
  */
 export type { RsfError, RsfProblem } from './rsf-errors';
-export type {
-  RsfFieldDeclaration,
-  RsfFieldKind,
-  RsfLayoutDeclaration,
-  RsfRecordDeclaration,
-  RsfRecordType,
-} from './rsf-layout-declaration';
+export type * from './rsf-layout-declaration';
 export { compileRsfLayout, rsfLayout, rsfLayoutYears } from './rsf-layout';
 export type { RsfCompiledField, RsfCompiledRecord, RsfLayout } from './rsf-layout';
 export { rsfLines } from './rsf-lines';

@@ -5,25 +5,23 @@
  * the generator script is fixed in one pass.
  */
 import { LayoutDeclarationError } from '../b2/layout-loader';
-import type { RsfFieldKind, RsfLayoutDeclaration, RsfRecordType } from './rsf-layout-declaration';
+import type {
+  RsfFieldDeclaration,
+  RsfFieldKind,
+  RsfLayoutDeclaration,
+  RsfRecordDeclaration,
+  RsfRecordType,
+} from './rsf-layout-declaration';
 import { RSF_LAYOUTS } from './layouts';
 
-export interface RsfCompiledField {
-  readonly name: string;
-  readonly atih: string;
-  /** 0-based offset in the line. */
+/** A declared field as the parser walks it: 0-based start, presence as a flag. */
+export interface RsfCompiledField extends Pick<RsfFieldDeclaration, 'name' | 'atih' | 'length' | 'kind' | 'scale'> {
   readonly start: number;
-  readonly length: number;
-  readonly kind: RsfFieldKind;
   readonly mandatory: boolean;
-  readonly scale: number;
 }
 
-export interface RsfCompiledRecord {
-  readonly type: RsfRecordType;
-  readonly name: string;
-  readonly length: number;
-  /** Fields that carry a value (fillers left out: nothing reads them). */
+/** Fields that carry a value only (fillers and the record type left out: nothing reads them). */
+export interface RsfCompiledRecord extends Pick<RsfRecordDeclaration, 'type' | 'name' | 'length'> {
   readonly fields: readonly RsfCompiledField[];
 }
 
@@ -87,14 +85,10 @@ export function compileRsfLayout(decl: RsfLayoutDeclaration): RsfLayout {
   for (const r of decl.records) {
     const fields = r.fields
       .filter((f) => !f.name.startsWith('filler') && f.name !== 'recordType')
-      .map((f) => ({
-        name: f.name,
-        atih: f.atih,
-        start: f.position - 1,
-        length: f.length,
-        kind: f.kind,
-        mandatory: f.presence === 'O',
-        scale: f.scale ?? 0,
+      .map(({ name, atih, length, kind, scale, position, presence }) => ({
+        ...{ name, atih, length, kind, scale },
+        start: position - 1,
+        mandatory: presence === 'O',
       }));
     records.set(r.type, { type: r.type, name: r.name, length: r.length, fields });
   }
