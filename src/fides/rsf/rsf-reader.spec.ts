@@ -88,12 +88,24 @@ describe('readRsf errors', () => {
   });
 
   it('refuses a line whose entry or invoice number is not its header’s', async () => {
-    const { invoices } = await read([header(1), fee(1, { entryNumber: '260199999' }), fee(1, { invoiceNumber: '000000002' })]);
+    const other = '2920175123123';
+    const { invoices } = await read([
+      header(1),
+      fee(1, { entryNumber: '260199999' }),
+      fee(1, { invoiceNumber: '000000002' }),
+      fee(1, { insuredNir: other, insuredNirKey: computeNirKey(other) }),
+      fee(1),
+    ]);
     expect(invoices[0].errors.map(shape)).toEqual([
       { line: 2, recordType: 'C', field: undefined, problem: 'wrong-invoice' },
       { line: 3, recordType: 'C', field: undefined, problem: 'wrong-invoice' },
+      { line: 4, recordType: 'C', field: undefined, problem: 'wrong-invoice' },
     ]);
-    expect(invoices[0].errors[0].message).toContain("entryNumber differs from the invoice header's at line 1");
+    expect(invoices[0].errors.map((e) => e.message)).toEqual([
+      "RSF line 2, record C: entryNumber differs from the invoice header's at line 1",
+      "RSF line 3, record C: invoiceNumber differs from the invoice header's at line 1",
+      "RSF line 4, record C: insuredNir differs from the invoice header's at line 1",
+    ]);
   });
 
   it('bounds what one invoice keeps: lines and errors', async () => {

@@ -20,6 +20,12 @@ export const RSF_MAX_LINES_PER_INVOICE = 2000;
 /** Problems kept per invoice (and at file level); the count of those beyond is kept. */
 export const RSF_MAX_ERRORS_KEPT = 100;
 
+/**
+ * What ties a line to its header: the entry and invoice numbers the format links by, and the site and insured person
+ * every line repeats (a line for another patient under this invoice number is a GAP error worth stopping).
+ */
+const LINKS = ['entryNumber', 'invoiceNumber', 'geographicFiness', 'insuredNir'] as const;
+
 export interface RsfInvoice {
   /** Line of its A header. */
   readonly line: number;
@@ -110,9 +116,10 @@ export class RsfInvoiceReader {
     }
     this.note(errors);
     if (record === undefined) return events;
-    for (const link of ['entryNumber', 'invoiceNumber'] as const) {
+    for (const link of LINKS) {
       const mine = stringValue(record, link);
-      if (mine !== undefined && inv[link] !== undefined && mine !== inv[link]) {
+      const theirs = inv.header === undefined ? undefined : stringValue(inv.header, link);
+      if (mine !== undefined && theirs !== undefined && mine !== theirs) {
         this.note([rsfError(lineNumber, 'wrong-invoice', `${link} differs from the invoice header's at line ${inv.line}`, record.type)]);
       }
     }

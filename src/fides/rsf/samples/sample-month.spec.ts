@@ -3,16 +3,19 @@
  * P LPP, M CCAM, C fee) and an external consultation with biology (A, C, L) — read back field by field, then mapped
  * to InvoiceDraft. Fictitious identities: NIRs with valid keys, FINESS 99… with valid check digits.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidFiness, validateNir } from '../../../identifiers';
 import { readRsf, type RsfCounts, type RsfInvoice } from '../rsf-reader';
 import { rsfInvoiceToDraft } from '../rsf-to-invoice-draft';
+import { sampleMonthLines } from './sample-month.test-support';
+
+const SAMPLE = join(__dirname, 'sample-month.rsf');
 
 async function readSample(): Promise<{ invoices: RsfInvoice[]; counts?: RsfCounts }> {
   const invoices: RsfInvoice[] = [];
   let counts: RsfCounts | undefined;
-  for await (const e of readRsf(createReadStream(join(__dirname, 'sample-month.rsf')), { year: 2026 })) {
+  for await (const e of readRsf(createReadStream(SAMPLE), { year: 2026 })) {
     if (e.kind === 'invoice') invoices.push(e.invoice);
     else if (e.kind === 'end') counts = e.counts;
     else throw new Error(e.error.message);
@@ -21,6 +24,10 @@ async function readSample(): Promise<{ invoices: RsfInvoice[]; counts?: RsfCount
 }
 
 describe('RSF sample month', () => {
+  it('is the file its builder makes (ISO-8859-1, CRLF)', () => {
+    expect(readFileSync(SAMPLE, 'latin1')).toBe(sampleMonthLines().join('\r\n') + '\r\n');
+  });
+
   it('has valid fictitious identifiers', () => {
     for (const nir of ['185079912345639', '292017512312346', '120109900011132']) expect(validateNir(nir)).toEqual({ ok: true });
     expect(isValidFiness('990000010')).toBe(true);
