@@ -121,8 +121,11 @@ const NUMBERED: Record<string, string> = { MODIF: 'modifier', DENT: 'tooth', DTA
 /**
  * Kinds. pmeasyr's classes say how it reads a column (dmy date, i integer, n number, c/trim text) but are not
  * consistent across record types (MTHONOR is n in C and c in B): amounts are recognised by name. [modelled, ours]
+ * pmeasyr itself reads class n as the number divided by 100 and dmy as day-month-year (R/rsf_before_utf.R in
+ * GuillaumePressiat/pmeasyr), which is what the kinds below say:
  * - amounts (TT…, MT…, PU, TARIF, MONTANT): M, cents — the format writes them without a decimal point;
- * - COEFF: I with 2 implied decimals (the B2 coefficient is 3+2 as well);
+ * - COEFF: I with 2 implied decimals (class n; the B2 coefficient is 3+2 as well);
+ * - TAUX: I, a whole percent (class i in C; class n in B would make 080 read 0.80, not a rate);
  * - COEFFMCO, COEFFRAC: N digits — the source gives no scale, so the digits are kept as written;
  * - keys, ranks, FINESS, régime, gestion, nature d'assurance: N digits.
  */
