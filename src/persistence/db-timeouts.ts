@@ -1,3 +1,4 @@
+import type { DbTimeoutsConfig } from '../config/app-config';
 /**
  * Every PostgreSQL connection the gateway opens is bounded in time. Without these, a PostgreSQL that stops answering
  * (a hung host, a network partition that drops packets silently) stalls every caller forever: the HL7 inbox group
@@ -13,15 +14,8 @@
  * - idleInTransaction: PostgreSQL closes a session left inside an open transaction (a crashed caller's locks go).
  * Zero means "no limit" for each (PostgreSQL's own default).
  */
-export interface DbTimeouts {
-  connectMs: number;
-  statementMs: number;
-  queryMs: number;
-  lockMs: number;
-  idleInTransactionMs: number;
-  /** Statement limit for migrations only (an index build on a large table runs minutes); 0 = none. */
-  migrationStatementMs: number;
-}
+/** The configured limits (src/config); `migrationStatementMs` bounds migrations only (an index build runs minutes). */
+export type DbTimeouts = DbTimeoutsConfig;
 
 /** pg Client/Pool options for these limits (the same keys pg.Pool, TypeORM's `extra` and BullMQ's connection take). */
 export function pgTimeoutOptions(t: DbTimeouts, statementMs = t.statementMs): Record<string, number | boolean> {

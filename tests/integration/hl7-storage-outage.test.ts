@@ -3,7 +3,7 @@ import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import { buildA01 } from '../support/hl7-samples';
 import { ackSummary, type FrameOutcome, sendOnce } from '../support/mllp-raw';
-import { TcpProxy } from '../support/tcp-proxy';
+import { PgProxy } from '../support/pg-proxy';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait-for';
  */
 describe('HL7 during a real PostgreSQL outage', () => {
   let fx: GatewayFixture;
-  let proxy: TcpProxy;
+  let proxy: PgProxy;
   let db: Client;
 
   beforeAll(async () => {
@@ -23,11 +23,9 @@ describe('HL7 during a real PostgreSQL outage', () => {
     fx = await startGatewayFixture({ queue: 'redis' });
     await fx.gateway.stop();
     const direct = new URL(fx.databaseUrl);
-    proxy = new TcpProxy(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(fx.databaseUrl);
-    viaProxy.port = String(await proxy.start());
+    proxy = await new PgProxy({ host: direct.hostname, port: Number(direct.port || 5432) }).start();
     fx.gateway = await fx.restart({
-      DATABASE_URL: viaProxy.toString(),
+      DATABASE_URL: proxy.urlFor(fx.databaseUrl),
       HL7_SENDERS: 'GAP-TEST^990000010@127.0.0.1,AE-GAP^990000010@127.0.0.1;storage=ae',
     });
     db = new Client({ connectionString: fx.databaseUrl });

@@ -5,6 +5,7 @@
  */
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { eligibilityRequest } from './fhir-requests';
+import { seededRandom as prng } from '../../src/common/seeded-random';
 
 export interface FuzzCase {
   kind: string;
@@ -16,18 +17,6 @@ export interface FuzzCase {
 const SUBMIT = '/fhir/CoverageEligibilityRequest/$submit' as const;
 const BATCH = '/fhir/CoverageEligibilityRequest/$submit-batch' as const;
 const FHIR_JSON = 'application/fhir+json';
-
-/** mulberry32: small, fast, good enough to spread cases; the seed makes a failing case reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

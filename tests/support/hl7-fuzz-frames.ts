@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
 import { buildPamText, type PamSampleEvent } from './hl7-samples';
+import { seededRandom as prng } from '../../src/common/seeded-random';
 
 /**
  * Deterministic generator of hostile MLLP payloads for the HL7 fuzz test and benchmark (issue 8 §3).
@@ -32,18 +33,6 @@ export interface FuzzFrame {
 
 const ROOT = __dirname.includes(`${sep}dist${sep}`) ? join(__dirname, '..', '..', '..') : join(__dirname, '..', '..');
 const CORPUS_DIR = join(ROOT, 'tests', 'fixtures', 'hl7');
-
-/** mulberry32: small, fast, seeded — the same seed gives the same frames, so a failure can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Drops MLLP framing bytes: what remains is a payload an MLLP sender could actually deliver. */
 function framable(b: Buffer): Buffer {

@@ -5,12 +5,14 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
  * test runs use it). It plays what a client sees of a database in trouble:
  * - `stall()`: bytes stop flowing both ways (a hung server, a partition that drops packets) until `resume()`;
  * - `restart(downMs)`: every connection cut and new ones refused for a while, then accepted again — what clients
- *   see of a PostgreSQL restart (`pg_ctl restart -m fast`).
+ *   see of a PostgreSQL restart (`pg_ctl restart -m fast`);
+ * - `cut()` … `restore()`: the same outage for as long as the test wants (connections reset, new ones closed on accept).
  */
 export class PgProxy {
   private server?: Server;
   private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
   private stalled = false;
+  private down = false;
   private readonly held: Array<() => void> = [];
   port = 0;
 
@@ -47,6 +49,20 @@ export class PgProxy {
     for (const flush of this.held.splice(0)) flush();
   }
 
+  /** The outage, until restore(): established connections reset, new ones closed as soon as they are accepted. */
+  cut(): void {
+    this.down = true;
+    for (const p of this.pairs) {
+      p.client.destroy();
+      p.upstream.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
   /** Cuts every connection, refuses new ones (port closed) for `downMs`, then listens again on the same port. */
   async restart(downMs: number): Promise<void> {
     const server = this.server;
@@ -75,6 +91,7 @@ export class PgProxy {
   }
 
   private accept(client: Socket): void {
+    if (this.down) return void client.destroy();
     const upstream = connect(this.target.port, this.target.host);
     const pair = { client, upstream };
     this.pairs.add(pair);

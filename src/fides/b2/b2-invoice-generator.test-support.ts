@@ -8,18 +8,10 @@ import { toB2Text } from './b2-text';
 import { type B2Invoice, type B2Record, type B2Value } from './b2-values';
 import { invoiceTrailer } from './invoice-totals';
 import { type CompiledField, type CompiledRecord, type LayoutSet } from './layout-loader';
+import { seededRandom } from '../../common/seeded-random';
+import { isValidFiness } from '../../identifiers';
 
-/** mulberry32: small, fast, good enough to explore inputs; the seed makes a failure reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export class B2Generator {
   constructor(
@@ -52,7 +44,7 @@ export class B2Generator {
   finess(): string {
     if (this.rand() < 0.15) return `2${this.pick(['A', 'B'])}00${this.digits(5)}`;
     const body = this.digits(8);
-    for (let d = 0; d < 10; d++) if (luhn(body + d)) return body + d;
+    for (let d = 0; d < 10; d++) if (isValidFiness(body + d)) return body + d;
     throw new Error('unreachable');
   }
 
@@ -199,17 +191,4 @@ export class B2Generator {
     records.push(invoiceTrailer(records[0].values, records, { beneficiaryRank: identity.beneficiaryRank }));
     return { records };
   }
-}
-
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }

@@ -126,18 +126,6 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** A lot deposit carries thousands of questions: its own, larger, limit. */
 export const MAX_LOT_BODY_BYTES = 16 * 1024 * 1024;
 
-/** mulberry32: tiny, fast, good enough to make fault injection reproducible. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Token bucket of `rateLimitPerSecond` (burst = rate); read through a getter so configure() applies at once. */
 export class TokenBucket {
   private tokens = 0;

@@ -26,13 +26,13 @@ import {
   DEFAULTS,
   MAX_BODY_BYTES,
   MAX_LOT_BODY_BYTES,
-  seededRng,
   TokenBucket,
   zeroCounters,
 } from './cdri-simulator.options';
 import { CdriCheckLedger, type Outcome } from './cdri-check-ledger';
 import { CdriLotSimulator } from './cdri-lot-simulator';
 import { RATE_LIMITED_RETRY_AFTER_SECONDS, type SimulatedOutcome, simulateRights } from './simulated-patients';
+import { seededRandom } from '../../common/seeded-random';
 
 export * from './cdri-simulator.options';
 
@@ -49,7 +49,7 @@ export class CdriSimulator {
 
   constructor(options: Partial<CdriSimulatorOptions> = {}) {
     this.opts = { ...DEFAULTS, ...options, faults: { ...DEFAULTS.faults, ...options.faults } };
-    this.rng = seededRng(this.opts.seed);
+    this.rng = seededRandom(this.opts.seed);
     this.bucket = new TokenBucket(() => this.opts.rateLimitPerSecond);
     this.lots = new CdriLotSimulator({
       ledger: this.ledger,
@@ -111,7 +111,7 @@ export class CdriSimulator {
   /** Changes behaviour at run time (latency, faults, limits apply to the next request). */
   configure(partial: Partial<CdriSimulatorOptions>): void {
     this.opts = { ...this.opts, ...partial, faults: { ...this.opts.faults, ...partial.faults } };
-    if (partial.seed !== undefined) this.rng = seededRng(partial.seed);
+    if (partial.seed !== undefined) this.rng = seededRandom(partial.seed);
     if (partial.rateLimitPerSecond !== undefined) this.bucket.refill();
   }
 

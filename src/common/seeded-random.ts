@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny, fast pseudo-random generator in [0, 1). Not for secrets: for inputs that must be the same on
+ * every run from the same seed (simulator faults, fuzz cases, generated invoices), so that a failure can be replayed.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
