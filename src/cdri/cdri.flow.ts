@@ -34,7 +34,7 @@ export const cdriFlow: FlowModule = {
   description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
   migrations: [CdriLots1764100000000, BirthDateText1764400000000],
 
-  async build({ config, log, metrics, db, cipher, queue, background }): Promise<FlowParts> {
+  async build({ config, log, metrics, db, cipher, queue, background, audit }): Promise<FlowParts> {
     const common = config.cdri.common;
     const adapters = startCdriAdapters(config, log);
     const queues = cdriQueues(config);
@@ -128,7 +128,7 @@ export const cdriFlow: FlowModule = {
           },
           onStarted: (w) => (itemWorker = w),
         }),
-        defineWorker({ queue: queues.lotTrigger, processor: lotTriggerProcessor(lots), settings: { concurrency: 1 } }),
+        defineWorker({ queue: queues.lotTrigger, processor: lotTriggerProcessor(lots, audit), settings: { concurrency: 1 } }),
       ],
       schedules: config.lots.finess.map((finess) => ({
         id: `night-lot-${finess}`,
