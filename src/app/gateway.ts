@@ -165,8 +165,8 @@ export class Gateway {
 
       // In the api role the worker processes poll the outbox; here, wake the local drain.
       const wake = background ? () => periodic.wake(hl7Outbox) : () => undefined;
-      const conflicts = new Hl7IdConflictStore(db);
-      const parked = new Hl7ParkedMessageStore(db);
+      const conflicts = new Hl7IdConflictStore(db, cipher);
+      const parked = new Hl7ParkedMessageStore(db, cipher);
       const inbound = new Hl7InboundHandler(
         {
           writer: new InboxWriter(inbox),

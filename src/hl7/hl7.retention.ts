@@ -37,7 +37,7 @@ export const HL7_RETENTION: RetentionRule[] = [
     defaultDays: 30,
     table: 'hl7_id_conflict',
     ageColumn: 'received_at',
-    erasure: { where: NIR_IN('raw') },
+    erasure: { where: `nir_pseudonym = $2 OR ${NIR_IN('raw')}` },
   },
   {
     kind: 'hl7-parked',
@@ -45,6 +45,6 @@ export const HL7_RETENTION: RetentionRule[] = [
     defaultDays: 30,
     table: 'hl7_parked_message',
     ageColumn: 'last_seen_at',
-    erasure: { where: NIR_IN('raw') },
+    erasure: { where: `nir_pseudonym = $2 OR ${NIR_IN('raw')}` },
   },
 ];

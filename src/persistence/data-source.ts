@@ -11,12 +11,14 @@ import { type DbTimeouts, pgTimeoutOptions } from './db-timeouts';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 import { InboxPseudonym1764300000000 } from './migrations/1764300000000-inbox-pseudonym';
 import { Hl7EdgeSafety1764300000001 } from './migrations/1764300000001-hl7-edge-safety';
+import { Hl7SafetyPseudonym1764500000000 } from './migrations/1764500000000-hl7-safety-pseudonym';
 
 /** The shared tables (HL7 inbox, rights checks); each flow brings its own migrations (FlowModule.migrations). */
 export const PLATFORM_MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   Foundation1764000000000,
   InboxPseudonym1764300000000,
   Hl7EdgeSafety1764300000001,
+  Hl7SafetyPseudonym1764500000000,
 ];
 
 /**

@@ -352,8 +352,13 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     const ack = readAck(
       await mllp.send(buildA05({ controlId: 'ENC-1', nir, visitNumber: 'V-ENC-1', plannedDate: `${tomorrow().replace(/-/g, '')}080000` })),
     );
+    // The same MSH-10 with other content: refused AR and kept for audit in hl7_id_conflict — encrypted too.
+    const conflictAck = readAck(
+      await mllp.send(buildA05({ controlId: 'ENC-1', nir, visitNumber: 'V-ENC-2', plannedDate: `${tomorrow().replace(/-/g, '')}080000` })),
+    );
     await mllp.close();
     expect(ack.code).toBe('AA');
+    expect(conflictAck.code).toBe('AR');
 
     const row = (await db.query(`SELECT raw, facts, nir_pseudonym FROM inbox_message WHERE control_id = 'ENC-1'`)).rows[0];
     expect(FieldCipher.isEnvelope(row.raw)).toBe(true);
@@ -363,6 +368,11 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
     const cipher = new FieldCipher({ masterKeys: new Map([['k2026', masterKey]]), activeKeyId: 'k2026', pseudonymKey });
     expect(cipher.decrypt('inbox_message.raw', row.raw).includes(nir)).toBe(true);
     expect(row.nir_pseudonym).toEqual(cipher.pseudonym(nir));
+    const conflict = (await db.query(`SELECT raw, nir_pseudonym FROM hl7_id_conflict WHERE control_id = 'ENC-1'`)).rows[0];
+    expect(FieldCipher.isEnvelope(conflict.raw)).toBe(true);
+    expect(conflict.raw.includes(nir)).toBe(false);
+    expect(cipher.decrypt('hl7_id_conflict.raw', conflict.raw).includes('V-ENC-2')).toBe(true);
+    expect(conflict.nir_pseudonym).toEqual(cipher.pseudonym(nir));
     // The follow-up read the facts back: the pre-admission became a planned encounter.
     await waitFor('the planned encounter', async () => (await db.query(`SELECT 1 FROM planned_encounter WHERE nir = $1`, [nir])).rowCount);
 
@@ -406,7 +416,8 @@ describe('encryption at rest of the HL7 inbox and of patient names (DATA_MASTER_
       body: JSON.stringify({ nir }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ erased: { 'hl7-raw': 1, 'planned-encounters': 1, 'lot-items': 1 } });
+    expect(await res.json()).toMatchObject({ erased: { 'hl7-raw': 1, 'hl7-conflicts': 1, 'planned-encounters': 1, 'lot-items': 1 } });
+    expect((await db.query(`SELECT 1 FROM hl7_id_conflict WHERE control_id = 'ENC-1'`)).rowCount).toBe(0);
     expect((await db.query(`SELECT 1 FROM inbox_message WHERE control_id = 'ENC-1'`)).rowCount).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import type { FieldCipher } from '../../persistence/field-cipher';
 import { pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
@@ -13,7 +14,12 @@ export interface Hl7IdConflict {
   charset: string;
   ack: Buffer;
   correlationId: string;
+  /** The patient's NIR when the message names one: only its keyed pseudonym is stored (erasure of encrypted rows). */
+  nir?: string;
 }
+
+/** Bound into the envelope: these bytes cannot be decrypted as another table's column. */
+const RAW_KIND = 'hl7_id_conflict.raw';
 
 export interface Hl7IdConflictStorePort {
   insert(c: Hl7IdConflict): Promise<void>;
@@ -54,22 +60,27 @@ interface ConflictRow {
 
 /** SQL of `hl7_id_conflict`. Operators list and acknowledge them through /hl7/conflicts (src/http/hl7-inbox.controller.ts). */
 export class Hl7IdConflictStore implements Hl7IdConflictStorePort {
-  constructor(private readonly db: Sql) {}
+  /** With a cipher (DATA_MASTER_KEYS) the raw message is stored encrypted, as the inbox's is. */
+  constructor(
+    private readonly db: Sql,
+    private readonly cipher?: FieldCipher,
+  ) {}
 
   async insert(c: Hl7IdConflict): Promise<void> {
     await this.db.exec(
       `INSERT INTO hl7_id_conflict (sending_application, sending_facility, control_id, original_id, content_hash, raw, charset, ack,
-         correlation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+         correlation_id, nir_pseudonym) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         pgText(c.sendingApplication),
         pgText(c.sendingFacility),
         pgText(c.controlId),
         c.originalId,
         c.contentHash,
-        c.raw,
+        this.cipher ? this.cipher.encrypt(RAW_KIND, c.raw) : c.raw,
         pgText(c.charset),
         c.ack,
         c.correlationId,
+        this.cipher && c.nir ? this.cipher.pseudonym(c.nir) : null,
       ],
     );
   }

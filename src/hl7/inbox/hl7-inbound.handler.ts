@@ -239,6 +239,7 @@ export class Hl7InboundHandler {
         charset: msg.charset || this.opts.defaultCharset,
         ack,
         correlationId,
+        nir: nirOf(msg),
       }),
     );
     this.metrics.hl7IdConflicts.inc();
@@ -261,6 +262,7 @@ export class Hl7InboundHandler {
           controlId: msg ? msg.get('MSH', 1, 10) || null : null,
           error: errorName(err),
           raw: frame,
+          nir: msg ? nirOf(msg) : undefined,
         },
         this.opts.poisonMaxAttempts,
       );
@@ -358,4 +360,13 @@ export class Hl7InboundHandler {
 /** Error class name only: error messages may quote message content. */
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+/** The patient's NIR for an erasure pseudonym, if the message yields one; a message that cannot be read yields none. */
+function nirOf(msg: Hl7Message): string | undefined {
+  try {
+    return extractAdtFacts(msg).nir || undefined;
+  } catch {
+    return undefined;
+  }
 }

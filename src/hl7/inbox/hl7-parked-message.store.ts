@@ -1,3 +1,4 @@
+import { FieldCipher } from '../../persistence/field-cipher';
 import { pgText } from '../../persistence/pg-text';
 import type { Sql } from '../../persistence/sql';
 
@@ -9,7 +10,12 @@ export interface FailedAttempt {
   /** Error class name only (messages may quote content). */
   error: string;
   raw: Buffer;
+  /** The patient's NIR when it could be read: only its keyed pseudonym is stored (erasure of encrypted rows). */
+  nir?: string;
 }
+
+/** Bound into the envelope: these bytes cannot be decrypted as another table's column. */
+const RAW_KIND = 'hl7_parked_message.raw';
 
 export interface Hl7ParkedMessageStorePort {
   /**
@@ -59,20 +65,33 @@ function errorCode(text: string): string {
  * replay or resolve through /hl7/parked (src/http/hl7-inbox.controller.ts).
  */
 export class Hl7ParkedMessageStore implements Hl7ParkedMessageStorePort {
-  constructor(private readonly db: Sql) {}
+  /** With a cipher (DATA_MASTER_KEYS) the raw message is stored encrypted, as the inbox's is. */
+  constructor(
+    private readonly db: Sql,
+    private readonly cipher?: FieldCipher,
+  ) {}
 
   async recordFailure(a: FailedAttempt, maxAttempts: number): Promise<{ attempts: number; parked: boolean }> {
     // One statement: the count and the parking cannot disagree between two gateways handling the same resend.
     const row = await this.db.one<{ attempts: number; parked: boolean }>(
       `INSERT INTO hl7_parked_message AS p (content_hash, sending_application, sending_facility, control_id, attempts, last_error,
-         raw, parked_at)
-       VALUES ($1, $2, $3, $4, 1, $5, CASE WHEN $7 <= 1 THEN $6::bytea END, CASE WHEN $7 <= 1 THEN now() END)
+         raw, parked_at, nir_pseudonym)
+       VALUES ($1, $2, $3, $4, 1, $5, CASE WHEN $7 <= 1 THEN $6::bytea END, CASE WHEN $7 <= 1 THEN now() END, $8)
        ON CONFLICT (content_hash) DO UPDATE SET
-         attempts = p.attempts + 1, last_error = EXCLUDED.last_error, last_seen_at = now(),
+         attempts = p.attempts + 1, last_error = EXCLUDED.last_error, last_seen_at = now(), nir_pseudonym = EXCLUDED.nir_pseudonym,
          raw = CASE WHEN p.attempts + 1 >= $7 THEN $6::bytea ELSE p.raw END,
          parked_at = COALESCE(p.parked_at, CASE WHEN p.attempts + 1 >= $7 THEN now() END)
        RETURNING attempts, parked_at IS NOT NULL AS parked`,
-      [a.contentHash, pgText(a.sendingApplication), pgText(a.sendingFacility), pgText(a.controlId), pgText(a.error), a.raw, maxAttempts],
+      [
+        a.contentHash,
+        pgText(a.sendingApplication),
+        pgText(a.sendingFacility),
+        pgText(a.controlId),
+        pgText(a.error),
+        this.cipher ? this.cipher.encrypt(RAW_KIND, a.raw) : a.raw,
+        maxAttempts,
+        this.cipher && a.nir ? this.cipher.pseudonym(a.nir) : null,
+      ],
     );
     return { attempts: row?.attempts ?? 0, parked: row?.parked ?? false };
   }
@@ -125,7 +144,15 @@ export class Hl7ParkedMessageStore implements Hl7ParkedMessageStorePort {
       `SELECT raw, resolved_at FROM hl7_parked_message WHERE content_hash = $1 AND parked_at IS NOT NULL`,
       [contentHash],
     );
-    return row?.raw ? { raw: row.raw, resolvedAt: row.resolved_at } : undefined;
+    if (!row?.raw) return undefined;
+    return { raw: this.clear(row.raw), resolvedAt: row.resolved_at };
+  }
+
+  /** Rows written before the keys were set stay in clear; an envelope without the keys is a configuration error. */
+  private clear(raw: Buffer): Buffer {
+    if (!FieldCipher.isEnvelope(raw)) return raw;
+    if (!this.cipher) throw new Error('Encrypted parked message but no DATA_MASTER_KEYS configured');
+    return this.cipher.decrypt(RAW_KIND, raw);
   }
 
   /** Sets resolved_at once (idempotent, like acknowledging a conflict); undefined if nothing is parked under this hash. */
