@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { utils } from 'ssh2';
-import { SftpTestServer } from '../support/transport/sftp-test-server';
+import { generateSshKeyPair, SftpTestServer } from '../support/transport/sftp-test-server';
 import { SftpChannel, type SftpChannelOptions } from '../../src/transport/channels/sftp.channel';
 import { lot, sendError } from '../support/channel-lots';
 
@@ -17,7 +17,7 @@ async function waitForFile(path: string): Promise<void> {
 }
 
 describe('SftpChannel', () => {
-  const clientKey = utils.generateKeyPairSync('ed25519');
+  const clientKey = generateSshKeyPair();
   const server = new SftpTestServer({ password: 'pw', authorizedKey: clientKey.public });
   const inbox = (): string => join(server.root, 'inbox');
   let base: SftpChannelOptions;
@@ -88,7 +88,7 @@ describe('SftpChannel', () => {
   });
 
   it('refuses a server whose host key is not pinned, before authenticating (AUTH, not transient)', async () => {
-    const other = utils.parseKey(utils.generateKeyPairSync('ed25519').public);
+    const other = utils.parseKey(generateSshKeyPair().public);
     if (other instanceof Error) throw other;
     const { sshFingerprintSha256 } = await import('../../src/transport/channels/sftp-session');
     const channel = new SftpChannel({ ...base, hostKeySha256: sshFingerprintSha256(other.getPublicSSH()) });
