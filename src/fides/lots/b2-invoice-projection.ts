@@ -41,7 +41,7 @@ export function canonicalLines(lines: readonly ProjectedLine[]): ProjectedLine[]
   return lines
     .map((l) => canonical(l))
     .map((l) => [JSON.stringify(l), l] as const)
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .sort((a, b) => a[0].localeCompare(b[0], 'en'))
     .map(([, l]) => l);
 }
 
@@ -53,7 +53,7 @@ function asB2(set: LayoutSet): AsB2 {
     const f = set.records.get(record)?.byName.get(field);
     if (v === undefined || f === undefined) return v;
     if (typeof v === 'number') return !f.mandatory && v === 0 ? undefined : v;
-    const s = v as string;
+    const s = String(v);
     const w = f.kind === 'N' && f.code ? s.padStart(f.length, '0') : s.trimEnd();
     const empty = f.kind === 'N' ? /^0*$/.test(w) : w === '';
     return !f.mandatory && empty ? undefined : (w as T);

@@ -11,8 +11,8 @@ import type { B2Invoice, B2Record, B2Values } from '../b2';
 import type { InvoiceDraftLine } from '../invoice-draft';
 import { canonical, canonicalLines, type B2InvoiceProjection, type ProjectedLine } from './b2-invoice-projection';
 
-const str = (v: B2Values, k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-const num = (v: B2Values, k: string): number | undefined => (typeof v[k] === 'number' ? (v[k] as number) : undefined);
+const str = (v: B2Values, k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
+const num = (v: B2Values, k: string): number | undefined => (typeof v[k] === 'number' ? v[k] : undefined);
 
 const careDate = (aammjj: string | undefined): string | undefined =>
   aammjj === undefined ? undefined : `20${aammjj.slice(0, 2)}-${aammjj.slice(2, 4)}-${aammjj.slice(4, 6)}`;
