@@ -36,7 +36,13 @@ interface Group {
   readonly ccam: InvoiceDraftLine[];
 }
 
-const noRank = (id: B2Identity): B2Values => ({ ...id, beneficiaryRank: undefined });
+/** The identity of the records that have no rank field (3F, 3H, 4S, 4B, 4M): the key must be absent, not undefined. */
+const noRank = (id: B2Identity): B2Values => ({
+  partnerNumber: id.partnerNumber,
+  insuredNir: id.insuredNir,
+  insuredNirKey: id.insuredNirKey,
+  invoiceNumber: id.invoiceNumber,
+});
 
 /** Same CCAM act (code, activity, phase, modifiers…): only then may two lines share a type 4 as sessions. */
 const sameAct = (a: InvoiceDraftLine, b: InvoiceDraftLine): boolean =>
