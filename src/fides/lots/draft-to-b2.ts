@@ -6,7 +6,7 @@
  * Corsican FINESS form (RG_MF609) is applied by the writer on the fields the declarations tag `finess`, and here on
  * the one they do not (3S prescriber). Problems name the invoice number and the field, never a value.
  */
-import { b2FinessForm, b2Layouts, checkInvoice, invoiceTrailer, recordWriteProblems } from '../b2';
+import { b2Layouts, checkInvoice, invoiceTrailer, recordWriteProblems } from '../b2';
 import type { B2Invoice, B2Record, LayoutSet } from '../b2';
 import type { InvoiceDraft } from '../invoice-draft';
 import type { B2InvoiceContext, DraftProblem } from './b2-invoice-context';
@@ -116,6 +116,3 @@ export function draftToB2Invoice(draft: InvoiceDraft, ctx: B2InvoiceContext, set
   });
   return unique.length === 0 ? { ok: true, invoice } : { ok: false, problems: unique };
 }
-
-/** The billing FINESS as B2 writes it (Corsican form): lots and files are keyed by it. */
-export const b2PartnerNumber = (draft: InvoiceDraft): string => b2FinessForm(draft.geographicFiness);
