@@ -2,7 +2,8 @@
  * The lines of an InvoiceDraft → the line records of its B2 invoice (3x, 4x), in the order the public records demand
  * [SFG FIDES ACE transcription, RG_MF610–626; checked again by ../b2/invoice-rules.ts]:
  *   3 → 3S → 3F… → 3H…   for a hospital service, with the LPP devices and UCD drugs billed under it;
- *   4 → 4S → 4B… | 4M…   for a fee, with its NABM biology acts (five per 4B) or the sessions of its CCAM act.
+ *   4 → 4S → 4B… | 4M…   for a fee, with its NABM biology acts (five per 4B) or the sessions of its CCAM act;
+ * groups in the draft's order, but for the emergency packages, put in the order of RG_MF602.
  *
  * A draft lists its lines flat (RSF gives H, P, M and L records beside B and C), so each UCD/LPP line is attached to a
  * hospital-service line and each CCAM/biology line to a fee line: the first one with the same date of care that
@@ -10,7 +11,7 @@
  * not say which line that is). A type 4 carries biology or the sessions of one CCAM act, never both (RG_MF626:
  * the 4M of a type 4 differ only by date and sequence). A line that finds no parent is a problem, not dropped.
  */
-import { b2FinessForm } from '../b2';
+import { b2FinessForm, emergencyPackageRank3, emergencyPackageRank4 } from '../b2';
 import type { B2Record, B2Values } from '../b2';
 import type { InvoiceDraft, InvoiceDraftLine } from '../invoice-draft';
 import type { B2InvoiceContext, DraftProblem } from './b2-invoice-context';
@@ -85,6 +86,52 @@ function groupLines(draft: InvoiceDraft, problems: DraftProblem[]): Group[] {
     parent[line.kind].push(line);
   }
   return groups;
+}
+
+/**
+ * RG_MF602: emergency packages in the order the rule gives, whatever the source's order. Only the groups that are
+ * packages move, among the places packages hold; the others keep theirs. A night/holiday supplement (SSN/SSF) moves
+ * with the SAS/SIM/SIC before it. The type-4 order applies only with a FUx package, as the rule says.
+ */
+function inPackageOrder(groups: readonly Group[]): Group[] {
+  const out = [...groups];
+  const sortSlots = (ranks: Map<Group, number>): void => {
+    const slots: number[] = [];
+    const ranked: { g: Group; rank: number; i: number }[] = [];
+    groups.forEach((g, i) => {
+      const rank = ranks.get(g);
+      if (rank === undefined) return;
+      slots.push(i);
+      ranked.push({ g, rank, i });
+    });
+    ranked.sort((a, b) => a.rank - b.rank || a.i - b.i);
+    slots.forEach((slot, k) => (out[slot] = ranked[k].g));
+  };
+  const code = (g: Group): string => g.line.code.trim();
+  const ranks3 = new Map<Group, number>();
+  for (const g of groups) {
+    const rank = g.line.kind === 'hospital-service' ? emergencyPackageRank3(code(g)) : undefined;
+    if (rank !== undefined) ranks3.set(g, rank);
+  }
+  sortSlots(ranks3);
+  const fees = groups.filter((g) => g.line.kind === 'fee');
+  if (fees.some((g) => /^FU.$/.test(code(g)))) {
+    const ranks4 = new Map<Group, number>();
+    let last: { code: string; rank: number } | undefined;
+    for (const g of fees) {
+      const c = code(g);
+      if (c === 'SSN' || c === 'SSF') {
+        if (last !== undefined && ['SAS', 'SIM', 'SIC'].includes(last.code)) ranks4.set(g, last.rank);
+        continue;
+      }
+      const rank = emergencyPackageRank4(c);
+      if (rank === undefined) continue;
+      ranks4.set(g, rank);
+      last = { code: c, rank };
+    }
+    sortSlots(ranks4);
+  }
+  return out;
 }
 
 const seq = (i: number): string => String(i + 1).padStart(2, '0');
@@ -229,7 +276,7 @@ export function draftLineRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2Inv
       sourceRef: tooManyModifiers.sourceRef,
       message: `invoice ${draft.invoiceNumber}: CCAM line ${tooManyModifiers.sourceRef} has more than 4 modifiers`,
     });
-  return groupLines(draft, problems).flatMap((g) =>
+  return inPackageOrder(groupLines(draft, problems)).flatMap((g) =>
     g.line.kind === 'hospital-service' ? hospitalRecords(draft, id, ctx, g) : feeRecords(draft, id, ctx, g),
   );
 }

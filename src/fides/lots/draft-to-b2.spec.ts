@@ -108,6 +108,16 @@ describe('draftToB2Invoice', () => {
     expect(got).toEqual([expect.objectContaining({ code: 'FIDES-LINE-UNATTACHED', message: expect.stringContaining('lpp:11') as string })]);
   });
 
+  it('puts emergency packages in the RG_MF602 order, a night supplement staying with its SAS', () => {
+    const f = (code: string, i: number): InvoiceDraftLine => ({ ...fee, code, sourceRef: `claim:${i}` });
+    const h = (code: string, i: number): InvoiceDraftLine => ({ ...f(code, i), kind: 'hospital-service' });
+    const lines = [f('CS', 1), f('FTN', 2), h('FTN', 3), f('SAS', 4), f('SSN', 5), h('CFU', 6), f('FU1', 7), h('FPU', 8), f('G', 9)];
+    const r = draftToB2Invoice({ ...base, lines, statedTotals: {} }, TEST_CONTEXT);
+    if (!r.ok) throw new Error(r.problems.map((p) => p.message).join('\n'));
+    const order = r.invoice.records.filter((x) => x.code === '3' || x.code === '4').map((x) => `${x.code}:${String(x.values.actCode)}`);
+    expect(order).toEqual(['4:CS', '4:FU1', '3:FPU', '4:SAS', '4:SSN', '3:CFU', '4:FTN', '3:FTN', '4:G']);
+  });
+
   it('refuses more than four CCAM modifiers', () => {
     const ccam: InvoiceDraftLine = {
       kind: 'ccam',
