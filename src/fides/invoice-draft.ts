@@ -29,6 +29,11 @@ export interface InvoiceDraftPatient {
 export interface InvoiceDraftCoverage {
   /** Code grand régime, 2 digits → type 2 grandRegime. */
   readonly grandRegime?: string;
+  /** Caisse gestionnaire, 3 digits → type 2 managingFund (51, 3); with grandRegime it picks the lot file (one per
+   *  grand régime + caisse). RSF does not carry it: intake fills it from the CDRi answer or the Claim's coverage. */
+  readonly managingFund?: string;
+  /** Centre gestionnaire, 4 digits → type 2 managingCentre (54, 4). */
+  readonly managingCentre?: string;
   /** Code gestion → type 2 benefitRegime [modelled mapping]. */
   readonly managementCode?: string;
   /** Nature d'assurance (10 maladie, 13 maternité, 41 AT…) → type 2 insuranceNature. */

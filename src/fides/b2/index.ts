@@ -21,6 +21,8 @@ export {
   checkInvoice,
   checkInvoiceStructure,
   checkInvoiceTotals,
+  emergencyPackageRank3,
+  emergencyPackageRank4,
   rawRecordCode,
 } from './invoice-rules';
 export type { B2RuleViolation, EstablishmentCategory } from './invoice-rules';

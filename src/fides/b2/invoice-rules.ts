@@ -258,27 +258,32 @@ export function checkBillingDelay(invoice: B2Invoice, transmissionDate: string, 
  * RG_MF602, non-gynaecological emergency: with a FUx package, type-4 packages follow the order FUx; SUN/SUF;
  * SU2/SU3; PE1/PE2; SUM, SUB, SB2, SB3; SAS (+ SSN/SSF); SIM/SIC (+ SSN/SSF); FTx. In type 3: FPU/FPV/FPL/FPM/FPX,
  * then CFU, then FTx. Night/holiday supplements SSN/SSF follow the package they belong to (SAS, SIM or SIC).
+ * The ranks are exported so that invoice building (lots/draft-line-records.ts) puts the lines in this order.
  */
+export function emergencyPackageRank4(c: string): number | undefined {
+  if (/^FU.$/.test(c)) return 1;
+  if (c === 'SUN' || c === 'SUF') return 2;
+  if (c === 'SU2' || c === 'SU3') return 3;
+  if (c === 'PE1' || c === 'PE2') return 4;
+  if (['SUM', 'SUB', 'SB2', 'SB3'].includes(c)) return 5;
+  if (c === 'SAS') return 6;
+  if (c === 'SIM' || c === 'SIC') return 7;
+  if (/^FT.$/.test(c)) return 8;
+  return undefined;
+}
+
+export function emergencyPackageRank3(c: string): number | undefined {
+  if (['FPU', 'FPV', 'FPL', 'FPM', 'FPX'].includes(c)) return 1;
+  if (c === 'CFU') return 2;
+  if (/^FT.$/.test(c)) return 3;
+  return undefined;
+}
+
 export function checkEmergencyPackageOrder(invoice: B2Invoice): B2RuleViolation[] {
   const out: B2RuleViolation[] = [];
   const code = (r: B2Record): string => (typeof r.values.actCode === 'string' ? r.values.actCode.trim() : '');
-  const rank4 = (c: string): number | undefined => {
-    if (/^FU.$/.test(c)) return 1;
-    if (c === 'SUN' || c === 'SUF') return 2;
-    if (c === 'SU2' || c === 'SU3') return 3;
-    if (c === 'PE1' || c === 'PE2') return 4;
-    if (['SUM', 'SUB', 'SB2', 'SB3'].includes(c)) return 5;
-    if (c === 'SAS') return 6;
-    if (c === 'SIM' || c === 'SIC') return 7;
-    if (/^FT.$/.test(c)) return 8;
-    return undefined;
-  };
-  const rank3 = (c: string): number | undefined => {
-    if (['FPU', 'FPV', 'FPL', 'FPM', 'FPX'].includes(c)) return 1;
-    if (c === 'CFU') return 2;
-    if (/^FT.$/.test(c)) return 3;
-    return undefined;
-  };
+  const rank4 = emergencyPackageRank4;
+  const rank3 = emergencyPackageRank3;
   const recs = invoice.records;
   if (recs.some((r) => r.code === '4' && /^FU.$/.test(code(r)))) {
     let last = 0;
