@@ -29,6 +29,10 @@ export interface InvoiceDraftPatient {
 export interface InvoiceDraftCoverage {
   /** Code grand régime, 2 digits → type 2 grandRegime. */
   readonly grandRegime?: string;
+  /** Caisse gestionnaire, 3 digits → type 2 managingFund. The RSF carries none: intake fills it from the CDRi answer. */
+  readonly managingFund?: string;
+  /** Centre gestionnaire, 4 digits → type 2 managingCentre (same source as the caisse). */
+  readonly managingCentre?: string;
   /** Code gestion → type 2 benefitRegime [modelled mapping]. */
   readonly managementCode?: string;
   /** Nature d'assurance (10 maladie, 13 maternité, 41 AT…) → type 2 insuranceNature. */
