@@ -17,4 +17,4 @@ export type {
 export { PREFLIGHT_RULES } from './preflight-rules';
 export { WORKLIST_COLUMNS, worklistCsv, worklistRows } from './preflight-worklist';
 export type { HeldInvoice, WorklistRow } from './preflight-worklist';
-export { outcomeOf, runPreflight } from './run-preflight';
+export { outcomeOf, rightsQueryFor, runPreflight } from './run-preflight';

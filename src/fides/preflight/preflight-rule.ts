@@ -64,7 +64,7 @@ export interface PreflightRun {
 export interface PreflightRule {
   /** Stable code: PF-… (ours); where a B2 rule is the source, the description names it. */
   readonly code: string;
-  /** Path into the draft; `[]` marks a per-line rule whose hits give the index. */
+  /** Path into the draft; `[]` marks a per-line rule whose hits give the index, `*` a rule over every mapped field. */
   readonly field: string;
   readonly severity: PreflightSeverity;
   /** `{field}` and the MessageParams names are replaced; nothing else is. */

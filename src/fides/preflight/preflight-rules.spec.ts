@@ -136,6 +136,11 @@ const CASES: readonly RuleCase[] = [
     },
   },
   {
+    code: 'PF-LINES',
+    trips: { draft: { ...draftWith({ lines: [] }), statedTotals: {} }, fields: ['lines'] },
+    passes: { draft: { ...draftWith({ lines: [line()] }), statedTotals: {} } },
+  },
+  {
     code: 'PF-FIELD-LENGTH',
     trips: {
       draft: draftWith({ lines: [line({ code: 'CSMGE' }), line({ sourceRef: 'claim:2', code: 'ATMXYZ' })] }),

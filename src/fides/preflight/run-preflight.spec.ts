@@ -5,7 +5,7 @@ import { readRsf } from '../rsf/rsf-reader';
 import { rsfInvoiceToDraft } from '../rsf/rsf-to-invoice-draft';
 import type { InvoiceDraft } from '../invoice-draft';
 import { cleanDraft, DAY_MS, draftWith, INSURED, line, NOW, openAnswer, testContext } from './preflight.test-support';
-import { outcomeOf, runPreflight } from './run-preflight';
+import { outcomeOf, rightsQueryFor, runPreflight } from './run-preflight';
 
 const aldDraft = (): InvoiceDraft => ({
   ...draftWith({
@@ -105,6 +105,22 @@ describe('runPreflight: the CDRi rights rule', () => {
     ]);
   });
 
+  it('an unknown beneficiary with a NIR of their own is pointed at that NIR', async () => {
+    const child = '2150199000123';
+    const d = draftWith({ patient: { beneficiaryNir: child, beneficiaryNirKey: computeNirKey(child), birthDate: '2015-01-20' } });
+    const r = await runPreflight(d, testContext({ answer: openAnswer({ status: 'UNKNOWN_PATIENT', periods: [] }) }));
+    expect(r.findings.map((f) => `${f.code} ${f.field}`)).toEqual(['PF-CDRI-UNKNOWN-PATIENT patient.beneficiaryNir']);
+  });
+
+  it('rightsQueryFor gives the caller the very question to queue, or nothing for a broken NIR', () => {
+    expect(rightsQueryFor(cleanDraft())).toEqual({
+      finess: '990000028',
+      beneficiaryNir: INSURED + computeNirKey(INSURED),
+      dateOfCare: '2026-03-02',
+    });
+    expect(rightsQueryFor(draftWith({ patient: { insuredNir: '1' } }))).toBeUndefined();
+  });
+
   it('does not ask CDRi about a broken NIR, and does not claim an answer is missing then', async () => {
     const ctx = testContext({ answer: null });
     const r = await runPreflight(draftWith({ patient: { insuredNirKey: '00' } }), ctx);
@@ -126,6 +142,14 @@ describe('runPreflight: outcome precedence and findings', () => {
     const r = await runPreflight(draftWith({ top: { invoiceNumber: '0' } }), testContext({ answer: null }));
     expect(r.outcome).toBe('held');
     expect(r.findings.map((f) => f.code)).toEqual(['PF-INVOICE-NUMBER', 'PF-CDRI-NONE']);
+  });
+
+  it('one mistake, one finding: a missing birth date or stay start is the B2 mandatory rule only', async () => {
+    const r = await runPreflight(draftWith({ patient: { birthDate: undefined } }), testContext());
+    expect(r.findings.map((f) => `${f.code} ${f.field}`)).toEqual(['PF-MANDATORY patient.birthDate']);
+    expect(r.findings[0].message).toBe('patient.birthDate is missing: B2 record 2 field birthDate is mandatory');
+    const s = await runPreflight(draftWith({ stay: { start: undefined } }), testContext());
+    expect(s.findings.map((f) => `${f.code} ${f.field}`)).toEqual(['PF-MANDATORY stay.start']);
   });
 
   it('a warning alone leaves the invoice ready', async () => {

@@ -8,7 +8,7 @@
  */
 import { isIsoDate, validateNir } from '../../identifiers';
 import type { InvoiceDraft } from '../invoice-draft';
-import type { LatestRightsAnswer } from './preflight-ports';
+import type { LatestRightsAnswer, RightsAnswerQuery } from './preflight-ports';
 import type {
   PreflightContext,
   PreflightFinding,
@@ -36,18 +36,27 @@ function rightsQueryNirs(d: InvoiceDraft): { beneficiaryNir: string; insuredNir?
   return validateNir(own).ok ? { beneficiaryNir: own, insuredNir: insured } : undefined;
 }
 
-function makeRun(draft: InvoiceDraft, ctx: PreflightContext): PreflightRun {
+/**
+ * What to ask CDRi about for this invoice — the caller queues a check with it when the outcome is
+ * needs-rights-check, so the check answers exactly the question pre-flight will look up. Undefined when the NIRs or
+ * dates are too broken to ask (the invoice is held then).
+ */
+export function rightsQueryFor(draft: InvoiceDraft): RightsAnswerQuery | undefined {
   const nirs = rightsQueryNirs(draft);
   const dateOfCare = earliestCareDate(draft);
-  const rightsAskable = nirs !== undefined && dateOfCare !== undefined;
+  return nirs === undefined || dateOfCare === undefined ? undefined : { finess: draft.geographicFiness, ...nirs, dateOfCare };
+}
+
+function makeRun(draft: InvoiceDraft, ctx: PreflightContext): PreflightRun {
+  const query = rightsQueryFor(draft);
   let answer: Promise<LatestRightsAnswer | undefined> | undefined;
   return {
     draft,
     ctx,
-    rightsAskable,
+    rightsAskable: query !== undefined,
     rightsAnswer: () => {
-      if (!rightsAskable) return Promise.resolve(undefined);
-      answer ??= ctx.rights.latestRightsAnswer({ finess: draft.geographicFiness, ...nirs, dateOfCare });
+      if (query === undefined) return Promise.resolve(undefined);
+      answer ??= ctx.rights.latestRightsAnswer(query);
       return answer;
     },
   };

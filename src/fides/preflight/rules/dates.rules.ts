@@ -11,9 +11,11 @@ export const DATE_RULES: readonly PreflightRule[] = [
     code: 'PF-STAY-DATES',
     field: 'stay',
     severity: 'error',
-    message: '{field}: the stay (or consultation) dates are missing, not real days, or end before they start',
+    // Missing dates are PF-MANDATORY's finding (B2 type 2 entryDate and exitDate are mandatory).
+    message: '{field}: the stay (or consultation) dates are not real days, or end before they start',
     check: ({ draft: { stay } }) => {
-      if (stay.start === undefined || !isIsoDate(stay.start)) return [hitAt('stay.start')];
+      if (stay.start === undefined) return [];
+      if (!isIsoDate(stay.start)) return [hitAt('stay.start')];
       if (stay.end !== undefined && (!isIsoDate(stay.end) || stay.end < stay.start)) return [hitAt('stay.end')];
       return [];
     },

@@ -30,10 +30,21 @@ function writtenLength(value: string | number): number {
   return typeof value === 'number' ? String(Math.abs(Math.trunc(value))).length : value.length;
 }
 
+/** [public: SFG FIDES ACE] an invoice has 1 to 999 line records; each draft line is at least one of them. */
+const MAX_LINES = 999;
+
 export const FIELD_RULES: readonly PreflightRule[] = [
   {
+    code: 'PF-LINES',
+    field: 'lines',
+    severity: 'error',
+    message: '{field}: an invoice has 1 to {limit} lines',
+    check: ({ draft }) =>
+      draft.lines.length >= 1 && draft.lines.length <= MAX_LINES ? [] : [{ field: 'lines', params: { limit: String(MAX_LINES) } }],
+  },
+  {
     code: 'PF-MANDATORY',
-    field: 'lines[]',
+    field: '*',
     severity: 'error',
     message: '{field} is missing: B2 record {record} field {b2Field} is mandatory',
     check: ({ draft }) =>
@@ -46,7 +57,7 @@ export const FIELD_RULES: readonly PreflightRule[] = [
   },
   {
     code: 'PF-FIELD-LENGTH',
-    field: 'lines[]',
+    field: '*',
     severity: 'error',
     message: '{field} is longer than B2 record {record} field {b2Field} ({limit} characters): it would be truncated',
     check: ({ draft }) =>
@@ -62,7 +73,7 @@ export const FIELD_RULES: readonly PreflightRule[] = [
   },
   {
     code: 'PF-FIELD-FORMAT',
-    field: 'lines[]',
+    field: '*',
     severity: 'error',
     // An N/M field holds digits only; a negative amount cannot be written (B2 amounts are unsigned).
     message: '{field}: B2 record {record} field {b2Field} holds digits only (no sign, no letters)',

@@ -112,10 +112,12 @@ export const IDENTITY_RULES: readonly PreflightRule[] = [
     code: 'PF-BIRTH-DATE',
     field: 'patient.birthDate',
     severity: 'error',
-    message: '{field}: the birth date is missing, not a real day, or after the first date of care',
+    // Missing is PF-MANDATORY's finding (B2 type 2 birthDate is mandatory): one mistake, one finding.
+    message: '{field}: the birth date is not a real day, or is after the first date of care',
     check: ({ draft: d }) => {
       const birth = d.patient.birthDate;
-      if (birth === undefined || !isIsoDate(birth)) return [hitAt('patient.birthDate')];
+      if (birth === undefined) return [];
+      if (!isIsoDate(birth)) return [hitAt('patient.birthDate')];
       const care = earliestCareDate(d);
       return care !== undefined && birth > care ? [hitAt('patient.birthDate')] : [];
     },

@@ -52,7 +52,10 @@ export const RIGHTS_RULES: readonly PreflightRule[] = [
     field: 'patient.insuredNir',
     severity: 'error',
     message: '{field}: the AMO does not know this beneficiary (latest CDRi answer)',
-    check: async (run) => ((await usable(run))?.status === 'UNKNOWN_PATIENT' ? [hitAt('patient.insuredNir')] : []),
+    check: async (run) => {
+      if ((await usable(run))?.status !== 'UNKNOWN_PATIENT') return [];
+      return [hitAt(run.draft.patient.beneficiaryNir !== undefined ? 'patient.beneficiaryNir' : 'patient.insuredNir')];
+    },
   },
   {
     code: 'PF-CDRI-RIGHTS-CLOSED',
