@@ -18,11 +18,13 @@ export type PreflightSeverity = 'error' | 'wait' | 'warning';
 
 export type PreflightOutcome = 'ready' | 'held' | 'needs-rights-check';
 
-/** Names a message may quote. All of them come from our declarations, none from the draft. */
+/** Names a message may quote. All of them come from our declarations or validators, none from the draft. */
 export interface MessageParams {
   readonly record?: string;
   readonly b2Field?: string;
   readonly limit?: string;
+  /** A validator's reason (src/identifiers names the faulty part, never the value). */
+  readonly detail?: string;
 }
 
 /** Where a rule is broken: the concrete path (`lines[2].careDate`) when it differs from the rule's field. */
@@ -67,7 +69,7 @@ export interface PreflightRule {
   /** Path into the draft; `[]` marks a per-line rule whose hits give the index, `*` a rule over every mapped field. */
   readonly field: string;
   readonly severity: PreflightSeverity;
-  /** `{field}` and the MessageParams names are replaced; nothing else is. */
+  /** `{field}` and the MessageParams names ({record}, {b2Field}, {limit}, {detail}) are replaced; nothing else is. */
   readonly message: string;
   readonly check: (run: PreflightRun) => readonly RuleHit[] | Promise<readonly RuleHit[]>;
 }

@@ -27,7 +27,7 @@ describe('runPreflight: the CDRi rights rule', () => {
     const r = await runPreflight(cleanDraft(), testContext({ answer: stale }));
     expect(r.outcome).toBe('needs-rights-check');
     expect(r.findings.map((f) => f.code)).toEqual(['PF-CDRI-STALE']);
-    expect(r.findings[0].message).toBe('patient: the latest CDRi rights answer is older than 168 h: a new rights check is needed');
+    expect(r.findings[0].message).toBe('patient: the latest CDRi rights answer is older than 7 d: a new rights check is needed');
   });
 
   it('rights closed at the date of care → held on each line concerned', async () => {
@@ -142,6 +142,14 @@ describe('runPreflight: outcome precedence and findings', () => {
     const r = await runPreflight(draftWith({ top: { invoiceNumber: '0' } }), testContext({ answer: null }));
     expect(r.outcome).toBe('held');
     expect(r.findings.map((f) => f.code)).toEqual(['PF-INVOICE-NUMBER', 'PF-CDRI-NONE']);
+  });
+
+  it('a NIR body that is no NIR is reported on the NIR with the faulty part named, its key left alone', async () => {
+    const body = '5' + INSURED.slice(1);
+    const r = await runPreflight(draftWith({ patient: { insuredNir: body, insuredNirKey: computeNirKey(body) } }), testContext());
+    expect(r.findings.map((f) => f.message)).toEqual([
+      'patient.insuredNir: not a valid insured NIR (NIR sex digit (position 1) must be 1, 2, 3, 4, 7 or 8)',
+    ]);
   });
 
   it('one mistake, one finding: a missing birth date or stay start is the B2 mandatory rule only', async () => {

@@ -10,6 +10,7 @@ import { isIsoDate, validateNir } from '../../identifiers';
 import type { InvoiceDraft } from '../invoice-draft';
 import type { LatestRightsAnswer, RightsAnswerQuery } from './preflight-ports';
 import type {
+  MessageParams,
   PreflightContext,
   PreflightFinding,
   PreflightOutcome,
@@ -22,8 +23,8 @@ import { PREFLIGHT_RULES } from './preflight-rules';
 import { earliestCareDate, fullNir } from './rules/identity.rules';
 
 function render(rule: PreflightRule, field: string, hit: RuleHit): string {
-  return rule.message.replace(/\{(field|record|b2Field|limit)\}/g, (_, name: string) =>
-    name === 'field' ? field : (hit.params?.[name as 'record' | 'b2Field' | 'limit'] ?? ''),
+  return rule.message.replace(/\{(field|record|b2Field|limit|detail)\}/g, (_, name: string) =>
+    name === 'field' ? field : (hit.params?.[name as keyof MessageParams] ?? ''),
   );
 }
 

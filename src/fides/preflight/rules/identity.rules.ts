@@ -3,18 +3,28 @@
  * date. A wrong NIR or key is the insurer's most common "unknown beneficiary" reject, and it is certain before
  * sending, so it holds the invoice.
  */
-import { isIsoDate, isValidFiness, validateNir } from '../../../identifiers';
+import { computeNirKey, isIsoDate, isValidFiness, validateNir } from '../../../identifiers';
 import type { InvoiceDraft } from '../../invoice-draft';
 import { hitAt, type PreflightRule, type RuleHit } from '../preflight-rule';
 
 /** The draft keeps the 13-character body and the key apart, as B2 writes them; src/identifiers checks all 15. */
 export const fullNir = (body: string | undefined, key: string | undefined): string => `${body ?? ''}${key ?? ''}`;
 
-/** NIR and key as a pair: a malformed body is reported on the NIR, a key that does not match on the key. */
+const NIR_BODY = /^\d{5}(\d{2}|2[AB])\d{6}$/;
+
+/**
+ * NIR and key as a pair, one finding for one mistake: a body that is no NIR (length, characters, sex, month,
+ * department, order) is reported on the NIR with src/identifiers' reason (which names the part, never the value);
+ * a good body with a key that does not match, on the key.
+ */
 function nirHits(body: string | undefined, key: string | undefined, bodyPath: string, keyPath: string, what: 'body' | 'key'): RuleHit[] {
-  if (body === undefined || !/^\d{5}(\d{2}|2[AB])\d{6}$/.test(body)) return what === 'body' ? [hitAt(bodyPath)] : [];
+  const bodyCheck =
+    body !== undefined && NIR_BODY.test(body)
+      ? validateNir(body + computeNirKey(body))
+      : { ok: false as const, reason: 'the NIR body is 13 characters: digits, 2A/2B as department at positions 6-7' };
+  if (!bodyCheck.ok) return what === 'body' ? [{ field: bodyPath, params: { detail: bodyCheck.reason } }] : [];
   if (what === 'body') return [];
-  return key === undefined || !validateNir(fullNir(body, key)).ok ? [hitAt(keyPath)] : [];
+  return key === computeNirKey(body as string) ? [] : [hitAt(keyPath)];
 }
 
 /** The earliest date of care the draft gives (lines, else stay start). */
@@ -28,23 +38,26 @@ export const IDENTITY_RULES: readonly PreflightRule[] = [
     code: 'PF-NIR',
     field: 'patient.insuredNir',
     severity: 'error',
-    message: '{field}: the insured NIR is missing or not 13 characters of digits (2A/2B as department)',
+    message: '{field}: not a valid insured NIR ({detail})',
     check: ({ draft: d }) => nirHits(d.patient.insuredNir, d.patient.insuredNirKey, 'patient.insuredNir', 'patient.insuredNirKey', 'body'),
   },
   {
     code: 'PF-NIR-KEY',
     field: 'patient.insuredNirKey',
     severity: 'error',
-    message: '{field}: the key does not match the insured NIR (or the NIR is not a valid one)',
+    message: '{field}: the key does not match the insured NIR',
     check: ({ draft: d }) => nirHits(d.patient.insuredNir, d.patient.insuredNirKey, 'patient.insuredNir', 'patient.insuredNirKey', 'key'),
   },
   {
     code: 'PF-BENEFICIARY-NIR',
     field: 'patient.beneficiaryNir',
     severity: 'error',
-    message: "{field}: the beneficiary's own NIR is not 13 characters of digits (2A/2B as department), or its key is given without it",
+    message: '{field}: not a valid NIR for the beneficiary ({detail})',
     check: ({ draft: { patient: p } }) => {
-      if (p.beneficiaryNir === undefined) return p.beneficiaryNirKey !== undefined ? [hitAt('patient.beneficiaryNir')] : [];
+      if (p.beneficiaryNir === undefined)
+        return p.beneficiaryNirKey !== undefined
+          ? [{ field: 'patient.beneficiaryNir', params: { detail: 'a key is given without the NIR' } }]
+          : [];
       return nirHits(p.beneficiaryNir, p.beneficiaryNirKey, 'patient.beneficiaryNir', 'patient.beneficiaryNirKey', 'body');
     },
   },
@@ -52,7 +65,7 @@ export const IDENTITY_RULES: readonly PreflightRule[] = [
     code: 'PF-BENEFICIARY-NIR-KEY',
     field: 'patient.beneficiaryNirKey',
     severity: 'error',
-    message: "{field}: the key does not match the beneficiary's NIR (or that NIR is not a valid one)",
+    message: "{field}: the key does not match the beneficiary's NIR",
     check: ({ draft: { patient: p } }) =>
       p.beneficiaryNir === undefined
         ? []

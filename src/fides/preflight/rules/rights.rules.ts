@@ -20,6 +20,13 @@ function careDates(d: InvoiceDraft): { path: string; date: string }[] {
   return out;
 }
 
+/** The configured age as a person would say it: whole days, else hours, else minutes. */
+function age(ms: number): string {
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return `${ms / 86_400_000} d`;
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
 const covers = (p: { start: string; end?: string }, date: string): boolean => p.start <= date && (p.end === undefined || date <= p.end);
 
 /** The answer when it is fresh enough to judge by; rules about its contents say nothing otherwise. */
@@ -44,7 +51,7 @@ export const RIGHTS_RULES: readonly PreflightRule[] = [
     check: async (run) => {
       const a = await run.rightsAnswer();
       const tooOld = a !== undefined && run.ctx.now.getTime() - a.answeredAt.getTime() > run.ctx.maxRightsAnswerAgeMs;
-      return tooOld ? [hitAt('patient', { limit: `${Math.round(run.ctx.maxRightsAnswerAgeMs / 3_600_000)} h` })] : [];
+      return tooOld ? [hitAt('patient', { limit: age(run.ctx.maxRightsAnswerAgeMs) })] : [];
     },
   },
   {
