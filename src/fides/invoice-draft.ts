@@ -29,6 +29,8 @@ export interface InvoiceDraftPatient {
 export interface InvoiceDraftCoverage {
   /** Code grand régime, 2 digits → type 2 grandRegime. */
   readonly grandRegime?: string;
+  /** AMO organism: grand régime (2) + caisse (3) + centre (4) digits; lots are grouped by régime + caisse. */
+  readonly amoOrganism?: string;
   /** Code gestion → type 2 benefitRegime [modelled mapping]. */
   readonly managementCode?: string;
   /** Nature d'assurance (10 maladie, 13 maternité, 41 AT…) → type 2 insuranceNature. */
@@ -101,6 +103,8 @@ export interface InvoiceDraftLine {
 export interface InvoiceDraft {
   /** Where it came from: 'rsf' or 'fhir-claim'. */
   readonly source: 'rsf' | 'fhir-claim';
+  /** External consultation or stay, when the source says it (FHIR Claim.type); RSF leaves it to the lines. */
+  readonly kind?: 'ace' | 'stay';
   /** Invoice number, unique per FINESS, non-zero → type 2 invoiceNumber (30, 9), repeated on every record. */
   readonly invoiceNumber: string;
   /** Entry number (n° d'entrée / venue) → type 2 entryNumber (40, 9). */
