@@ -142,7 +142,13 @@ export class InvoiceStore implements InvoiceStorePort {
       `SELECT from_state, to_state, at, cause, actor FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`,
       [id],
     );
-    return rows.map((r) => ({ from: r.from_state === null ? null : state(r.from_state), to: state(r.to_state), at: r.at, cause: r.cause, actor: r.actor }));
+    return rows.map((r) => ({
+      from: r.from_state === null ? null : state(r.from_state),
+      to: state(r.to_state),
+      at: r.at,
+      cause: r.cause,
+      actor: r.actor,
+    }));
   }
 
   private seal(draft: InvoiceDraft): string {

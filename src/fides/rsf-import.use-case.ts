@@ -41,7 +41,13 @@ export class RsfImportUseCase {
     const r: RsfImportResult = { lines: 0, read: 0, accepted: 0, refused: 0, stored: 0, alreadyReceived: 0, errors: [], moreErrors: 0 };
     const note = (e: RsfImportError) => (r.errors.length < RSF_IMPORT_MAX_ERRORS ? r.errors.push(e) : r.moreErrors++);
     const fromRsf = (e: RsfError, invoiceLine?: number) =>
-      note({ line: e.line, recordType: e.recordType, field: e.atih ? `${e.field ?? ''} (${e.atih})` : e.field, invoiceLine, message: e.message });
+      note({
+        line: e.line,
+        recordType: e.recordType,
+        field: e.atih ? `${e.field ?? ''} (${e.atih})` : e.field,
+        invoiceLine,
+        message: e.message,
+      });
 
     for await (const event of readRsf(source, { year })) {
       if (event.kind === 'fileError') {
@@ -71,7 +77,13 @@ export class RsfImportUseCase {
       } catch (err) {
         if (!(err instanceof GatewayError) || err.code === 'INTERNAL' || err.code === 'STORAGE_UNAVAILABLE') throw err;
         r.refused++;
-        note({ line: inv.line, recordType: 'A', field: err.field, invoiceLine: inv.line, message: `RSF line ${inv.line}, record A: ${err.message}` });
+        note({
+          line: inv.line,
+          recordType: 'A',
+          field: err.field,
+          invoiceLine: inv.line,
+          message: `RSF line ${inv.line}, record A: ${err.message}`,
+        });
       }
     }
     return r;

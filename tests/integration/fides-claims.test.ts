@@ -7,7 +7,7 @@ import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
 import type { Role } from '../../src/access/roles';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const RSF_SAMPLE = join(__dirname, '..', '..', 'src', 'fides', 'rsf', 'samples', 'sample-month.rsf');
 
@@ -133,7 +133,11 @@ describe('FIDES intake: Claims and RSF', () => {
 
     const responses = await json(await get(`/fhir/ClaimResponse?request=Claim/${id}`, 'operator'));
     expect(responses.total).toBe(1);
-    expect(responses.entry[0].resource).toMatchObject({ resourceType: 'ClaimResponse', outcome: 'queued', request: { reference: `Claim/${id}` } });
+    expect(responses.entry[0].resource).toMatchObject({
+      resourceType: 'ClaimResponse',
+      outcome: 'queued',
+      request: { reference: `Claim/${id}` },
+    });
   });
 
   it('imports the RSF sample month: counts, then a re-import changes nothing', async () => {
@@ -143,7 +147,8 @@ describe('FIDES intake: Claims and RSF', () => {
         headers: { 'content-type': 'text/plain; charset=iso-8859-1', ...headersAs('billing') },
         body: readFileSync(RSF_SAMPLE),
       });
-    const counts = (p: Json) => Object.fromEntries((p.parameter as Json[]).filter((x) => 'valueUnsignedInt' in x).map((x) => [x.name, x.valueUnsignedInt]));
+    const counts = (p: Json) =>
+      Object.fromEntries((p.parameter as Json[]).filter((x) => 'valueUnsignedInt' in x).map((x) => [x.name, x.valueUnsignedInt]));
     const first = await send();
     expect(first.status).toBe(202);
     expect(counts(await json(first))).toEqual({ lines: 9, read: 2, accepted: 2, refused: 0, stored: 2, alreadyReceived: 0, moreErrors: 0 });

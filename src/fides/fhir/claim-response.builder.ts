@@ -44,6 +44,8 @@ export function searchset(resources: ReadonlyArray<Record<string, unknown>>): Re
     resourceType: 'Bundle',
     type: 'searchset',
     total: resources.length,
-    entry: resources.length ? resources.map((r) => ({ fullUrl: `urn:uuid:${String(r.id)}`, resource: r, search: { mode: 'match' } })) : undefined,
+    entry: resources.length
+      ? resources.map((r) => ({ fullUrl: `urn:uuid:${String(r.id)}`, resource: r, search: { mode: 'match' } }))
+      : undefined,
   };
 }

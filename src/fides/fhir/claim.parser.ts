@@ -4,6 +4,9 @@ import { isIsoDate, isValidFiness, validateNir } from '../../identifiers';
 import type { InvoiceDraft, InvoiceDraftLine } from '../invoice-draft';
 import { CLAIM_TYPE_SYSTEM, CURRENCY, FIDES_CODE_SYSTEMS, FIDES_EXTENSIONS as X, FIDES_IDENTIFIERS } from './fides-fhir-definitions';
 
+/** Claim.type codes we bill: a stay is institutional, an external consultation (ACE) professional. */
+const CLAIM_KINDS: Record<string, 'ace' | 'stay' | undefined> = { institutional: 'stay', professional: 'ace' };
+
 /** B2 invoices hold 1–999 lines. */
 export const MAX_CLAIM_ITEMS = 999;
 
@@ -24,7 +27,8 @@ function str(o: Json, key: string, path: string, required = false): string | und
     if (required) throw invalid(`${path}.${key}`, 'is required');
     return undefined;
   }
-  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw invalid(`${path}.${key}`, 'must be a non-empty string (≤ 200 characters)');
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200)
+    throw invalid(`${path}.${key}`, 'must be a non-empty string (≤ 200 characters)');
   return v;
 }
 
@@ -67,7 +71,8 @@ function nirOf(value: unknown, path: string): { nir: string; key: string } {
 function identifierValue(ref: unknown, systems: readonly string[], path: string): string {
   if (!isObject(ref) || !isObject(ref.identifier)) throw invalid(`${path}.identifier`, 'is required');
   const id = ref.identifier;
-  if (typeof id.system !== 'string' || !systems.includes(id.system)) throw invalid(`${path}.identifier.system`, `must be one of ${systems.join(', ')}`);
+  if (typeof id.system !== 'string' || !systems.includes(id.system))
+    throw invalid(`${path}.identifier.system`, `must be one of ${systems.join(', ')}`);
   return str(id, 'value', `${path}.identifier`, true);
 }
 
@@ -94,11 +99,15 @@ function item(raw: unknown, i: number): InvoiceDraftLine {
   const kind = FIDES_CODE_SYSTEMS[coding.system as string];
   const code = str(coding, 'code', `${path}.productOrService.coding`, true);
   if (!/^[A-Z0-9+]{1,15}$/i.test(code)) throw invalid(`${path}.productOrService.coding.code`, 'must be 1–15 letters or digits');
-  const quantity = raw.quantity === undefined ? undefined : isObject(raw.quantity) ? raw.quantity.value : NaN;
+  let quantity: unknown;
+  if (raw.quantity !== undefined) quantity = isObject(raw.quantity) ? raw.quantity.value : NaN;
   if (quantity !== undefined && (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 999))
     throw invalid(`${path}.quantity.value`, 'must be a whole number 1–999');
   const factor = raw.factor;
-  if (factor !== undefined && (typeof factor !== 'number' || factor <= 0 || factor > 9999 || Math.abs(factor * 100 - Math.round(factor * 100)) > 1e-6))
+  if (
+    factor !== undefined &&
+    (typeof factor !== 'number' || factor <= 0 || factor > 9999 || Math.abs(factor * 100 - Math.round(factor * 100)) > 1e-6)
+  )
     throw invalid(`${path}.factor`, 'must be a coefficient > 0 with at most 2 decimals');
   const rateExt = extensionOf(raw, X.rate);
   const rate = rateExt?.valueUnsignedInt;
@@ -115,8 +124,8 @@ function item(raw: unknown, i: number): InvoiceDraftLine {
     sourceRef: `claim:item/${typeof raw.sequence === 'number' ? raw.sequence : i + 1}`,
     code,
     careDate: date(raw, 'servicedDate', path),
-    quantity: quantity as number | undefined,
-    coefficient: factor === undefined ? undefined : Math.round((factor as number) * 100),
+    quantity,
+    coefficient: factor === undefined ? undefined : Math.round(factor * 100),
     unitPrice: cents(raw.unitPrice, `${path}.unitPrice`),
     totalBilled: cents(raw.net, `${path}.net`),
     reimbursementBase: cents(extensionOf(raw, X.reimbursementBase)?.valueMoney, `${path}.extension('${X.reimbursementBase}')`),
@@ -157,7 +166,7 @@ export function parseClaim(body: unknown): InvoiceDraft {
 
   const types = isObject(body.type) ? list(body.type.coding).filter(isObject) : [];
   const typeCode = types.find((c) => c.system === CLAIM_TYPE_SYSTEM)?.code;
-  const kind = typeCode === 'institutional' ? 'stay' : typeCode === 'professional' || typeCode === 'oral' ? 'ace' : undefined;
+  const kind = CLAIM_KINDS[String(typeCode)];
   if (!kind) throw invalid('Claim.type', `needs a ${CLAIM_TYPE_SYSTEM} code: institutional (stay) or professional (ACE)`);
 
   const beneficiary = nirOf(identifierValue(body.patient, NIR_SYSTEM_LIST, 'Claim.patient'), 'Claim.patient.identifier.value');
@@ -166,15 +175,18 @@ export function parseClaim(body: unknown): InvoiceDraft {
   const insurance = list(body.insurance).filter(isObject);
   if (insurance.length === 0) throw invalid('Claim.insurance', 'is required (the AMO coverage)');
   const ref = isObject(insurance[0].coverage) ? insurance[0].coverage.reference : undefined;
-  if (typeof ref !== 'string' || !ref.startsWith('#')) throw invalid('Claim.insurance[0].coverage.reference', 'must point at a contained Coverage (#id)');
+  if (typeof ref !== 'string' || !ref.startsWith('#'))
+    throw invalid('Claim.insurance[0].coverage.reference', 'must point at a contained Coverage (#id)');
   const coverage = list(body.contained).find((c): c is Json => isObject(c) && c.resourceType === 'Coverage' && c.id === ref.slice(1));
   if (!coverage) throw invalid('Claim.contained', `holds no Coverage with id ${ref.slice(1)}`);
-  const cov = 'Claim.contained.where(resourceType=\'Coverage\')';
+  const cov = "Claim.contained.where(resourceType='Coverage')";
   const subscriber = coverage.subscriberId === undefined ? beneficiary : nirOf(coverage.subscriberId, `${cov}.subscriberId`);
   const rank = str(coverage, 'dependent', cov);
-  if (rank !== undefined && !/^[0-9]{1,3}$/.test(rank)) throw invalid(`${cov}.dependent`, 'must be the rank of the beneficiary, 1–3 digits');
+  if (rank !== undefined && !/^[0-9]{1,3}$/.test(rank))
+    throw invalid(`${cov}.dependent`, 'must be the rank of the beneficiary, 1–3 digits');
   const organism = identifierValue(list(coverage.payor)[0], [FIDES_IDENTIFIERS.amoOrganism], `${cov}.payor[0]`);
-  if (!/^[0-9]{9}$/.test(organism)) throw invalid(`${cov}.payor[0].identifier.value`, 'must be grand régime (2) + caisse (3) + centre (4) digits');
+  if (!/^[0-9]{9}$/.test(organism))
+    throw invalid(`${cov}.payor[0].identifier.value`, 'must be grand régime (2) + caisse (3) + centre (4) digits');
 
   const period = isObject(body.billablePeriod) ? body.billablePeriod : {};
   const items = list(body.item);

@@ -32,7 +32,8 @@ export class ClaimBatchController {
 
   @Post('fhir')
   @Route({
-    summary: 'A batch Bundle of Claims (≤ FIDES_MAX_BATCH_ENTRIES): a batch-response Bundle, each entry with its own status and OperationOutcome.',
+    summary:
+      'A batch Bundle of Claims (≤ FIDES_MAX_BATCH_ENTRIES): a batch-response Bundle, each entry with its own status and OperationOutcome.',
     tag: 'FHIR',
     body: 'application/fhir+json',
     // 1,000 Claims of a few KB each.

@@ -32,7 +32,8 @@ export class ClaimsController {
 
   @Post('fhir/Claim')
   @Route({
-    summary: 'One invoice (Claim, use = claim): 201 with the stored Claim; the same invoice again: 200; its number with other content: 409.',
+    summary:
+      'One invoice (Claim, use = claim): 201 with the stored Claim; the same invoice again: 200; its number with other content: 409.',
     tag: 'FHIR',
     body: 'application/fhir+json',
     // 999 items of ~500 bytes.
