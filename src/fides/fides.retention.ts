@@ -10,7 +10,7 @@ export function fidesRetention(): RetentionRule[] {
     {
       kind: 'invoices',
       description: 'FIDES invoices (the draft with NIRs, amounts, state history) once final',
-      defaultDays: 3653,
+      defaultDays: 3650,
       table: 'invoice',
       ageColumn: 'updated_at',
       where: `state IN (${FINAL_INVOICE_STATES.map((s) => `'${s}'`).join(', ')})`,
