@@ -28,7 +28,7 @@ export interface RouteDoc {
    */
   roles: readonly Role[] | 'anonymous';
   /** FHIR interaction, for the CapabilityStatement. */
-  fhir?: { resource: string; kind: FhirRouteKind; name: string };
+  fhir?: { resource: string; kind: FhirRouteKind; name: string; extensions?: readonly string[] };
 }
 
 /**

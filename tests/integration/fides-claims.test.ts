@@ -192,6 +192,14 @@ describe('FIDES intake: Claims and RSF', () => {
     expect(rsf.status).toBe(403);
   });
 
+  it('publishes the Claim interactions and our extensions in the CapabilityStatement', async () => {
+    const cs = await json(await get('/fhir/metadata'));
+    const claim = (cs.rest[0].resource as Json[]).find((r) => r.type === 'Claim');
+    expect((claim?.interaction as Json[]).map((i) => i.code).sort()).toEqual(['create', 'read', 'search-type']);
+    for (const url of Object.values(FIDES_EXTENSIONS)) expect(claim?.documentation).toContain(url);
+    expect(cs.rest[0].interaction).toEqual([expect.objectContaining({ code: 'batch' })]);
+  });
+
   it("answers another establishment's invoice as not found, except to operators", async () => {
     const db = new Client({ connectionString: fx.databaseUrl });
     await db.connect();

@@ -13,7 +13,7 @@ import { AUDIT } from '../../platform/tokens';
 import { buildClaimResponse, searchset } from '../fhir/claim-response.builder';
 import { buildClaim } from '../fhir/claim.builder';
 import { normaliseInvoiceNumber, parseClaim } from '../fhir/claim.parser';
-import { FIDES_IDENTIFIERS } from '../fhir/fides-fhir-definitions';
+import { FIDES_EXTENSIONS, FIDES_IDENTIFIERS } from '../fhir/fides-fhir-definitions';
 import { InvoiceStore, type StoredInvoice } from '../invoice.store';
 import { ReceiveInvoiceUseCase } from '../receive-invoice.use-case';
 
@@ -40,7 +40,7 @@ export class ClaimsController {
     maxBodyBytes: 1 * MiB,
     status: 201,
     errors: [400, 401, 403, 409, 413, 415, 422, 429],
-    fhir: { resource: 'Claim', kind: 'create', name: 'create' },
+    fhir: { resource: 'Claim', kind: 'create', name: 'create', extensions: Object.values(FIDES_EXTENSIONS) },
     roles: ['gap', 'billing'],
   })
   async create(@Caller() caller: Principal, @Body() body: unknown): Promise<Reply> {
