@@ -8,6 +8,8 @@ import type { Principal } from '../access/roles';
 export type AuditAction =
   | 'lot.started'
   | 'lot.csv-uploaded'
+  /** FIDES invoices received (a Claim, a batch Bundle, an RSF import): counts and FINESS, never patient data. */
+  | 'invoice.received'
   | 'transmission.queued'
   | 'transmission.sent'
   | 'replay'

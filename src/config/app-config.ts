@@ -1,5 +1,6 @@
 import type { AccessConfig } from './access-config';
 import type { Hl7SenderRule } from './hl7-senders-config';
+import type { FidesConfig } from './fides-config';
 import type { TransportConfig } from './transport-config';
 
 /** The typed configuration every module receives. Built once at boot by `loadConfig`; nothing else reads the environment. */
@@ -87,6 +88,8 @@ export interface AppConfig {
   lots: LotConfig;
   /** Lot signing and encrypted transport; undefined when no seal certificate is configured (feature off). */
   transport?: TransportConfig;
+  /** FIDES billing (FIDES_ENABLED; on by default in embedded mode only); undefined = the flow is off. */
+  fides?: FidesConfig;
   gapOutbound?: GapOutboundConfig;
   /** True when any part runs on embedded/simulated infrastructure: said loudly in logs and /health. */
   embedded: boolean;

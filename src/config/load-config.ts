@@ -4,6 +4,7 @@ import { isValidFiness, isVersionedUuid } from '../identifiers';
 import { type AppConfig, type DbTimeoutsConfig, type TlsFiles } from './app-config';
 import { ConfigReader, type RawEnv } from './config-readers';
 import { readAccessConfig } from './access-config';
+import { readFidesConfig } from './fides-config';
 import { EMBEDDED_LOOPBACK_SENDERS, readHl7Senders } from './hl7-senders-config';
 import { readTransportConfig } from './transport-config';
 
@@ -199,6 +200,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     embedded,
     role: r.oneOf('PROCESS_ROLE', ['all', 'api', 'worker'] as const),
     transport: readTransportConfig(r),
+    fides: readFidesConfig(r, embedded),
     lots: {
       cron: lotCron,
       timeZone,

@@ -106,6 +106,8 @@ export interface InvoiceDraftLine {
 export interface InvoiceDraft {
   /** Where it came from: 'rsf' or 'fhir-claim'. */
   readonly source: 'rsf' | 'fhir-claim';
+  /** External consultation or stay, when the source says it (FHIR Claim.type); RSF leaves it to the lines. */
+  readonly kind?: 'ace' | 'stay';
   /** Invoice number, unique per FINESS, non-zero → type 2 invoiceNumber (30, 9), repeated on every record. */
   readonly invoiceNumber: string;
   /** Entry number (n° d'entrée / venue) → type 2 entryNumber (40, 9). */
@@ -127,4 +129,13 @@ export interface InvoiceDraft {
     readonly feesAmo?: number;
     readonly hospitalBilled?: number;
   };
+}
+
+/**
+ * The AMO organism number (grand régime 2 + caisse 3 + centre 4 digits, as FHIR Coverage.payor names it), or undefined
+ * while one of its parts is unknown. The draft keeps the three parts because B2 writes them apart and lots are grouped
+ * by régime + caisse.
+ */
+export function amoOrganismOf(c: InvoiceDraftCoverage): string | undefined {
+  return c.grandRegime && c.managingFund && c.managingCentre ? `${c.grandRegime}${c.managingFund}${c.managingCentre}` : undefined;
 }

@@ -24,6 +24,7 @@ const ACCEPTED: Record<NonNullable<RouteDoc['body']>, readonly string[]> = {
   'application/fhir+json': ['application/fhir+json', 'application/json'],
   'application/json': ['application/json', 'application/fhir+json'],
   'text/csv': ['text/csv', 'text/plain'],
+  'text/plain': ['text/plain'],
   'application/octet-stream': ['application/octet-stream'],
 };
 
@@ -116,7 +117,7 @@ export function boundedStream(raw: IncomingMessage, limitBytes: number): Readabl
 /** Parses a read body as its route declared it. */
 export function parseBody(kind: NonNullable<RouteDoc['body']>, body: Buffer, contentType: string | undefined): unknown {
   if (kind === 'application/octet-stream') return body;
-  if (kind === 'text/csv') return decodeText(body, contentType);
+  if (kind === 'text/csv' || kind === 'text/plain') return decodeText(body, contentType);
   const text = body.toString('utf8');
   // As Express's json() did: only an object or an array is accepted ("strict").
   if (!/^\s*[[{]/.test(text)) throw new BadRequestException(INVALID_JSON);

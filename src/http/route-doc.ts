@@ -4,12 +4,15 @@ import type { Role } from '../access/roles';
 
 export const ROUTE_DOC = 'passerelle:route-doc';
 
+/** FHIR interactions a route can be (REST API, https://hl7.org/fhir/R4/http.html): `batch` is system-level (POST /fhir). */
+export type FhirRouteKind = 'operation' | 'read' | 'create' | 'search-type' | 'batch' | 'capabilities';
+
 /** How a route is described in OpenAPI and, for FHIR routes, in the CapabilityStatement. */
 export interface RouteDoc {
   summary: string;
   tag: 'FHIR' | 'Lots' | 'Transport' | 'Operations';
   /** Media type of the request body, when there is one; a route without it answers 415 to a body, unread. */
-  body?: 'application/fhir+json' | 'application/json' | 'text/csv' | 'application/octet-stream';
+  body?: 'application/fhir+json' | 'application/json' | 'text/csv' | 'text/plain' | 'application/octet-stream';
   /** Largest body accepted (bytes), required with `body`: read after the guards, 413 as soon as it is passed. */
   maxBodyBytes?: number;
   /** 'stream': the handler gets the body as a bounded stream to write to disk (lot uploads), never held in memory. */
@@ -25,7 +28,7 @@ export interface RouteDoc {
    */
   roles: readonly Role[] | 'anonymous';
   /** FHIR interaction, for the CapabilityStatement. */
-  fhir?: { resource: string; kind: 'operation' | 'read' | 'capabilities'; name: string };
+  fhir?: { resource: string; kind: FhirRouteKind; name: string; extensions?: readonly string[] };
 }
 
 /**

@@ -1,0 +1,52 @@
+import { amoOrganismOf } from '../invoice-draft';
+import type { InvoiceState } from '../invoice-state';
+import type { StoredInvoice } from '../invoice.store';
+import { buildClaim } from './claim.builder';
+import { FIDES_IDENTIFIERS } from './fides-fhir-definitions';
+
+/** Where each state stands for the GAP: queued until the insurer's word, then complete, or error when held. */
+const OUTCOME: Record<InvoiceState, 'queued' | 'complete' | 'error'> = {
+  received: 'queued',
+  'preflight-failed': 'error',
+  ready: 'queued',
+  'in-lot': 'queued',
+  sent: 'queued',
+  acknowledged: 'queued',
+  'file-refused': 'queued',
+  paid: 'complete',
+  'partly-paid': 'complete',
+  rejected: 'error',
+  warned: 'complete',
+};
+
+/** The ClaimResponse of an invoice: its outcome from the state (reject codes and payment come with the returns). */
+export function buildClaimResponse(inv: StoredInvoice): Record<string, unknown> {
+  const claim = buildClaim(inv);
+  const organism = amoOrganismOf(inv.draft.coverage);
+  return {
+    resourceType: 'ClaimResponse',
+    id: inv.id,
+    status: 'active',
+    type: claim.type,
+    use: 'claim',
+    patient: claim.patient,
+    created: inv.updatedAt.toISOString(),
+    insurer: organism
+      ? { identifier: { system: FIDES_IDENTIFIERS.amoOrganism, value: organism } }
+      : { display: `AMO grand régime ${inv.draft.coverage.grandRegime ?? 'unknown'}` },
+    request: { reference: `Claim/${inv.id}` },
+    outcome: OUTCOME[inv.state],
+    disposition: `Invoice ${inv.invoiceNumber}: ${inv.state}`,
+  };
+}
+
+export function searchset(resources: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: resources.length,
+    entry: resources.length
+      ? resources.map((r) => ({ fullUrl: `urn:uuid:${String(r.id)}`, resource: r, search: { mode: 'match' } }))
+      : undefined,
+  };
+}
