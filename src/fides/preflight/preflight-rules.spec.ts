@@ -1,5 +1,5 @@
 import { computeNirKey } from '../../identifiers';
-import type { InvoiceDraft } from '../invoice-draft';
+import type { InvoiceDraft, InvoiceDraftLine } from '../invoice-draft';
 import type { PreflightContext } from './preflight-rule';
 import { PREFLIGHT_RULES } from './preflight-rules';
 import { CHILD, cleanDraft, DAY_MS, draftWith, INSURED, line, NOW, openAnswer, testContext } from './preflight.test-support';
@@ -290,5 +290,23 @@ describe('pre-flight rule table', () => {
     it('passes its nearest valid variant', async () => {
       expect(await codesOf(c.passes, c.code)).toEqual([]);
     });
+  });
+});
+
+describe('field rules on each line kind', () => {
+  it('each line kind is held on what its own record demands (3F, 3H, 4B, 4M)', async () => {
+    const lines: InvoiceDraftLine[] = [
+      { kind: 'lpp', sourceRef: 'p', code: '3100051', quantity: 1, totalBilled: 100 },
+      { kind: 'ucd', sourceRef: 'h', code: '9391234', quantity: 1, unitPrice: 100, totalBilled: 100 },
+      { kind: 'biology', sourceRef: 'l', code: '00001104', careDate: '2026-03-02' },
+      { kind: 'ccam', sourceRef: 'm', code: 'YYYY010', careDate: '2026-03-02', ccam: { modifiers: [] } },
+    ];
+    const r = await runPreflight({ ...draftWith({ lines }), statedTotals: {} }, testContext());
+    expect(r.findings.filter((f) => f.code === 'PF-MANDATORY').map((f) => f.message)).toEqual([
+      'lines[0].unitPrice is missing: B2 record 3F field unitPrice is mandatory',
+      'lines[1].splitCoefficient is missing: B2 record 3H field splitCoefficient is mandatory',
+      'lines[2].quantity is missing: B2 record 4B field quantity1 is mandatory',
+      'lines[3].ccam.activity is missing: B2 record 4M field activityCode is mandatory',
+    ]);
   });
 });
