@@ -309,4 +309,33 @@ describe('field rules on each line kind', () => {
       'lines[3].ccam.activity is missing: B2 record 4M field activityCode is mandatory',
     ]);
   });
+
+  it('takes the reason of an unwritable value from the B2 writer, never the value', async () => {
+    const r = await runPreflight(
+      draftWith({ lines: [line({ code: 'cs' }), line({ sourceRef: 'claim:2', amoAmount: -100 })] }),
+      testContext(),
+    );
+    const format = r.findings.filter((f) => f.code === 'PF-FIELD-FORMAT').map((f) => f.message);
+    expect(format).toEqual([
+      'lines[0].code: B2 record 4 field actCode cannot hold this value (accepts upper-case ASCII letters, digits and spaces only)',
+      'lines[1].amoAmount: B2 record 4 field amoAmount cannot hold this value (amounts are unsigned)',
+    ]);
+    expect(format.join(' ')).not.toMatch(/\bcs\b|-100/);
+  });
+
+  it('judges values as the builder writes them: a fee coefficient left out is 1.00, a type 3 without a date starts with the stay', async () => {
+    const hospital: InvoiceDraftLine = {
+      ...line(),
+      kind: 'hospital-service',
+      code: 'GHS',
+      careDate: undefined,
+      count: undefined,
+      executantSpecialty: undefined,
+    };
+    const r = await runPreflight(draftWith({ lines: [line({ coefficient: undefined }), hospital] }), testContext());
+    expect(r.findings.filter((f) => f.code === 'PF-MANDATORY')).toEqual([]);
+    // Without a stay start either, the type 3 has no start: named once on the line, once on the stay.
+    const s = await runPreflight(draftWith({ stay: { start: undefined }, lines: [hospital] }), testContext());
+    expect(s.findings.filter((f) => f.code === 'PF-MANDATORY').map((f) => f.field)).toEqual(['stay.start', 'lines[0].careDate']);
+  });
 });
