@@ -148,6 +148,28 @@ export function lineValues(line: InvoiceDraftLine, draft: InvoiceDraft, rename: 
   return out;
 }
 
+/**
+ * The draft field a B2 field of a built record comes from: header records from the table, line records from the
+ * draft lines they were built from (`sources`, one per 4B slot in slot order; one for the others).
+ */
+export function draftPathOf(
+  draft: InvoiceDraft,
+  record: string,
+  b2Field: string,
+  sources: readonly InvoiceDraftLine[] | undefined,
+): { readonly path: string; readonly sourceRef?: string } | undefined {
+  if (sources === undefined) {
+    const m = HEADER_FIELDS.find((x) => x.record === record && x.b2Field === b2Field);
+    return m && { path: m.path };
+  }
+  for (const [k, line] of sources.entries()) {
+    const name = (f: string): string => (line.kind === 'biology' ? biologySlotField(f, k + 1) : f);
+    const m = LINE_FIELDS[line.kind].find((x) => x.record === record && name(x.b2Field) === b2Field);
+    if (m !== undefined) return { path: `lines[${draft.lines.indexOf(line)}].${m.path}`, sourceRef: line.sourceRef };
+  }
+  return undefined;
+}
+
 /** The compiled B2 field a mapping points at; throws when the declarations no longer have it (a mapping bug). */
 export function b2FieldOf(m: { record: string; b2Field: string }): CompiledField {
   const f = b2Layouts().records.get(m.record)?.byName.get(m.b2Field);

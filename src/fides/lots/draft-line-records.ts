@@ -137,13 +137,22 @@ function inPackageOrder(groups: readonly Group[]): Group[] {
 
 const seq = (i: number): string => String(i + 1).padStart(2, '0');
 
+/** The draft lines a line record was written from (in slot order for a 4B): to name the draft field of a problem. */
+export type LineSources = Map<B2Record, readonly InvoiceDraftLine[]>;
+
+/** A record written from draft lines, remembered with them. */
+function from(sources: LineSources, lines: readonly InvoiceDraftLine[], r: B2Record): B2Record {
+  sources.set(r, lines);
+  return r;
+}
+
 /** Line records: the draft fields through the table (draft-b2-fields.ts), identity and establishment facts here. */
-function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group): B2Record[] {
+function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group, src: LineSources): B2Record[] {
   const l = g.line;
   const own = lineValues(l, draft);
   const out: B2Record[] = [
     // stayEndDate repeats the type 2 exitDate (stay.end, checked there).
-    { code: '3', values: { ...id, ...own, stayEndDate: draft.stay.end } },
+    from(src, [l], { code: '3', values: { ...id, ...own, stayEndDate: draft.stay.end } }),
     // Always written: the 3F/3H must follow a 3S, and a salaried prescriber is named by the FINESS of attachment.
     {
       code: '3S',
@@ -156,14 +165,14 @@ function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceCont
       },
     },
   ];
-  g.lpp.forEach((d, i) => out.push({ code: '3F', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } }));
-  g.ucd.forEach((d, i) => out.push({ code: '3H', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } }));
+  g.lpp.forEach((d, i) => out.push(from(src, [d], { code: '3F', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } })));
+  g.ucd.forEach((d, i) => out.push(from(src, [d], { code: '3H', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } })));
   return out;
 }
 
-function feeRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group): B2Record[] {
+function feeRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group, src: LineSources): B2Record[] {
   const out: B2Record[] = [
-    {
+    from(src, [g.line], {
       code: '4',
       values: {
         ...id,
@@ -172,24 +181,33 @@ function feeRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, 
         prescriberNumber: draft.geographicFiness,
         executantNumber: draft.geographicFiness,
       },
-    },
+    }),
     { code: '4S', values: { ...noRank(id), priorAgreementCode: ctx.priorAgreementCode, activityDomain: ctx.activityDomain } },
   ];
   for (let r = 0; r * NABM_PER_4B < g.biology.length; r++) {
     let values: B2Values = { ...noRank(id), sequence: seq(r) };
-    g.biology.slice(r * NABM_PER_4B, (r + 1) * NABM_PER_4B).forEach((b, i) => {
+    const acts = g.biology.slice(r * NABM_PER_4B, (r + 1) * NABM_PER_4B);
+    acts.forEach((b, i) => {
       values = { ...values, ...lineValues(b, draft, (f) => biologySlotField(f, i + 1)) };
     });
-    out.push({ code: '4B', values });
+    out.push(from(src, acts, { code: '4B', values }));
   }
   // Sessions of one act, sorted by date (RG_MF626).
   const sessions = [...g.ccam].sort((a, b) => (a.careDate ?? '').localeCompare(b.careDate ?? ''));
-  sessions.forEach((c, i) => out.push({ code: '4M', values: { ...noRank(id), sequence: seq(i), ...lineValues(c, draft) } }));
+  sessions.forEach((c, i) =>
+    out.push(from(src, [c], { code: '4M', values: { ...noRank(id), sequence: seq(i), ...lineValues(c, draft) } })),
+  );
   return out;
 }
 
 /** The line records of the draft, type 3 groups and type 4 groups in the order of their parent lines. */
-export function draftLineRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, problems: DraftProblem[]): B2Record[] {
+export function draftLineRecords(
+  draft: InvoiceDraft,
+  id: B2Identity,
+  ctx: B2InvoiceContext,
+  problems: DraftProblem[],
+  sources: LineSources = new Map(),
+): B2Record[] {
   const tooManyModifiers = draft.lines.find((l) => (l.ccam?.modifiers.length ?? 0) > 4);
   if (tooManyModifiers !== undefined)
     problems.push({
@@ -199,6 +217,6 @@ export function draftLineRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2Inv
       message: `invoice ${draft.invoiceNumber}: CCAM line ${tooManyModifiers.sourceRef} has more than 4 modifiers`,
     });
   return inPackageOrder(groupLines(draft, problems)).flatMap((g) =>
-    g.line.kind === 'hospital-service' ? hospitalRecords(draft, id, ctx, g) : feeRecords(draft, id, ctx, g),
+    g.line.kind === 'hospital-service' ? hospitalRecords(draft, id, ctx, g, sources) : feeRecords(draft, id, ctx, g, sources),
   );
 }

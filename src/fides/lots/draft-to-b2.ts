@@ -10,8 +10,8 @@ import { b2Layouts, checkInvoice, invoiceTrailer, recordWriteProblems } from '..
 import type { B2Invoice, B2Record, LayoutSet } from '../b2';
 import type { InvoiceDraft } from '../invoice-draft';
 import type { B2InvoiceContext, DraftProblem } from './b2-invoice-context';
-import { headerValues } from './draft-b2-fields';
-import { draftLineRecords, type B2Identity } from './draft-line-records';
+import { draftPathOf, headerValues } from './draft-b2-fields';
+import { draftLineRecords, type B2Identity, type LineSources } from './draft-line-records';
 
 export { managementCodeToBenefitRegime } from './draft-b2-fields';
 
@@ -74,12 +74,15 @@ export function draftToB2Invoice(draft: InvoiceDraft, ctx: B2InvoiceContext, set
     invoiceNumber: draft.invoiceNumber,
   };
   const head = headerRecords(draft, id, ctx);
-  const lines = draftLineRecords(draft, id, ctx, problems);
+  const sources: LineSources = new Map();
+  const lines = draftLineRecords(draft, id, ctx, problems, sources);
   const trailer = invoiceTrailer(head[0].values, lines);
   const records = [...head, ...lines, trailer];
   for (const r of records)
-    for (const e of recordWriteProblems(set, r.code, r.values, draft.invoiceNumber))
-      problems.push({ code: `B2-WRITE-${e.problem}`, field: `${e.recordType}.${e.field ?? ''}`, message: e.message });
+    for (const e of recordWriteProblems(set, r.code, r.values, draft.invoiceNumber)) {
+      const from = e.field === undefined || r === trailer ? undefined : draftPathOf(draft, r.code, e.field, sources.get(r));
+      problems.push({ code: `B2-WRITE-${e.problem}`, field: `${e.recordType}.${e.field ?? ''}`, message: e.message, ...from });
+    }
   const invoice: B2Invoice = { records };
   for (const v of checkInvoice(invoice))
     problems.push({
@@ -88,10 +91,10 @@ export function draftToB2Invoice(draft: InvoiceDraft, ctx: B2InvoiceContext, set
       message: `invoice ${draft.invoiceNumber}: ${v.message}${v.record !== undefined ? ` (record ${v.record + 1})` : ''}`,
     });
   problems.push(...statedTotalProblems(draft, trailer));
-  // Same problem on several records (a missing rank repeats on every line): once is enough.
+  // Same problem on several records (a missing rank repeats on every line): once is enough; a draft field's is its own.
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
-    const k = `${p.code}|${p.field}|${p.sourceRef ?? ''}`;
+    const k = `${p.code}|${p.field}|${p.path ?? ''}|${p.sourceRef ?? ''}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
