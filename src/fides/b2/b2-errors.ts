@@ -18,7 +18,8 @@ export class B2WriteError extends Error {
     readonly field: string | undefined,
     readonly invoice: string | undefined,
     readonly problem: B2WriteProblem,
-    detail: string,
+    /** The reason without the record, field and invoice: counts and declared names only, never the value. */
+    readonly detail: string,
   ) {
     super(
       `B2 record ${recordType}${field !== undefined ? ` field ${field}` : ''}${invoice !== undefined ? ` (invoice ${invoice})` : ''}: ${detail}`,
@@ -32,7 +33,8 @@ export class B2ParseError extends Error {
     readonly line: number,
     readonly recordType: string | undefined,
     readonly field: string | undefined,
-    detail: string,
+    /** The reason without the record, field and invoice: counts and declared names only, never the value. */
+    readonly detail: string,
   ) {
     super(
       `B2 line ${line}${recordType !== undefined ? `, record ${recordType}` : ''}${field !== undefined ? `, field ${field}` : ''}: ${detail}`,

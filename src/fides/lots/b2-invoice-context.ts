@@ -26,6 +26,9 @@ export interface DraftProblem {
   readonly code: string;
   readonly field: string;
   readonly message: string;
+  /** The draft field (`coverage.insuranceNature`, `lines[2].careDate`) when the B2 field is one the draft → B2 table
+   *  maps (draft-b2-fields.ts): the name pre-flight's findings give the same field. */
+  readonly path?: string;
   /** The draft line it comes from, when it comes from one. */
   readonly sourceRef?: string;
 }

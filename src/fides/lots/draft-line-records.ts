@@ -15,6 +15,7 @@ import { b2FinessForm, emergencyPackageRank3, emergencyPackageRank4 } from '../b
 import type { B2Record, B2Values } from '../b2';
 import type { InvoiceDraft, InvoiceDraftLine } from '../invoice-draft';
 import type { B2InvoiceContext, DraftProblem } from './b2-invoice-context';
+import { biologySlotField, lineValues } from './draft-b2-fields';
 
 /** Complements per parent line: 10 for 3F, 3H, 4B; 26 for 4M ([3F37], [3H37], [4B37], [4M37]). */
 const MAX_SEQUENCE = { '3F': 10, '3H': 10, '4B': 10, '4M': 26 } as const;
@@ -135,32 +136,23 @@ function inPackageOrder(groups: readonly Group[]): Group[] {
 }
 
 const seq = (i: number): string => String(i + 1).padStart(2, '0');
-/** "1+4" fractioning coefficient as the source wrote its digits → the integer the writer scales (01000 → 1000). */
-const splitCoefficient = (s: string | undefined): number | string | undefined => (s !== undefined && /^\d+$/.test(s) ? Number(s) : s);
 
-function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group): B2Record[] {
+/** The draft lines a line record was written from (in slot order for a 4B): to name the draft field of a problem. */
+export type LineSources = Map<B2Record, readonly InvoiceDraftLine[]>;
+
+/** A record written from draft lines, remembered with them. */
+function from(sources: LineSources, lines: readonly InvoiceDraftLine[], r: B2Record): B2Record {
+  sources.set(r, lines);
+  return r;
+}
+
+/** Line records: the draft fields through the table (draft-b2-fields.ts), identity and establishment facts here. */
+function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group, src: LineSources): B2Record[] {
   const l = g.line;
-  const start = l.careDate ?? draft.stay.start;
+  const own = lineValues(l, draft);
   const out: B2Record[] = [
-    {
-      code: '3',
-      values: {
-        ...id,
-        treatmentMode: l.treatmentMode,
-        serviceDiscipline: l.serviceDiscipline,
-        stayStartDate: start,
-        stayEndDate: draft.stay.end,
-        actCode: l.code,
-        quantity: l.quantity,
-        exemptionJustification: l.exemptionJustification,
-        coefficient: l.coefficient,
-        unitPrice: l.unitPrice,
-        reimbursementBase: l.reimbursementBase,
-        rate: l.rate,
-        amoAmount: l.amoAmount,
-        totalExpense: l.totalBilled,
-      },
-    },
+    // stayEndDate repeats the type 2 exitDate (stay.end, checked there).
+    from(src, [l], { code: '3', values: { ...id, ...own, stayEndDate: draft.stay.end } }),
     // Always written: the 3F/3H must follow a 3S, and a salaried prescriber is named by the FINESS of attachment.
     {
       code: '3S',
@@ -168,106 +160,54 @@ function hospitalRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceCont
         ...id,
         prescriberNumber: b2FinessForm(draft.geographicFiness),
         prescriberSpecialty: ctx.prescriberSpecialty,
-        prescriptionDate: start,
+        prescriptionDate: own.stayStartDate,
         priorAgreementCode: ctx.priorAgreementCode,
       },
     },
   ];
-  g.lpp.forEach((d, i) =>
-    out.push({
-      code: '3F',
-      values: {
-        ...noRank(id),
-        sequence: seq(i),
-        lppCode: d.code,
-        quantity: d.quantity,
-        unitPrice: d.unitPrice,
-        totalBilled: d.totalBilled,
-      },
-    }),
-  );
-  g.ucd.forEach((d, i) =>
-    out.push({
-      code: '3H',
-      values: {
-        ...noRank(id),
-        sequence: seq(i),
-        ucdCode: d.code,
-        splitCoefficient: splitCoefficient(d.splitCoefficient),
-        unitPurchasePrice: d.unitPrice,
-        quantity: d.quantity,
-        totalBilled: d.totalBilled,
-      },
-    }),
-  );
+  g.lpp.forEach((d, i) => out.push(from(src, [d], { code: '3F', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } })));
+  g.ucd.forEach((d, i) => out.push(from(src, [d], { code: '3H', values: { ...noRank(id), sequence: seq(i), ...lineValues(d, draft) } })));
   return out;
 }
 
-function feeRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group): B2Record[] {
-  const l = g.line;
+function feeRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, g: Group, src: LineSources): B2Record[] {
   const out: B2Record[] = [
-    {
+    from(src, [g.line], {
       code: '4',
       values: {
         ...id,
-        treatmentMode: l.treatmentMode,
-        serviceDiscipline: l.serviceDiscipline,
+        ...lineValues(g.line, draft),
         // Hospital practitioners are salaried: the prescriber and the executant are named by the establishment.
         prescriberNumber: draft.geographicFiness,
-        exemptionJustification: l.exemptionJustification,
         executantNumber: draft.geographicFiness,
-        executantSpecialty: l.executantSpecialty,
-        careDate: l.careDate,
-        actCode: l.code,
-        quantity: l.quantity,
-        // [0483] "1.00 when not given".
-        coefficient: l.coefficient ?? 100,
-        count: l.count,
-        unitPrice: l.unitPrice,
-        reimbursementBase: l.reimbursementBase,
-        rate: l.rate,
-        amoAmount: l.amoAmount,
-        feesAmount: l.totalBilled,
       },
-    },
+    }),
     { code: '4S', values: { ...noRank(id), priorAgreementCode: ctx.priorAgreementCode, activityDomain: ctx.activityDomain } },
   ];
   for (let r = 0; r * NABM_PER_4B < g.biology.length; r++) {
-    const values: Record<string, string | number | undefined> = { ...noRank(id), sequence: seq(r) };
-    g.biology.slice(r * NABM_PER_4B, (r + 1) * NABM_PER_4B).forEach((b, i) => {
-      values[`actDate${i + 1}`] = b.careDate;
-      values[`quantity${i + 1}`] = b.quantity;
-      values[`nabmCode${i + 1}`] = b.code;
+    let values: B2Values = { ...noRank(id), sequence: seq(r) };
+    const acts = g.biology.slice(r * NABM_PER_4B, (r + 1) * NABM_PER_4B);
+    acts.forEach((b, i) => {
+      values = { ...values, ...lineValues(b, draft, (f) => biologySlotField(f, i + 1)) };
     });
-    out.push({ code: '4B', values });
+    out.push(from(src, acts, { code: '4B', values }));
   }
   // Sessions of one act, sorted by date (RG_MF626).
   const sessions = [...g.ccam].sort((a, b) => (a.careDate ?? '').localeCompare(b.careDate ?? ''));
-  sessions.forEach((c, i) => {
-    const m = c.ccam?.modifiers ?? [];
-    out.push({
-      code: '4M',
-      values: {
-        ...noRank(id),
-        sequence: seq(i),
-        ccamCode: c.code,
-        documentaryExtension: c.ccam?.documentaryExtension,
-        activityCode: c.ccam?.activity,
-        phaseCode: c.ccam?.phase,
-        modifier1: m[0],
-        modifier2: m[1],
-        modifier3: m[2],
-        modifier4: m[3],
-        associationCode: c.ccam?.association,
-        sessionDate: c.careDate,
-      },
-    });
-  });
+  sessions.forEach((c, i) =>
+    out.push(from(src, [c], { code: '4M', values: { ...noRank(id), sequence: seq(i), ...lineValues(c, draft) } })),
+  );
   return out;
 }
 
 /** The line records of the draft, type 3 groups and type 4 groups in the order of their parent lines. */
-export function draftLineRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext, problems: DraftProblem[]): B2Record[] {
+export function draftLineRecords(
+  draft: InvoiceDraft,
+  id: B2Identity,
+  ctx: B2InvoiceContext,
+  problems: DraftProblem[],
+  sources: LineSources = new Map(),
+): B2Record[] {
   const tooManyModifiers = draft.lines.find((l) => (l.ccam?.modifiers.length ?? 0) > 4);
   if (tooManyModifiers !== undefined)
     problems.push({
@@ -277,6 +217,6 @@ export function draftLineRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2Inv
       message: `invoice ${draft.invoiceNumber}: CCAM line ${tooManyModifiers.sourceRef} has more than 4 modifiers`,
     });
   return inPackageOrder(groupLines(draft, problems)).flatMap((g) =>
-    g.line.kind === 'hospital-service' ? hospitalRecords(draft, id, ctx, g) : feeRecords(draft, id, ctx, g),
+    g.line.kind === 'hospital-service' ? hospitalRecords(draft, id, ctx, g, sources) : feeRecords(draft, id, ctx, g, sources),
   );
 }

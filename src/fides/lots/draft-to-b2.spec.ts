@@ -66,6 +66,33 @@ describe('draftToB2Invoice', () => {
     );
   });
 
+  it('names the draft field too, as pre-flight does, for the fields the draft → B2 table maps', () => {
+    const bio = (sourceRef: string, quantity?: number): InvoiceDraftLine => ({
+      kind: 'biology',
+      sourceRef,
+      code: '00001104',
+      careDate: '2026-03-02',
+      quantity,
+    });
+    const r = draftToB2Invoice(
+      {
+        ...base,
+        coverage: { ...base.coverage, insuranceNature: undefined },
+        lines: [fee, { ...fee, sourceRef: 'claim:2', careDate: undefined }, bio('lab:1', 1), bio('lab:2', 100)],
+      },
+      TEST_CONTEXT,
+    );
+    const named = r.ok
+      ? []
+      : r.problems.filter((p) => p.code.startsWith('B2-WRITE-')).map(({ field, path, sourceRef }) => ({ field, path, sourceRef }));
+    expect(named).toEqual([
+      { field: '2.insuranceNature', path: 'coverage.insuranceNature', sourceRef: undefined },
+      // The second act of a 4B is its slot 2 (both acts went under the first fee, the one of their date).
+      { field: '4B.quantity2', path: 'lines[3].quantity', sourceRef: 'lab:2' },
+      { field: '4.careDate', path: 'lines[1].careDate', sourceRef: 'claim:2' },
+    ]);
+  });
+
   it('refuses an invoice without lines (RG_MF630: 1 to 999)', () => {
     expect(problems({ ...base, lines: [], statedTotals: {} }).map((p) => p.code)).toEqual(['B2-INVOICE-LINES']);
   });

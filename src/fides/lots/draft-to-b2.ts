@@ -10,52 +10,34 @@ import { b2Layouts, checkInvoice, invoiceTrailer, recordWriteProblems } from '..
 import type { B2Invoice, B2Record, LayoutSet } from '../b2';
 import type { InvoiceDraft } from '../invoice-draft';
 import type { B2InvoiceContext, DraftProblem } from './b2-invoice-context';
-import { draftLineRecords, type B2Identity } from './draft-line-records';
+import { draftPathOf, headerValues } from './draft-b2-fields';
+import { draftLineRecords, type B2Identity, type LineSources } from './draft-line-records';
+
+export { managementCodeToBenefitRegime } from './draft-b2-fields';
 
 export type DraftToB2Result =
   { readonly ok: true; readonly invoice: B2Invoice } | { readonly ok: false; readonly problems: DraftProblem[] };
 
-/** [modelled mapping] the 2-character code gestion is written in the 3-digit benefitRegime, zero on the left. */
-export const managementCodeToBenefitRegime = (code: string | undefined): string | undefined =>
-  code === undefined ? undefined : code.padStart(3, '0');
-
 function headerRecords(draft: InvoiceDraft, id: B2Identity, ctx: B2InvoiceContext): B2Record[] {
-  const { patient: p, coverage: c, stay } = draft;
+  const p = draft.patient;
   const out: B2Record[] = [
     {
       code: '2',
       values: {
         ...id,
-        entryNumber: draft.entryNumber,
-        grandRegime: c.grandRegime,
-        managingFund: c.managingFund,
-        managingCentre: c.managingCentre,
+        ...headerValues('2', draft),
         rightsProofNature: ctx.rightsProofNature,
-        benefitRegime: managementCodeToBenefitRegime(c.managementCode),
-        insuranceNature: c.insuranceNature,
-        exemptionJustification: c.exemptionJustification,
-        hospitalisationDate: stay.start,
-        accidentReference: c.accidentReference,
-        birthDate: p.birthDate,
-        birthRank: p.birthRank,
-        entryDate: stay.start,
-        exitDate: stay.end,
+        // The same day as entryDate (mapped from stay.start, and checked there).
+        hospitalisationDate: draft.stay.start,
         exitHour: ctx.exitHour,
-        contractType: c.contractType,
-        complementaryOrganism: c.complementaryOrganism,
       },
     },
   ];
   // The 2S is written only when it carries something: the beneficiary's own NIR or the parcours de soins.
-  if (p.beneficiaryNir !== undefined || c.carePathwayIndicator !== undefined)
+  if (p.beneficiaryNir !== undefined || draft.coverage.carePathwayIndicator !== undefined)
     out.push({
       code: '2S',
-      values: {
-        ...id,
-        beneficiaryNir: p.beneficiaryNir,
-        beneficiaryNirKey: p.beneficiaryNirKey,
-        carePathwayIndicator: c.carePathwayIndicator,
-      },
+      values: { ...id, ...headerValues('2S', draft), beneficiaryNir: p.beneficiaryNir, beneficiaryNirKey: p.beneficiaryNirKey },
     });
   return out;
 }
@@ -92,12 +74,15 @@ export function draftToB2Invoice(draft: InvoiceDraft, ctx: B2InvoiceContext, set
     invoiceNumber: draft.invoiceNumber,
   };
   const head = headerRecords(draft, id, ctx);
-  const lines = draftLineRecords(draft, id, ctx, problems);
+  const sources: LineSources = new Map();
+  const lines = draftLineRecords(draft, id, ctx, problems, sources);
   const trailer = invoiceTrailer(head[0].values, lines);
   const records = [...head, ...lines, trailer];
   for (const r of records)
-    for (const e of recordWriteProblems(set, r.code, r.values, draft.invoiceNumber))
-      problems.push({ code: `B2-WRITE-${e.problem}`, field: `${e.recordType}.${e.field ?? ''}`, message: e.message });
+    for (const e of recordWriteProblems(set, r.code, r.values, draft.invoiceNumber)) {
+      const from = e.field === undefined || r === trailer ? undefined : draftPathOf(draft, r.code, e.field, sources.get(r));
+      problems.push({ code: `B2-WRITE-${e.problem}`, field: `${e.recordType}.${e.field ?? ''}`, message: e.message, ...from });
+    }
   const invoice: B2Invoice = { records };
   for (const v of checkInvoice(invoice))
     problems.push({
@@ -106,10 +91,10 @@ export function draftToB2Invoice(draft: InvoiceDraft, ctx: B2InvoiceContext, set
       message: `invoice ${draft.invoiceNumber}: ${v.message}${v.record !== undefined ? ` (record ${v.record + 1})` : ''}`,
     });
   problems.push(...statedTotalProblems(draft, trailer));
-  // Same problem on several records (a missing rank repeats on every line): once is enough.
+  // Same problem on several records (a missing rank repeats on every line): once is enough; a draft field's is its own.
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
-    const k = `${p.code}|${p.field}|${p.sourceRef ?? ''}`;
+    const k = `${p.code}|${p.field}|${p.path ?? ''}|${p.sourceRef ?? ''}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

@@ -1,5 +1,5 @@
 import { computeNirKey } from '../../identifiers';
-import type { InvoiceDraft } from '../invoice-draft';
+import type { InvoiceDraft, InvoiceDraftLine } from '../invoice-draft';
 import type { PreflightContext } from './preflight-rule';
 import { PREFLIGHT_RULES } from './preflight-rules';
 import { CHILD, cleanDraft, DAY_MS, draftWith, INSURED, line, NOW, openAnswer, testContext } from './preflight.test-support';
@@ -290,5 +290,52 @@ describe('pre-flight rule table', () => {
     it('passes its nearest valid variant', async () => {
       expect(await codesOf(c.passes, c.code)).toEqual([]);
     });
+  });
+});
+
+describe('field rules on each line kind', () => {
+  it('each line kind is held on what its own record demands (3F, 3H, 4B, 4M)', async () => {
+    const lines: InvoiceDraftLine[] = [
+      { kind: 'lpp', sourceRef: 'p', code: '3100051', quantity: 1, totalBilled: 100 },
+      { kind: 'ucd', sourceRef: 'h', code: '9391234', quantity: 1, unitPrice: 100, totalBilled: 100 },
+      { kind: 'biology', sourceRef: 'l', code: '00001104', careDate: '2026-03-02' },
+      { kind: 'ccam', sourceRef: 'm', code: 'YYYY010', careDate: '2026-03-02', ccam: { modifiers: [] } },
+    ];
+    const r = await runPreflight({ ...draftWith({ lines }), statedTotals: {} }, testContext());
+    expect(r.findings.filter((f) => f.code === 'PF-MANDATORY').map((f) => f.message)).toEqual([
+      'lines[0].unitPrice is missing: B2 record 3F field unitPrice is mandatory',
+      'lines[1].splitCoefficient is missing: B2 record 3H field splitCoefficient is mandatory',
+      'lines[2].quantity is missing: B2 record 4B field quantity1 is mandatory',
+      'lines[3].ccam.activity is missing: B2 record 4M field activityCode is mandatory',
+    ]);
+  });
+
+  it('takes the reason of an unwritable value from the B2 writer, never the value', async () => {
+    const r = await runPreflight(
+      draftWith({ lines: [line({ code: 'cs' }), line({ sourceRef: 'claim:2', amoAmount: -100 })] }),
+      testContext(),
+    );
+    const format = r.findings.filter((f) => f.code === 'PF-FIELD-FORMAT').map((f) => f.message);
+    expect(format).toEqual([
+      'lines[0].code: B2 record 4 field actCode cannot hold this value (accepts upper-case ASCII letters, digits and spaces only)',
+      'lines[1].amoAmount: B2 record 4 field amoAmount cannot hold this value (amounts are unsigned)',
+    ]);
+    expect(format.join(' ')).not.toMatch(/\bcs\b|-100/);
+  });
+
+  it('judges values as the builder writes them: a fee coefficient left out is 1.00, a type 3 without a date starts with the stay', async () => {
+    const hospital: InvoiceDraftLine = {
+      ...line(),
+      kind: 'hospital-service',
+      code: 'GHS',
+      careDate: undefined,
+      count: undefined,
+      executantSpecialty: undefined,
+    };
+    const r = await runPreflight(draftWith({ lines: [line({ coefficient: undefined }), hospital] }), testContext());
+    expect(r.findings.filter((f) => f.code === 'PF-MANDATORY')).toEqual([]);
+    // Without a stay start either, the type 3 has no start: named once on the line, once on the stay.
+    const s = await runPreflight(draftWith({ stay: { start: undefined }, lines: [hospital] }), testContext());
+    expect(s.findings.filter((f) => f.code === 'PF-MANDATORY').map((f) => f.field)).toEqual(['stay.start', 'lines[0].careDate']);
   });
 });

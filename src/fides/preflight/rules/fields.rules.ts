@@ -1,34 +1,62 @@
 /**
- * Mandatory and too-long fields, per record type, read from the B2 declarations through draft-b2-fields.ts. The B2
- * writer would refuse such an invoice anyway — but at lot time, after the invoice was accepted; here the GAP hears
- * about it first, with the draft field named (and issue 9 §3: never truncated silently, too long is a pre-flight
- * error naming the field).
+ * Mandatory, too-long and unwritable fields: the B2 writer's own field checks (recordWriteProblems, the ones the lot
+ * builder meets at lot time) run on the values the builder would write, taken through the same draft → B2 table
+ * (../../lots/draft-b2-fields.ts). Nothing is checked twice in two ways: pre-flight only names the draft field the
+ * writer's problem is about, so the GAP hears about it before the invoice is accepted (and issue 9 §3: never
+ * truncated silently, too long is a pre-flight error naming the field).
  */
-import type { InvoiceDraft, InvoiceDraftLine } from '../../invoice-draft';
-import { b2FieldOf, HEADER_FIELDS, LINE_FIELDS, type DraftB2Field } from '../draft-b2-fields';
+import { b2Layouts, recordWriteProblems } from '../../b2';
+import type { B2WriteProblem } from '../../b2';
+import type { InvoiceDraft } from '../../invoice-draft';
+import { b2FieldOf, HEADER_FIELDS, headerValues, LINE_FIELDS, lineValues } from '../../lots/draft-b2-fields';
 import type { PreflightRule, RuleHit } from '../preflight-rule';
 
-const isEmpty = (v: string | number | undefined): boolean => v === undefined || (typeof v === 'string' && v.trim() === '');
+interface FieldProblem {
+  readonly path: string;
+  readonly record: string;
+  readonly b2Field: string;
+  readonly problem: B2WriteProblem;
+  readonly detail: string;
+}
 
-type Each = (m: Pick<DraftB2Field<unknown>, 'record' | 'b2Field'>, value: string | number | undefined, path: string) => RuleHit | undefined;
-
-/** Walks the header mapping and every line's mapping, giving `each` the value and its full path. */
-function walk(d: InvoiceDraft, each: Each): RuleHit[] {
-  const out: RuleHit[] = [];
-  const push = (h: RuleHit | undefined): void => {
-    if (h !== undefined) out.push(h);
-  };
-  for (const m of HEADER_FIELDS) push(each(m, m.read(d), m.path));
-  d.lines.forEach((line: InvoiceDraftLine, i) => {
-    for (const m of LINE_FIELDS[line.kind]) push(each(m, m.read(line), `lines[${i}].${m.path}`));
+/** The writer's problems on the mapped fields of one record, in the table's order, each with its draft path. */
+function mappedProblems(
+  mapping: readonly { path: string; record: string; b2Field: string }[],
+  record: string,
+  values: Parameters<typeof recordWriteProblems>[2],
+  prefix: string,
+): FieldProblem[] {
+  // Identity and establishment fields are not in the values: their "missing" is not the draft field's problem.
+  const byField = new Map(recordWriteProblems(b2Layouts(), record, values).map((e) => [e.field, e]));
+  return mapping.flatMap((m) => {
+    const e = m.record === record ? byField.get(m.b2Field) : undefined;
+    return e === undefined ? [] : [{ path: prefix + m.path, record, b2Field: m.b2Field, problem: e.problem, detail: e.detail }];
   });
+}
+
+const cache = new WeakMap<InvoiceDraft, readonly FieldProblem[]>();
+
+/** Every field problem of the draft, computed once per draft for the three rules below. */
+function fieldProblems(d: InvoiceDraft): readonly FieldProblem[] {
+  let out = cache.get(d);
+  if (out === undefined) {
+    const records = [...new Set(HEADER_FIELDS.map((m) => m.record))];
+    out = [
+      ...records.flatMap((r) => mappedProblems(HEADER_FIELDS, r, headerValues(r, d), '')),
+      ...d.lines.flatMap((line, i) => {
+        const mapping = LINE_FIELDS[line.kind];
+        return mappedProblems(mapping, mapping[0].record, lineValues(line, d), `lines[${i}].`);
+      }),
+    ];
+    cache.set(d, out);
+  }
   return out;
 }
 
-/** Digits a value needs once written: amounts and scaled numbers are integers already (cents, 2 implied decimals). */
-function writtenLength(value: string | number): number {
-  return typeof value === 'number' ? String(Math.abs(Math.trunc(value))).length : value.length;
-}
+const hitsOf = (d: InvoiceDraft, problem: B2WriteProblem, hit: (p: FieldProblem) => RuleHit): RuleHit[] =>
+  fieldProblems(d)
+    .filter((p) => p.problem === problem)
+    .map(hit);
 
 /** [public: SFG FIDES ACE] an invoice has 1 to 999 line records; each draft line is at least one of them. */
 const MAX_LINES = 999;
@@ -47,13 +75,7 @@ export const FIELD_RULES: readonly PreflightRule[] = [
     field: '*',
     severity: 'error',
     message: '{field} is missing: B2 record {record} field {b2Field} is mandatory',
-    check: ({ draft }) =>
-      walk(draft, (m, value, path) => {
-        const f = b2FieldOf(m);
-        return f.mandatory && f.constant === undefined && isEmpty(value)
-          ? { field: path, params: { record: m.record, b2Field: m.b2Field } }
-          : undefined;
-      }),
+    check: ({ draft }) => hitsOf(draft, 'missing', (p) => ({ field: p.path, params: { record: p.record, b2Field: p.b2Field } })),
   },
   {
     code: 'PF-FIELD-LENGTH',
@@ -61,29 +83,18 @@ export const FIELD_RULES: readonly PreflightRule[] = [
     severity: 'error',
     message: '{field} is longer than B2 record {record} field {b2Field} ({limit} characters): it would be truncated',
     check: ({ draft }) =>
-      walk(draft, (m, value, path) => {
-        if (isEmpty(value)) return undefined;
-        const f = b2FieldOf(m);
-        // Dates become AAMMJJ: their form is the date rules' business, not a length.
-        if (f.kind === 'D') return undefined;
-        return writtenLength(value as string | number) > f.length
-          ? { field: path, params: { record: m.record, b2Field: m.b2Field, limit: String(f.length) } }
-          : undefined;
-      }),
+      hitsOf(draft, 'too-long', (p) => ({
+        field: p.path,
+        params: { record: p.record, b2Field: p.b2Field, limit: String(b2FieldOf(p).length) },
+      })),
   },
   {
     code: 'PF-FIELD-FORMAT',
     field: '*',
     severity: 'error',
-    // An N/M field holds digits only; a negative amount cannot be written (B2 amounts are unsigned).
-    message: '{field}: B2 record {record} field {b2Field} holds digits only (no sign, no letters)',
+    // The writer's reason: digits only, no sign on an amount, the B2 alphabet… (a bad date is the date rules').
+    message: '{field}: B2 record {record} field {b2Field} cannot hold this value ({detail})',
     check: ({ draft }) =>
-      walk(draft, (m, value, path) => {
-        if (isEmpty(value)) return undefined;
-        const f = b2FieldOf(m);
-        if (f.kind !== 'N' && f.kind !== 'M') return undefined;
-        const ok = typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : /^\d+$/.test(value as string);
-        return ok ? undefined : { field: path, params: { record: m.record, b2Field: m.b2Field } };
-      }),
+      hitsOf(draft, 'not-representable', (p) => ({ field: p.path, params: { record: p.record, b2Field: p.b2Field, detail: p.detail } })),
   },
 ];

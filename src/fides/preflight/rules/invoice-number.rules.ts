@@ -2,7 +2,7 @@
  * The invoice number: B2 type 2 invoiceNumber is 9 digits, unique per FINESS and non-zero [public: SFG FIDES ACE];
  * it is also what makes intake idempotent, so a duplicate would merge two invoices on the insurer's side.
  */
-import { b2FieldOf } from '../draft-b2-fields';
+import { b2FieldOf } from '../../lots/draft-b2-fields';
 import { hitAt, type PreflightRule } from '../preflight-rule';
 
 const width = (): number => b2FieldOf({ record: '2', b2Field: 'invoiceNumber' }).length;
