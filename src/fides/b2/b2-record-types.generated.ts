@@ -1,6 +1,6 @@
 /**
- * GENERATED from the layout declarations by b2-record-types.spec.ts — do not edit; regenerate with
- * `UPDATE_B2_TYPES=1 npx jest src/fides/b2/b2-record-types.spec.ts`. Values as in b2-values.ts.
+ * GENERATED from the layout declarations by b2-record-types.codegen.ts — do not edit; regenerate with
+ * `npm run fides:fixtures`. Values as in b2-values.ts.
  */
 
 /** invoice header (public) */

@@ -29,10 +29,13 @@ export const TEST_ENVELOPE: LotFileEnvelope = {
   softwareId: 'PASSERELLE',
 };
 
+/** The RSF sample month in the source tree (the compiled tree has no copy: scripts/fides-fixtures.ts passes its own). */
+export const RSF_SAMPLE_MONTH = join(__dirname, '../rsf/samples/sample-month.rsf');
+
 /** The two invoices of ../rsf/samples/sample-month.rsf (a stay, then an ACE), routed to caisse 751 centre 0001. */
-export async function rsfSampleDrafts(): Promise<InvoiceDraft[]> {
+export async function rsfSampleDrafts(sample = RSF_SAMPLE_MONTH): Promise<InvoiceDraft[]> {
   const drafts: InvoiceDraft[] = [];
-  for await (const e of readRsf(createReadStream(join(__dirname, '../rsf/samples/sample-month.rsf')), { year: 2026 })) {
+  for await (const e of readRsf(createReadStream(sample), { year: 2026 })) {
     if (e.kind === 'invoice') {
       const d = rsfInvoiceToDraft(e.invoice);
       drafts.push({ ...d, coverage: { ...d.coverage, managingFund: '751', managingCentre: '0001' } });
