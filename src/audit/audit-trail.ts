@@ -10,6 +10,8 @@ export type AuditAction =
   | 'lot.csv-uploaded'
   /** FIDES invoices received (a Claim, a batch Bundle, an RSF import): counts and FINESS, never patient data. */
   | 'invoice.received'
+  /** FHIR Subscriptions on ClaimResponse: created, updated (re-activated, paused) or deleted (detail.change). */
+  | 'subscription.changed'
   | 'transmission.queued'
   | 'transmission.sent'
   | 'replay'

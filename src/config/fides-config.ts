@@ -1,9 +1,12 @@
 import { type ConfigReader } from './config-readers';
+import { type FidesSubscriptionConfig, readFidesSubscriptionConfig } from './fides-subscription-config';
 
 /** FIDES billing (issue 9). Absent (undefined) when the establishment does not bill through the gateway. */
 export interface FidesConfig {
   /** Largest number of Claims in one `batch` Bundle (POST /fhir). */
   maxBatchEntries: number;
+  /** FHIR Subscriptions on ClaimResponse (FIDES_SUBSCRIPTION_*). */
+  subscriptions: FidesSubscriptionConfig;
 }
 
 /**
@@ -12,5 +15,8 @@ export interface FidesConfig {
  */
 export function readFidesConfig(r: ConfigReader, embedded: boolean): FidesConfig | undefined {
   if (!r.bool('FIDES_ENABLED', embedded)) return undefined;
-  return { maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000) };
+  return {
+    maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000),
+    subscriptions: readFidesSubscriptionConfig(r),
+  };
 }

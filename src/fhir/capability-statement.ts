@@ -3,7 +3,7 @@ export interface FhirRouteDeclaration {
   summary: string;
   fhir?: {
     resource: string;
-    kind: 'operation' | 'read' | 'create' | 'search-type' | 'batch' | 'capabilities';
+    kind: 'operation' | 'read' | 'create' | 'update' | 'delete' | 'search-type' | 'batch' | 'capabilities';
     name: string;
     /** Extension URLs (ours, modelled) the resource carries on this route: published in the resource's documentation. */
     extensions?: readonly string[];
@@ -65,4 +65,4 @@ export function capabilityStatement(version: string, baseUrl: string, routes: re
 }
 
 /** Type-level interactions listed under each resource (FHIR `TypeRestfulInteraction` codes). */
-const INTERACTIONS: readonly string[] = ['read', 'create', 'search-type'];
+const INTERACTIONS: readonly string[] = ['read', 'create', 'update', 'delete', 'search-type'];

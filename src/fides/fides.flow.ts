@@ -3,8 +3,10 @@ import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
+import { FidesSubscriptions1765400000000 } from './migrations/1765400000000-subscriptions';
 import { ReceiveInvoiceUseCase } from './receive-invoice.use-case';
 import { RsfImportUseCase } from './rsf-import.use-case';
+import { fidesSubscriptions, SubscriptionStore } from './subscriptions';
 
 /**
  * FIDES: invoices to the AMO (issue 9). This step is intake: FHIR Claims (one, or a batch Bundle) and ATIH RSF
@@ -15,12 +17,15 @@ import { RsfImportUseCase } from './rsf-import.use-case';
 export const fidesFlow: FlowModule = {
   name: 'fides',
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
-  migrations: [Invoices1765000000000, FidesLots1765200000000],
+  migrations: [Invoices1765000000000, FidesLots1765200000000, FidesSubscriptions1765400000000],
 
-  async build({ config, db, cipher }): Promise<FlowParts | undefined> {
+  async build({ config, db, cipher, log, metrics }): Promise<FlowParts | undefined> {
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
     const intake = new ReceiveInvoiceUseCase(store);
+    // --- subscriptions (issue 9 §4): FHIR Subscription rest-hook on ClaimResponse ---
+    const subscriptions = fidesSubscriptions({ db, cipher, log, metrics }, store, config.fides.subscriptions);
+    // --- end subscriptions ---
     return {
       // Loaded here, not at the top: see cdri.flow.ts.
       http: {
@@ -28,14 +33,17 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claims.controller')).ClaimsController,
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
+          (await import('./http/subscriptions.controller')).SubscriptionsController,
         ],
         providers: [
           { provide: InvoiceStore, useValue: store },
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
+          { provide: SubscriptionStore, useValue: subscriptions.store },
         ],
       },
       retention: fidesRetention(),
+      periodic: [subscriptions.periodic],
     };
   },
 };

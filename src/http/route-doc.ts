@@ -5,7 +5,7 @@ import type { Role } from '../access/roles';
 export const ROUTE_DOC = 'passerelle:route-doc';
 
 /** FHIR interactions a route can be (REST API, https://hl7.org/fhir/R4/http.html): `batch` is system-level (POST /fhir). */
-export type FhirRouteKind = 'operation' | 'read' | 'create' | 'search-type' | 'batch' | 'capabilities';
+export type FhirRouteKind = 'operation' | 'read' | 'create' | 'update' | 'delete' | 'search-type' | 'batch' | 'capabilities';
 
 /** How a route is described in OpenAPI and, for FHIR routes, in the CapabilityStatement. */
 export interface RouteDoc {

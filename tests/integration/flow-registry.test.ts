@@ -10,6 +10,8 @@ import { waitFor } from '../support/wait-for';
 const INTERACTION_ROUTES: Record<string, (type: string) => string> = {
   read: (t) => `GET /fhir/${t}/:id`,
   create: (t) => `POST /fhir/${t}`,
+  update: (t) => `PUT /fhir/${t}/:id`,
+  delete: (t) => `DELETE /fhir/${t}/:id`,
   'search-type': (t) => `GET /fhir/${t}`,
 };
 
