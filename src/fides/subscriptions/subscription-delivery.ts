@@ -51,8 +51,9 @@ export class SubscriptionDelivery {
     private readonly log: AppLogger,
     private readonly counter: Counter<'outcome'>,
   ) {
-    // Long enough for a full batch of notifications timing out one after the other; renewed at each delivery.
-    this.leaseMs = Math.max(30_000, cfg.timeoutMs * 3);
+    // Renewed after each notification, so it only has to outlast one (its deadline) and the reads around it; a
+    // process killed mid-run holds its subscriptions this long.
+    this.leaseMs = cfg.timeoutMs * 2 + 5_000;
   }
 
   periodicTask(): PeriodicTask {
