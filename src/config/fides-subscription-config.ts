@@ -16,7 +16,7 @@ export interface FidesSubscriptionConfig {
 }
 
 export function readFidesSubscriptionConfig(r: ConfigReader): FidesSubscriptionConfig {
-  return {
+  const cfg = {
     pollIntervalMs: r.int('FIDES_SUBSCRIPTION_INTERVAL_MS', 50, 3_600_000),
     timeoutMs: r.int('FIDES_SUBSCRIPTION_TIMEOUT_MS', 100, 120_000),
     maxAttempts: r.int('FIDES_SUBSCRIPTION_MAX_ATTEMPTS', 1, 1000),
@@ -24,4 +24,6 @@ export function readFidesSubscriptionConfig(r: ConfigReader): FidesSubscriptionC
     maxBackoffMs: r.int('FIDES_SUBSCRIPTION_MAX_BACKOFF_MS', 10, 86_400_000),
     maxPerClient: r.int('FIDES_SUBSCRIPTION_MAX_PER_CLIENT', 1, 1000),
   };
+  r.check(cfg.maxBackoffMs >= cfg.backoffMs, 'FIDES_SUBSCRIPTION_MAX_BACKOFF_MS: must be at least FIDES_SUBSCRIPTION_BACKOFF_MS');
+  return cfg;
 }

@@ -237,6 +237,9 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
   });
 
   it('loses nothing across a kill -9: the restarted gateway resumes from the cursor', async () => {
+    // An update sending the masked header back keeps its value.
+    const read = await json(await call('GET', `/fhir/Subscription/${main.id}`, 'gap'));
+    expect((await call('PUT', `/fhir/Subscription/${main.id}`, 'gap', { ...read, reason: 'Follow all our invoices' })).status).toBe(200);
     await gateway.kill9();
     const c = await claimWhileDown();
     await move(first, 'sent', 'acknowledged');
@@ -245,6 +248,7 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
     await waitFor('the acknowledged notification', async () => receiver.statesOf('main', first).includes('acknowledged'), 40000);
     await waitFor('the invoice stored while the gateway was down', async () => receiver.statesOf('main', c).includes('ready'));
     expect(receiver.statesOf('main', first)).toEqual(['received', 'ready', 'in-lot', 'sent', 'acknowledged']);
+    expect(receiver.of('main').at(-1)?.authorization).toBe('Bearer gap-secret-token');
   });
 
   /** An invoice a peer wrote while the gateway was down: copied from one stored, then moved on. */

@@ -101,12 +101,14 @@ export class SubscriptionDelivery {
     for (let i = 0; i < pending.length; i++) {
       const t = pending[i];
       if (last.get(t.invoiceId) !== i || !inScope(s, t)) continue;
-      const invoice = await this.invoices.get(t.invoiceId);
+      const claimResponse = await this.claimResponseOf(t.invoiceId);
       // Gone (retention purged a final invoice): nothing to say about it.
-      if (!invoice) continue;
-      const claimResponse = buildClaimResponse(invoice);
-      if (s.outcome && claimResponse.outcome !== s.outcome) continue;
-      const result = await this.notify(s, claimResponse);
+      if (claimResponse === null) continue;
+      if (claimResponse !== undefined && s.outcome && claimResponse.outcome !== s.outcome) continue;
+      // One that cannot be built (a draft the keys no longer open) fails like a receiver would: retried, then error.
+      const result: RestHookResult = claimResponse
+        ? await this.notify(s, claimResponse)
+        : { ok: false, reason: 'ClaimResponse not buildable' };
       if (!result.ok) {
         await this.recordFailure(s, token, result.reason);
         return { delivered };
@@ -119,6 +121,17 @@ export class SubscriptionDelivery {
     // The tail of changes not for this subscription: skipped once, never read again.
     if (!(await this.subscriptions.advance(s.id, token, end, 0, this.leaseMs))) return { delivered };
     return { delivered, cursor: { tx: end.tx, id: end.id } };
+  }
+
+  /** The invoice's ClaimResponse; null when the invoice is gone, undefined when it cannot be read or built. */
+  private async claimResponseOf(invoiceId: string): Promise<Record<string, unknown> | null | undefined> {
+    try {
+      const invoice = await this.invoices.get(invoiceId);
+      return invoice ? buildClaimResponse(invoice) : null;
+    } catch (err) {
+      this.log.error({ err, invoice: invoiceId }, 'ClaimResponse for a subscription could not be built');
+      return undefined;
+    }
   }
 
   /**
