@@ -70,16 +70,24 @@ export class Gateway {
     if (configured.embedded) log.warn(EMBEDDED_WARNING);
     for (const problem of configured.warnings)
       log.warn({ problem }, 'CONFIGURATION PROBLEM tolerated in embedded mode only: fix it before production');
-    // Every configured certificate, checked for dates and purpose before anything starts: one error listing them all.
-    const certificates = await loadCertificateInventory(configured);
-    if (certificates.problems.length > 0) throw new ConfigError(certificates.problems);
-    const infra = await buildInfrastructure(configured, log, metrics);
+    // The simulators first (no database needed): in full simulation they fill the transport section (simulation PKI,
+    // AMO simulator), whose certificates are then checked like configured ones.
+    const simulators = await startSimulators(configured, log);
+    let infra: Infrastructure;
+    let certificates: Awaited<ReturnType<typeof loadCertificateInventory>>;
+    try {
+      // Every configured certificate, checked for dates and purpose before the rest starts: one error listing them all.
+      certificates = await loadCertificateInventory(simulators.config);
+      if (certificates.problems.length > 0) throw new ConfigError(certificates.problems);
+      infra = await buildInfrastructure(simulators.config, log, metrics);
+    } catch (err) {
+      await simulators.stop().catch(() => undefined);
+      throw err;
+    }
     // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
     // then the simulators they talked to.
-    const stops: Array<() => Promise<void>> = [];
+    const stops: Array<() => Promise<void>> = [() => simulators.stop()];
     try {
-      const simulators = await startSimulators(configured, log);
-      stops.push(() => simulators.stop());
       const config = simulators.config;
       const db = new Sql(infra.dataSource);
       const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;

@@ -4,6 +4,11 @@ import { type ConfigReader } from './config-readers';
 export interface FidesConfig {
   /** Largest number of Claims in one `batch` Bundle (POST /fhir). */
   maxBatchEntries: number;
+  /**
+   * Full simulation only (set by src/app/simulators.ts, never read from the environment): every caisse's lots go to
+   * this transmission recipient, the AMO simulator. Stands in for the recipients directory file until it is merged.
+   */
+  simulatedRecipientId?: string;
 }
 
 /**
