@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AmoSimulatorConfig } from '../config/amo-simulator-config';
 import type { AppConfig } from '../config/app-config';
@@ -65,6 +65,9 @@ export async function startAmoSimulator(
 ): Promise<{ config: AppConfig; amo: AmoSimulator }> {
   const where = simulationPaths(sim.dir);
   // The FINESS in the seal's OU. TODO(lead): the FINESS juridique once the FIDES configuration carries it.
+  // Private like the PKI inside it: the spool and the returns hold (encrypted) billing files.
+  await mkdir(sim.dir, { recursive: true, mode: 0o700 });
+  await chmod(sim.dir, 0o700);
   const pki = await ensureSimulationPki(where.pki, config.establishmentFiness, log);
   await mkdir(where.returns, { recursive: true, mode: 0o700 });
   const amo = new AmoSimulator({
