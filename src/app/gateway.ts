@@ -33,7 +33,7 @@ import { FLOWS } from './flows';
 import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
 import { buildInfrastructure, type Infrastructure } from './infrastructure';
-import { startSimulators } from './simulators';
+import { type RunningSimulators, startSimulators } from './simulators';
 
 /** How often the HL7 outbox is polled for messages stored by api-role processes or left by a crash. */
 const HL7_OUTBOX_POLL_MS = 250;
@@ -59,6 +59,8 @@ export class Gateway {
     readonly http?: INestApplication,
     readonly httpPort = 0,
     readonly mllpPort = 0,
+    /** The simulators of embedded mode (the demo steers the AMO simulator through it); none in production. */
+    readonly simulators?: RunningSimulators,
   ) {}
 
   static async start(
@@ -168,7 +170,7 @@ export class Gateway {
           { role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode },
           'Passerelle started',
         );
-        return new Gateway(config, infra, log, stops);
+        return new Gateway(config, infra, log, stops, undefined, 0, 0, simulators);
       }
 
       // In the api role the worker processes poll the outbox; here, wake the local drain.
@@ -226,7 +228,7 @@ export class Gateway {
         },
         'Passerelle started',
       );
-      return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort);
+      return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort, simulators);
     } catch (err) {
       for (const stop of stops) await stop().catch(() => undefined);
       await infra.close();

@@ -1,3 +1,5 @@
+import type { AmoRightsAnswer } from '../../cdri/amo-rights.port';
+
 /**
  * PLACEHOLDER (embedded helper, issue 9): the exact interface of CONTRACTS.md so that the composition root compiles.
  * The amosim branch replaces this whole file with the real simulator; nothing here is meant to be kept.
@@ -21,6 +23,13 @@ export class AmoSimulator {
 
   start(): Promise<{ smtpPort: number }> {
     return Promise.reject(new Error('AMO simulator: not yet built (placeholder)'));
+  }
+
+  /** What the insurer itself knows of a patient, when it differs from the CDRi answer (the demo's reject). */
+  overrideRights(nir: string, answer: AmoRightsAnswer): void {
+    void nir;
+    void answer;
+    throw new Error('AMO simulator: not yet built (placeholder)');
   }
 
   stop(): Promise<void> {
