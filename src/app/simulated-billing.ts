@@ -1,4 +1,4 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AmoSimulatorConfig } from '../config/amo-simulator-config';
 import type { AppConfig } from '../config/app-config';
@@ -17,8 +17,13 @@ const AMO_SIMULATOR_MAILBOX = 'lots@amo-simulateur.invalid';
 const RETURNS_POLL_INTERVAL_MS = 500;
 
 /** Where a full simulation keeps its files, under AmoSimulatorConfig.dir. */
-export function simulationPaths(dir: string): { pki: string; returns: string; spool: string } {
-  return { pki: join(dir, 'pki'), returns: join(dir, 'returns'), spool: join(dir, 'spool') };
+export function simulationPaths(dir: string): { pki: string; returns: string; spool: string; recipients: string } {
+  return {
+    pki: join(dir, 'pki'),
+    returns: join(dir, 'returns'),
+    spool: join(dir, 'spool'),
+    recipients: join(dir, 'fides-recipients.json'),
+  };
 }
 
 /**
@@ -88,7 +93,10 @@ export async function startAmoSimulator(
       { smtpPort, recipient: AMO_SIMULATOR_RECIPIENT, returnsDir: where.returns },
       'AMO simulator listening (SMTP on the loopback): every FIDES lot goes to it, sealed with the SIMULATION PKI',
     );
-    const fides = config.fides && { ...config.fides, simulatedRecipientId: AMO_SIMULATOR_RECIPIENT };
+    // The FIDES recipients directory of the simulation: every caisse → the AMO simulator.
+    await writeFile(where.recipients, JSON.stringify({ default: AMO_SIMULATOR_RECIPIENT }, null, 2) + '\n', { mode: 0o600 });
+    const simulation = { recipientId: AMO_SIMULATOR_RECIPIENT, recipientsFile: where.recipients };
+    const fides = config.fides && { ...config.fides, simulation };
     return { config: { ...config, transport, fides }, amo };
   } catch (err) {
     await amo.stop();

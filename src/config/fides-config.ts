@@ -5,10 +5,11 @@ export interface FidesConfig {
   /** Largest number of Claims in one `batch` Bundle (POST /fhir). */
   maxBatchEntries: number;
   /**
-   * Full simulation only (set by src/app/simulators.ts, never read from the environment): every caisse's lots go to
-   * this transmission recipient, the AMO simulator. Stands in for the recipients directory file until it is merged.
+   * Full simulation only (set by src/app/simulated-billing.ts, never read from the environment): every caisse's lots
+   * go to one transmission recipient, the AMO simulator; `recipientsFile` is that recipients directory written as a
+   * FIDES_RECIPIENTS_FILE (`{"default": "<recipientId>"}`), used when none is configured.
    */
-  simulatedRecipientId?: string;
+  simulation?: { recipientId: string; recipientsFile: string };
 }
 
 /**

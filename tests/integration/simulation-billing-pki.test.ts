@@ -4,11 +4,13 @@
  * private on disk, be reused on the next start, and the transport configuration built on it must be complete.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSimulationPki, type SimulationPki } from '../../src/app/embedded-billing-pki';
 import { loadCertificateInventory } from '../../src/app/certificates';
 import { AMO_SIMULATOR_RECIPIENT, simulatedTransportConfig, simulationPaths } from '../../src/app/simulated-billing';
+import { startSimulators } from '../../src/app/simulators';
 import { loadConfig, readDefaults } from '../../src/config/load-config';
 import { createLogger } from '../../src/observability/logger';
 import {
@@ -289,4 +291,35 @@ describe('full simulation configuration', () => {
       ['seal', 'valid'],
     ]);
   });
+
+  // Needs the real AMO simulator (src/simulators/amo, branch i9-amosim): the placeholder refuses to start.
+  it('starts the AMO simulator with the other simulators, points the transport at it and stops it', async () => {
+    const config = loadConfig({ ...embeddedEnv, SIMULATOR_CDRI_PORT: '0' }, readDefaults());
+    const running = await startSimulators(config, log);
+    let port = 0;
+    try {
+      port = running.config.transport!.smtp!.port;
+      expect(port).toBeGreaterThan(0);
+      expect(await canConnect(port)).toBe(true);
+      expect(running.config.transport!.seal.p12File).toBe(pki.seal.p12File);
+      expect(statSync(simulationPaths(simDir).returns).isDirectory()).toBe(true);
+      const simulation = running.config.fides!.simulation!;
+      expect(simulation.recipientId).toBe(AMO_SIMULATOR_RECIPIENT);
+      expect(JSON.parse(readFileSync(simulation.recipientsFile, 'utf8'))).toEqual({ default: AMO_SIMULATOR_RECIPIENT });
+      expect(running.config.cdri.mode === 'simulator' && running.config.cdri.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+    } finally {
+      await running.stop();
+    }
+    expect(await canConnect(port)).toBe(false);
+  }, 60_000);
 });
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
