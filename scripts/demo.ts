@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHash, randomBytes } from 'node:crypto';
 import { Gateway } from '../src/app/gateway';
 import { loadConfig, readDefaults } from '../src/config/load-config';
 import { MllpClient } from '../src/hl7/mllp/mllp-client';
@@ -9,14 +10,19 @@ import { type RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.sto
 import { Sql } from '../src/persistence/sql';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
 import { buildA01, buildA04, buildA05, buildA28 } from '../tests/support/hl7-samples';
+import { billingDemo } from './demo-billing';
 
 /**
  * `npm run demo`: starts the gateway in embedded/simulation mode (its own PostgreSQL under ./data/demo-pg,
- * BullMQ on PostgreSQL, the CDRi simulator), plays a GAP's HL7 messages and a kiosk's FHIR request, prints
- * what happened, stops everything and exits 0. Test identities only; NIRs are shown masked.
+ * BullMQ on PostgreSQL, the CDRi simulator, the AMO simulator with its SIMULATION PKI), plays a GAP's HL7 messages,
+ * a kiosk's FHIR request and a billing office's invoices (scripts/demo-billing.ts), prints what happened, stops
+ * everything and exits 0. Test identities only; NIRs are shown masked.
  */
 const mask = (nir: string) => `${nir.slice(0, 5)}••••••••••`;
 const ms = (start: bigint) => `${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms`;
+// Keys of this run only: a kiosk, and a billing office client (roles billing + operator) for the invoices.
+const kioskKey = randomBytes(24).toString('base64url');
+const billingKey = randomBytes(24).toString('base64url');
 
 async function main(): Promise<void> {
   const config = loadConfig(
@@ -29,10 +35,16 @@ async function main(): Promise<void> {
       EMBEDDED_PG_PORT: '5434',
       LOG_LEVEL: 'warn',
       SIMULATOR_CDRI_LATENCY_MS: '40',
+      KIOSK_API_KEYS: `demo-kiosk:${kioskKey}`,
+      API_CLIENTS: `demo-billing:${createHash('sha256').update(billingKey).digest('hex')}:billing+operator`,
+      SIMULATOR_AMO_ARL_DELAY_MS: '500',
+      SIMULATOR_AMO_RSP_DELAY_MS: '1500',
     },
     readDefaults(),
   );
-  console.log('Passerelle demo — embedded PostgreSQL, BullMQ on PostgreSQL, CDRi simulator (nothing leaves this machine)\n');
+  console.log(
+    'Passerelle demo — embedded PostgreSQL, BullMQ on PostgreSQL, CDRi and AMO simulators, SIMULATION PKI (nothing leaves this machine)\n',
+  );
   const started = process.hrtime.bigint();
   const gateway = await Gateway.start(config, createLogger('warn', process.stderr));
   console.log(`gateway up in ${ms(started)}: HTTP :${gateway.httpPort}, MLLP :${gateway.mllpPort}\n`);
@@ -88,7 +100,7 @@ async function main(): Promise<void> {
     const t = process.hrtime.bigint();
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/fhir/CoverageEligibilityRequest/$submit`, {
       method: 'POST',
-      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': config.access.demoKey ?? '' },
+      headers: { 'content-type': 'application/fhir+json', 'X-API-Key': kioskKey },
       body: JSON.stringify(eligibilityRequest(nir)),
     });
     const body = (await res.json()) as { resourceType: string; disposition?: string; insurance?: Array<{ inforce: boolean }> };
@@ -97,6 +109,14 @@ async function main(): Promise<void> {
     );
     console.log(`  inforce=${body.insurance?.[0]?.inforce}; ${body.disposition}`);
     ok = ok && res.status === 200 && body.insurance?.[0]?.inforce === true;
+
+    ok =
+      (await billingDemo({
+        baseUrl: `http://127.0.0.1:${gateway.httpPort}`,
+        billingKey,
+        finess: config.establishmentFiness,
+        amo: gateway.simulators?.amo,
+      })) && ok;
 
     const health = (await (await fetch(`http://127.0.0.1:${gateway.httpPort}/health`)).json()) as { status: string; mode: string };
     console.log(`\n/health: ${health.status} (${health.mode})`);

@@ -33,7 +33,7 @@ import { FLOWS } from './flows';
 import { platformProbes } from './platform-probes';
 import { createHttpApp } from './http-app';
 import { buildInfrastructure, type Infrastructure } from './infrastructure';
-import { startSimulators } from './simulators';
+import { type RunningSimulators, startSimulators } from './simulators';
 
 /** How often the HL7 outbox is polled for messages stored by api-role processes or left by a crash. */
 const HL7_OUTBOX_POLL_MS = 250;
@@ -59,6 +59,8 @@ export class Gateway {
     readonly http?: INestApplication,
     readonly httpPort = 0,
     readonly mllpPort = 0,
+    /** The simulators of embedded mode (the demo steers the AMO simulator through it); none in production. */
+    readonly simulators?: RunningSimulators,
   ) {}
 
   static async start(
@@ -70,16 +72,24 @@ export class Gateway {
     if (configured.embedded) log.warn(EMBEDDED_WARNING);
     for (const problem of configured.warnings)
       log.warn({ problem }, 'CONFIGURATION PROBLEM tolerated in embedded mode only: fix it before production');
-    // Every configured certificate, checked for dates and purpose before anything starts: one error listing them all.
-    const certificates = await loadCertificateInventory(configured);
-    if (certificates.problems.length > 0) throw new ConfigError(certificates.problems);
-    const infra = await buildInfrastructure(configured, log, metrics);
+    // The simulators first (no database needed): in full simulation they fill the transport section (simulation PKI,
+    // AMO simulator), whose certificates are then checked like configured ones.
+    const simulators = await startSimulators(configured, log);
+    let infra: Infrastructure;
+    let certificates: Awaited<ReturnType<typeof loadCertificateInventory>>;
+    try {
+      // Every configured certificate, checked for dates and purpose before the rest starts: one error listing them all.
+      certificates = await loadCertificateInventory(simulators.config);
+      if (certificates.problems.length > 0) throw new ConfigError(certificates.problems);
+      infra = await buildInfrastructure(simulators.config, log, metrics);
+    } catch (err) {
+      await simulators.stop().catch(() => undefined);
+      throw err;
+    }
     // Run in order at stop: the edges first (no new work), then the background, then the flows, newest first,
     // then the simulators they talked to.
-    const stops: Array<() => Promise<void>> = [];
+    const stops: Array<() => Promise<void>> = [() => simulators.stop()];
     try {
-      const simulators = await startSimulators(configured, log);
-      stops.push(() => simulators.stop());
       const config = simulators.config;
       const db = new Sql(infra.dataSource);
       const cipher = config.dataProtection ? new FieldCipher(config.dataProtection) : undefined;
@@ -160,7 +170,7 @@ export class Gateway {
           { role: config.role, queue: config.queue.backend, database: config.database.mode, cdri: config.cdri.mode },
           'Passerelle started',
         );
-        return new Gateway(config, infra, log, stops);
+        return new Gateway(config, infra, log, stops, undefined, 0, 0, simulators);
       }
 
       // In the api role the worker processes poll the outbox; here, wake the local drain.
@@ -218,7 +228,7 @@ export class Gateway {
         },
         'Passerelle started',
       );
-      return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort);
+      return new Gateway(config, infra, log, stops, http, httpPort.port, mllpPort, simulators);
     } catch (err) {
       for (const stop of stops) await stop().catch(() => undefined);
       await infra.close();

@@ -1,4 +1,5 @@
 import type { AccessConfig } from './access-config';
+import type { AmoSimulatorConfig } from './amo-simulator-config';
 import type { Hl7SenderRule } from './hl7-senders-config';
 import type { FidesConfig } from './fides-config';
 import type { TransportConfig } from './transport-config';
@@ -90,6 +91,8 @@ export interface AppConfig {
   transport?: TransportConfig;
   /** FIDES billing (FIDES_ENABLED; on by default in embedded mode only); undefined = the flow is off. */
   fides?: FidesConfig;
+  /** Full simulation only (embedded DB + CDRi simulator + FIDES on + no seal): the AMO simulator and its PKI. */
+  amoSimulator?: AmoSimulatorConfig;
   gapOutbound?: GapOutboundConfig;
   /** True when any part runs on embedded/simulated infrastructure: said loudly in logs and /health. */
   embedded: boolean;

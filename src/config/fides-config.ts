@@ -7,6 +7,12 @@ export interface FidesConfig {
   maxBatchEntries: number;
   /** FHIR Subscriptions on ClaimResponse (FIDES_SUBSCRIPTION_*). */
   subscriptions: FidesSubscriptionConfig;
+  /**
+   * Full simulation only (set by src/app/simulated-billing.ts, never read from the environment): every caisse's lots
+   * go to one transmission recipient, the AMO simulator; `recipientsFile` is that recipients directory written as a
+   * FIDES_RECIPIENTS_FILE (`{"default": "<recipientId>"}`), used when none is configured.
+   */
+  simulation?: { recipientId: string; recipientsFile: string };
 }
 
 /**

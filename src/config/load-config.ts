@@ -7,6 +7,7 @@ import { readAccessConfig } from './access-config';
 import { readFidesConfig } from './fides-config';
 import { EMBEDDED_LOOPBACK_SENDERS, readHl7Senders } from './hl7-senders-config';
 import { readTransportConfig } from './transport-config';
+import { readAmoSimulatorConfig } from './amo-simulator-config';
 
 /** Thrown at boot with every bad variable listed, one per line. */
 export class ConfigError extends Error {
@@ -196,11 +197,16 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
       'HL7_SENDERS: sha256: sources need the MLLP TLS listener to ask for client certificates (MLLP_TLS_REQUEST_CLIENT_CERT=true)',
     );
   }
+  const transport = readTransportConfig(r);
+  const fides = readFidesConfig(r, embedded);
+  // Full simulation bills too: a simulation PKI and the AMO simulator stand in for the seal and the insurer.
+  const fullSimulation = !databaseUrl && !cdriEndpoint;
   const config: AppConfig = {
     embedded,
     role: r.oneOf('PROCESS_ROLE', ['all', 'api', 'worker'] as const),
-    transport: readTransportConfig(r),
-    fides: readFidesConfig(r, embedded),
+    transport,
+    fides,
+    amoSimulator: fullSimulation && fides && !transport ? readAmoSimulatorConfig(r, r.string('EMBEDDED_PG_DIR')) : undefined,
     lots: {
       cron: lotCron,
       timeZone,

@@ -145,6 +145,23 @@ describe('npm start, embedded mode, from a 0700 clone', () => {
     120_000,
   );
 
+  it('bills in full simulation: the transport flow is on, sealed with a private SIMULATION PKI, sending to the AMO simulator', async () => {
+    const run = startGateway();
+    await until(run, /"Passerelle started"/);
+    try {
+      const logs = run.lines.map((l) => JSON.parse(l) as { msg: string; flow?: string; level: string });
+      expect(logs.filter((l) => l.msg === 'Flow started').map((l) => l.flow)).toEqual(expect.arrayContaining(['transport', 'fides']));
+      expect(logs.some((l) => l.level === 'warn' && l.msg.startsWith('SIMULATION PKI in use'))).toBe(true);
+      expect(logs.some((l) => l.msg.startsWith('AMO simulator listening'))).toBe(true);
+      const pki = path.join(clone, 'data', 'pg-simulation', 'pki');
+      expect(fs.statSync(pki).mode & 0o777).toBe(0o700);
+      for (const f of fs.readdirSync(pki)) expect([f, fs.statSync(path.join(pki, f)).mode & 0o777]).toEqual([f, 0o600]);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expectCleanStop(run, await run.exited);
+  }, 120_000);
+
   it('stops cleanly on SIGTERM to the npm process alone', async () => {
     const run = startGateway();
     await until(run, /"Passerelle started"/);
