@@ -6,7 +6,7 @@
 import { PassThrough } from 'node:stream';
 import { type B2Invoice, type B2Record, type B2Values, invoiceTrailer } from '../../src/fides/b2';
 import { writeLotFile } from '../../src/fides/lots';
-import { CertificateChecker, loadPem, parseCertificate, signCms } from '../../src/signing';
+import { CertificateChecker, loadPem, parseCertificate, parseCertificates, signCms } from '../../src/signing';
 import { encryptCms } from '../../src/transport/cms';
 
 export const AMO_TEST_FINESS_GEO = '990000010';
@@ -57,7 +57,10 @@ export function aceInvoice(spec: AceInvoiceSpec): B2Invoice {
         contractType: '00',
       },
     },
-    { code: '2S', values: { ...identity, titleComplement: '000100', beneficiaryNir: spec.nir.slice(0, 13), beneficiaryNirKey: spec.nir.slice(13) } },
+    {
+      code: '2S',
+      values: { ...identity, titleComplement: '000100', beneficiaryNir: spec.nir.slice(0, 13), beneficiaryNirKey: spec.nir.slice(13) },
+    },
     {
       code: '4',
       values: {
@@ -125,7 +128,7 @@ export interface PemKey {
 /** Seals `content` with `seal` (omitted: unsigned) and encrypts it to `recipientCertPem`, as the gateway does. */
 export async function sealAndEncrypt(
   content: Buffer,
-  opts: { seal?: PemKey; recipientCertPem: string; trustStorePem: string; now?: Date },
+  opts: { seal?: PemKey; recipientCertPem: string; recipientChainPem?: string; trustStorePem: string; now?: Date },
 ): Promise<Buffer> {
   const now = opts.now ?? new Date();
   const checker = new CertificateChecker({ trustStore: opts.trustStorePem });
@@ -134,5 +137,6 @@ export async function sealAndEncrypt(
     const signer = loadPem({ certificate: opts.seal.certPem, privateKey: opts.seal.keyPem, chain: opts.seal.chainPem });
     inner = (await signCms(content, { signer, checker, now })).cms;
   }
-  return (await encryptCms(inner, { recipient: parseCertificate(opts.recipientCertPem), checker, now })).cms;
+  const recipientChain = opts.recipientChainPem ? parseCertificates(opts.recipientChainPem) : [];
+  return (await encryptCms(inner, { recipient: parseCertificate(opts.recipientCertPem), recipientChain, checker, now })).cms;
 }

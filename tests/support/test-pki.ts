@@ -236,8 +236,15 @@ function generate(dir: string): void {
   const rogueCa = selfSigned('rogue-ca', '/C=FR/O=ROGUE TEST/CN=TEST Racine Inconnue');
   const intermediateCa = issue('intermediate-ca', '/C=FR/O=PASSERELLE TEST/CN=TEST AC Organisations', rootCa, 'intermediate', -2, 1800);
   const insurer = '/C=FR/O=CPAM TEST';
-  const leaf = (name: string, cn: string, profile: string, from: number, to: number, issuer = intermediateCa, org?: string): TestCertificate =>
-    issue(name, `${org ?? (profile === 'recipient' ? insurer : hospital)}/CN=${cn}`, issuer, profile, from, to);
+  const leaf = (
+    name: string,
+    cn: string,
+    profile: string,
+    from: number,
+    to: number,
+    issuer = intermediateCa,
+    org?: string,
+  ): TestCertificate => issue(name, `${org ?? (profile === 'recipient' ? insurer : hospital)}/CN=${cn}`, issuer, profile, from, to);
 
   const pki: TestPki = {
     dir,

@@ -75,15 +75,13 @@ export async function readReceivedLot(bytes: Uint8Array, keys: LotReaderKeys, no
     };
     return { ok: false, reason: ARL_REASONS.malformed, anomalies: [anomaly] };
   }
-  const envelope = checkEnvelope(reading).map(
-    (v): ArlAnomaly => ({
-      line: lineOf(reading, v.recordType),
-      recordType: v.recordType ?? '',
-      fieldName: v.field,
-      code: ARL_ANOMALIES.envelope,
-      comment: v.message,
-    }),
-  );
+  const envelope = checkEnvelope(reading).map((v): ArlAnomaly => ({
+    line: lineOf(reading, v.recordType),
+    recordType: v.recordType ?? '',
+    fieldName: v.field,
+    code: ARL_ANOMALIES.envelope,
+    comment: v.message,
+  }));
   if (envelope.length > 0) return { ok: false, reason: ARL_REASONS.envelope, anomalies: envelope, reading };
   const otherFunds = fundAnomalies(reading);
   if (otherFunds.length > 0) return { ok: false, reason: ARL_REASONS.severalFunds, anomalies: otherFunds, reading };
@@ -104,8 +102,10 @@ function fundAnomalies(reading: B2FileReading): ArlAnomaly[] {
     const lotNumber = typeof lot.header.values.lotNumber === 'string' ? lot.header.values.lotNumber : undefined;
     const records = [lot.header, ...lot.invoices.map((i) => i.records[0])];
     for (const r of records) {
-      const field = r.values.grandRegime !== grandRegime ? 'grandRegime' : r.values.managingFund !== managingFund ? 'managingFund' : undefined;
-      if (field === undefined) continue;
+      let field: string;
+      if (r.values.grandRegime !== grandRegime) field = 'grandRegime';
+      else if (r.values.managingFund !== managingFund) field = 'managingFund';
+      else continue;
       out.push({
         line: r.line,
         lotNumber,

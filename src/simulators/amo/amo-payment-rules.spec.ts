@@ -39,7 +39,9 @@ describe('AMO simulator payment rules (modelled)', () => {
   it('pays an ALD patient at 100 % of the base, with a warning when billed below', () => {
     const at70 = settle(aceInvoice({ invoiceNumber: '260000007', nir: nir(450), rate: 70, unitPrice: 3000 }));
     expect(at70).toEqual({ outcome: 'S', billedAmount: 2100, paidAmount: 3000, motive: RSP_MOTIVES.aldFullRate });
-    const at100 = settle(aceInvoice({ invoiceNumber: '260000008', nir: nir(450), rate: 100, unitPrice: 3000, exemptionJustification: '4' }));
+    const at100 = settle(
+      aceInvoice({ invoiceNumber: '260000008', nir: nir(450), rate: 100, unitPrice: 3000, exemptionJustification: '4' }),
+    );
     expect(at100).toEqual({ outcome: 'P', billedAmount: 3000, paidAmount: 3000 });
   });
 
@@ -66,6 +68,13 @@ describe('AMO simulator payment rules (modelled)', () => {
 
   it('reads the beneficiary, the first date of care and the billed AMO total from the B2 invoice', () => {
     const f = invoiceFacts(aceInvoice({ invoiceNumber: '260000011', nir: nir(1), careDate: '2026-10-03' }));
-    expect(f).toMatchObject({ nir: nir(1), dateOfCare: '2026-10-03', birthDate: '1980-01-15', grandRegime: '01', managingFund: '751', billedAmo: 2100 });
+    expect(f).toMatchObject({
+      nir: nir(1),
+      dateOfCare: '2026-10-03',
+      birthDate: '1980-01-15',
+      grandRegime: '01',
+      managingFund: '751',
+      billedAmo: 2100,
+    });
   });
 });

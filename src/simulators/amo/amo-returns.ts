@@ -31,15 +31,15 @@ function header(kind: 'ARL' | 'RSP', lotRef: string, ids: LotRefParts, reading: 
   const h = reading?.header.values;
   return {
     fileKind: kind,
-    emitterRegime: (h?.grandRegime as string | undefined) ?? ids.grandRegime,
-    emitterFund: (h?.managingFund as string | undefined) ?? ids.managingFund,
+    emitterRegime: h?.grandRegime ?? ids.grandRegime,
+    emitterFund: h?.managingFund ?? ids.managingFund,
     emitterCentre: h?.managingCentre,
-    recipientId: (h?.emitterId as string | undefined) ?? ids.emitterId,
+    recipientId: h?.emitterId ?? ids.emitterId,
     returnFileId: returnFileId(kind, lotRef),
     creationDate: yymmdd(now),
     creationTime: hhmm(now),
     normVersion: RETURN_NORM_VERSION,
-    testIndicator: (h?.testIndicator as string | undefined) ?? 'T',
+    testIndicator: h?.testIndicator ?? 'T',
   };
 }
 
@@ -60,9 +60,9 @@ export function renderArl(a: ArlInput): string {
     {
       code: '100',
       values: {
-        fileNumber: (h?.fileNumber as string | undefined) ?? a.ids.fileNumber,
-        fileEmitterId: (h?.emitterId as string | undefined) ?? a.ids.emitterId,
-        fileDate: (h?.creationDate as string | undefined) ?? yymmdd(a.receivedAt),
+        fileNumber: h?.fileNumber ?? a.ids.fileNumber,
+        fileEmitterId: h?.emitterId ?? a.ids.emitterId,
+        fileDate: h?.creationDate ?? yymmdd(a.receivedAt),
         status: a.refusal ? 'N' : 'P',
         reasonCode: a.refusal?.reason.code,
         lotCount: a.reading?.lots.length ?? 0,
@@ -70,19 +70,17 @@ export function renderArl(a: ArlInput): string {
         receivedDate: yymmdd(a.receivedAt),
       },
     },
-    ...(a.refusal?.anomalies ?? []).map(
-      (x): B2Record => ({
-        code: '110',
-        values: {
-          line: x.line,
-          lotNumber: x.lotNumber,
-          recordType: text(x.recordType, 4) ?? '?',
-          fieldName: text(x.fieldName, 30),
-          reasonCode: x.code,
-          comment: text(x.comment, 60),
-        },
-      }),
-    ),
+    ...(a.refusal?.anomalies ?? []).map((x): B2Record => ({
+      code: '110',
+      values: {
+        line: x.line,
+        lotNumber: x.lotNumber,
+        recordType: text(x.recordType, 4) ?? '?',
+        fieldName: text(x.fieldName, 30),
+        reasonCode: x.code,
+        comment: text(x.comment, 60),
+      },
+    })),
   ];
   return renderNoemieFile(header('ARL', a.lotRef, a.ids, a.reading, a.now), body);
 }

@@ -176,6 +176,17 @@ export class AmoSimulator {
     return this.ledger.lastError;
   }
 
+  /**
+   * Resolves once nothing is scheduled or running: every lot received so far is answered (a duplicate waiting for its
+   * first copy to be consumed keeps it pending). For tests: "no RSP came" is then a fact, not a timing guess.
+   */
+  async idle(): Promise<void> {
+    while (this.timers.size > 0 || this.pending.size > 0) {
+      if (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   /** Forgets lots, counters, per-lot faults and overrides (so a lot reference may be received afresh). */
   reset(): void {
     this.ledger.reset();
@@ -255,15 +266,13 @@ export class AmoSimulator {
     if (refusal || reading === undefined) return;
 
     const settled = this.settle(reading);
-    lot.invoices = settled.map(
-      (s): AmoInvoiceOutcome => ({
-        invoiceNumber: String(s.head.invoiceNumber),
-        outcome: s.settlement.outcome,
-        motiveCode: s.settlement.outcome === 'P' ? undefined : s.settlement.motive.code,
-        billedAmount: s.settlement.billedAmount,
-        paidAmount: s.settlement.outcome === 'R' ? undefined : s.settlement.paidAmount,
-      }),
-    );
+    lot.invoices = settled.map((s): AmoInvoiceOutcome => ({
+      invoiceNumber: String(s.head.invoiceNumber),
+      outcome: s.settlement.outcome,
+      motiveCode: s.settlement.outcome === 'P' ? undefined : s.settlement.motive.code,
+      billedAmount: s.settlement.billedAmount,
+      paidAmount: s.settlement.outcome === 'R' ? undefined : s.settlement.paidAmount,
+    }));
     const rspName = `RSP_${lotRef}.p7m`;
     this.later(arlDelay + this.rspDelayMs, async () => {
       const now = this.now();
