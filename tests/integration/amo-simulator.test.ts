@@ -262,6 +262,33 @@ describe('AMO simulator (real SMTP server, sealed and encrypted returns)', () =>
     await rm(consumed, { force: true });
   });
 
+  it('processes a file refused by a negative ARL again when it is resent (per-lot faults fire once)', async () => {
+    const spec = nextSpec();
+    const lotRef = lotRefOf(spec);
+    sim.injectFaults(lotRef, { refuseFile: true });
+    const content = Buffer.from(await lotFileText(spec, [aceInvoice({ invoiceNumber: '260000901', nir: nir(1) })]), 'latin1');
+    await send(lotRef, content);
+    const name = `ARL_${lotRef}.p7m`;
+    expect((await openReturn(name)).acknowledgements[0].values).toMatchObject({ status: 'N', reasonCode: 'REFU' });
+    await rm(join(returnsDir, name)); // consumed by the poller
+    await send(lotRef, content);
+    expect((await openReturn(name)).acknowledgements[0].values).toMatchObject({ status: 'P' });
+    expect((await openReturn(`RSP_${lotRef}.p7m`)).invoices).toHaveLength(1);
+  });
+
+  it('refuses at construction a return recipient certificate that cannot be encrypted to', () => {
+    expect(
+      () =>
+        new AmoSimulator({
+          decryption: { keyPem: pki.recipient.keyPem, certPem: pki.recipient.certPem },
+          signing: { keyPem: pki.insurerSeal.keyPem, certPem: pki.insurerSeal.certPem },
+          trustStorePem: pki.trustStorePem,
+          returnRecipientCertPem: pki.seal.certPem, // a seal: no keyEncipherment
+          returnsDir,
+        }),
+    ).toThrow(/keyEncipherment/);
+  });
+
   it('takes lots from its drop folder too (file-drop channel naming <key>__<lotRef>.p7m)', async () => {
     const spec = nextSpec();
     const lotRef = lotRefOf(spec);

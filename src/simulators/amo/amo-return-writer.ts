@@ -25,6 +25,15 @@ export class AmoReturnWriter {
     this.checker = new CertificateChecker({ trustStore: [opts.signer.certificate, opts.recipient] });
   }
 
+  /**
+   * Throws a CertificateError now rather than at the first return when a certificate cannot serve: the signer must be
+   * a seal (digitalSignature/nonRepudiation), the recipient must allow keyEncipherment, both valid at `now`.
+   */
+  checkCertificates(now: Date): void {
+    this.checker.check(this.opts.signer.certificate, { purpose: 'seal', now });
+    this.checker.check(this.opts.recipient, { purpose: 'encryption-recipient', now });
+  }
+
   /** Sealed and encrypted bytes of one return (plaintext: latin1, as B2 and NOEMIE are). */
   async seal(text: string, now: Date): Promise<Buffer> {
     const signed = await signCmsParts(Buffer.from(text, 'latin1'), { signer: this.opts.signer, checker: this.checker, now });

@@ -90,6 +90,7 @@ export class AmoSimulator {
       recipient: parseCertificate(opts.returnRecipientCertPem),
       returnsDir: opts.returnsDir,
     });
+    this.writer.checkCertificates(this.now());
     this.arlDelayMs = opts.arlDelayMs ?? 1000;
     this.rspDelayMs = opts.rspDelayMs ?? 5000;
     this.faults = { ...opts.faults };
@@ -144,7 +145,7 @@ export class AmoSimulator {
     if (partial.faults) this.faults = { ...this.faults, ...partial.faults };
   }
 
-  /** Faults for one lot reference only (added to the global ones), e.g. refuse exactly this file. */
+  /** Faults for the next receipt of one lot reference (added to the global ones), e.g. refuse exactly this file once. */
   injectFaults(lotRef: string, faults: AmoSimulatorFaults): void {
     this.lotFaults.set(lotRef, { ...this.lotFaults.get(lotRef), ...faults });
   }
@@ -225,7 +226,9 @@ export class AmoSimulator {
     const receivedAt = this.now();
     this.ledger.counters.filesReceived++;
     const lotRef = lotRefOfFileName(fileName);
-    if (this.ledger.has(lotRef)) {
+    // A repeat (the outbox resending after a crash) is dropped; a file refused by a negative ARL may be sent again.
+    const known = this.ledger.lot(lotRef);
+    if (known !== undefined && known.arl !== 'N') {
       this.ledger.counters.duplicatesReceived++;
       return;
     }
@@ -242,7 +245,9 @@ export class AmoSimulator {
       this.ledger.counters.unidentified++;
       return;
     }
+    // Per-lot faults are triggers: used by the first receipt only, so that a resent file is processed normally.
     const faults = { ...this.faults, ...this.lotFaults.get(lotRef) };
+    this.lotFaults.delete(lotRef);
     let refusal = read.ok ? undefined : { reason: read.reason, anomalies: read.anomalies };
     if (refusal === undefined && faults.refuseFile) refusal = { reason: ARL_REASONS.refused, anomalies: [] };
     lot.arl = refusal ? 'N' : 'P';
