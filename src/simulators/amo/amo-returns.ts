@@ -7,8 +7,8 @@
  * The return header names the caisse (emitterRegime/emitterFund) and the FINESS juridique (recipientId).
  */
 import { createHash } from 'node:crypto';
-import { type B2FileReading, type B2Record, type B2Values, renderNoemieFile, toB2Text } from '../../fides/b2';
-import { type ArlAnomaly, type LotRefParts } from './amo-lot-reader';
+import { type B2Record, type B2Values, renderNoemieFile, toB2Text } from '../../fides/b2';
+import { type ArlAnomaly, type LotRefParts, type LotSummary } from './amo-lot-reader';
 import { type ArlReason, RETURN_NORM_VERSION } from './amo-return-codes';
 import { type InvoiceSettlement } from './amo-payment-rules';
 
@@ -27,8 +27,7 @@ function returnFileId(kind: 'ARL' | 'RSP', lotRef: string): string {
   return kind[0] + createHash('sha256').update(lotRef).digest('hex').slice(0, 13).toUpperCase();
 }
 
-function header(kind: 'ARL' | 'RSP', lotRef: string, ids: LotRefParts, reading: B2FileReading | undefined, now: Date): B2Values {
-  const h = reading?.header.values;
+function header(kind: 'ARL' | 'RSP', lotRef: string, ids: LotRefParts, h: B2Values | undefined, now: Date): B2Values {
   return {
     fileKind: kind,
     emitterRegime: h?.grandRegime ?? ids.grandRegime,
@@ -46,7 +45,8 @@ function header(kind: 'ARL' | 'RSP', lotRef: string, ids: LotRefParts, reading: 
 export interface ArlInput {
   readonly lotRef: string;
   readonly ids: LotRefParts;
-  readonly reading?: B2FileReading;
+  /** Header and counts of the file, when it could be read that far. */
+  readonly summary?: LotSummary;
   /** Undefined: positive ARL. */
   readonly refusal?: { readonly reason: ArlReason; readonly anomalies: readonly ArlAnomaly[] };
   readonly receivedAt: Date;
@@ -54,8 +54,7 @@ export interface ArlInput {
 }
 
 export function renderArl(a: ArlInput): string {
-  const h = a.reading?.header.values;
-  const invoices = a.reading?.lots.reduce((n, l) => n + l.invoices.length, 0) ?? 0;
+  const h = a.summary?.header;
   const body: B2Record[] = [
     {
       code: '100',
@@ -65,8 +64,8 @@ export function renderArl(a: ArlInput): string {
         fileDate: h?.creationDate ?? yymmdd(a.receivedAt),
         status: a.refusal ? 'N' : 'P',
         reasonCode: a.refusal?.reason.code,
-        lotCount: a.reading?.lots.length ?? 0,
-        invoiceCount: invoices,
+        lotCount: a.summary?.lotCount ?? 0,
+        invoiceCount: a.summary?.invoiceCount ?? 0,
         receivedDate: yymmdd(a.receivedAt),
       },
     },
@@ -82,13 +81,14 @@ export function renderArl(a: ArlInput): string {
       },
     })),
   ];
-  return renderNoemieFile(header('ARL', a.lotRef, a.ids, a.reading, a.now), body);
+  return renderNoemieFile(header('ARL', a.lotRef, a.ids, h, a.now), body);
 }
 
 /** One invoice of the file and how it was settled. */
 export interface SettledInvoice {
   readonly lotNumber: string;
   readonly partnerNumber: string;
+  /** Invoice number, insured NIR + key, rank: what the 200 repeats (the rest of the invoice is not kept). */
   readonly head: B2Values;
   readonly careDate?: string;
   readonly settlement: InvoiceSettlement;
@@ -97,7 +97,7 @@ export interface SettledInvoice {
 export interface RspInput {
   readonly lotRef: string;
   readonly ids: LotRefParts;
-  readonly reading: B2FileReading;
+  readonly header: B2Values;
   readonly invoices: readonly SettledInvoice[];
   readonly now: Date;
 }
@@ -149,5 +149,5 @@ export function renderRsp(r: RspInput): string {
     }
     if (count > 0) body.push({ code: '220', values: { paymentReference: reference, paymentDate, amount: paid, invoiceCount: count } });
   });
-  return renderNoemieFile(header('RSP', r.lotRef, r.ids, r.reading, r.now), body);
+  return renderNoemieFile(header('RSP', r.lotRef, r.ids, r.header, r.now), body);
 }

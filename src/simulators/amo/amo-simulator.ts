@@ -23,9 +23,9 @@ import { join } from 'node:path';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { type AmoRightsAnswer } from '../../cdri/amo-rights.port';
 import { CertificateChecker, type SoftwareKeyProvider, loadPem, parseCertificate } from '../../signing';
-import { type B2FileReading } from '../../fides/b2';
+import { type ReadInvoice, type ReadRecord } from '../../fides/b2';
 import { AmoLedger, type AmoCounters, type AmoInvoiceOutcome, type AmoLotOutcome } from './amo-ledger';
-import { type LotRefParts, parseLotRef, readReceivedLot } from './amo-lot-reader';
+import { type LotRefParts, type LotSummary, parseLotRef, readReceivedLot } from './amo-lot-reader';
 import { invoiceFacts, settleInvoice, simulatedRights, type RightsLookup } from './amo-payment-rules';
 import { ARL_REASONS } from './amo-return-codes';
 import { AmoReturnWriter } from './amo-return-writer';
@@ -237,9 +237,12 @@ export class AmoSimulator {
       return;
     }
     const lot = this.ledger.open(lotRef, receivedAt);
-    const read = await readReceivedLot(bytes, { decryption: this.decryption, sealChecker: this.sealChecker }, receivedAt);
-    const reading = read.reading;
-    const ids = parseLotRef(lotRef) ?? (reading ? idsOf(reading) : undefined);
+    const settled: SettledInvoice[] = [];
+    const lookup: RightsLookup = (query) => this.overrides.get(this.keyOf(query.nir)) ?? simulatedRights(query);
+    const keys = { decryption: this.decryption, sealChecker: this.sealChecker };
+    const read = await readReceivedLot(bytes, keys, receivedAt, (inv, lotHeader) => settled.push(settleOne(inv, lotHeader, lookup)));
+    const summary = read.summary;
+    const ids = parseLotRef(lotRef) ?? (summary ? idsOf(summary) : undefined);
     if (ids === undefined) {
       // Neither the name nor the content says whose file it is: nobody to acknowledge.
       this.ledger.counters.unidentified++;
@@ -254,7 +257,7 @@ export class AmoSimulator {
     lot.arlReason = refusal?.reason.code;
     lot.anomalies = refusal?.anomalies.map((a) => ({ line: a.line, recordType: a.recordType, fieldName: a.fieldName }));
 
-    const arlText = renderArl({ lotRef, ids, reading, refusal, receivedAt, now: receivedAt });
+    const arlText = renderArl({ lotRef, ids, summary, refusal, receivedAt, now: receivedAt });
     const arlDelay = this.arlDelayMs;
     const arlName = `ARL_${lotRef}.p7m`;
     this.later(arlDelay, async () => {
@@ -268,9 +271,8 @@ export class AmoSimulator {
       lot.arlWritten = true;
       if (refusal && faults.duplicateReturn) this.duplicateWhenConsumed(arlName, bytesOut);
     });
-    if (refusal || reading === undefined) return;
+    if (refusal || summary === undefined) return;
 
-    const settled = this.settle(reading);
     lot.invoices = settled.map((s): AmoInvoiceOutcome => ({
       invoiceNumber: String(s.head.invoiceNumber),
       outcome: s.settlement.outcome,
@@ -281,28 +283,12 @@ export class AmoSimulator {
     const rspName = `RSP_${lotRef}.p7m`;
     this.later(arlDelay + this.rspDelayMs, async () => {
       const now = this.now();
-      const bytesOut = await this.writer.seal(renderRsp({ lotRef, ids, reading, invoices: settled, now }), now);
+      const bytesOut = await this.writer.seal(renderRsp({ lotRef, ids, header: summary.header, invoices: settled, now }), now);
       await this.writer.drop(rspName, bytesOut);
       this.ledger.counters.rspWritten++;
       lot.rspWritten = true;
       if (faults.duplicateReturn) this.duplicateWhenConsumed(rspName, bytesOut);
     });
-  }
-
-  private settle(reading: B2FileReading): SettledInvoice[] {
-    const lookup: RightsLookup = (query) => this.overrides.get(this.keyOf(query.nir)) ?? simulatedRights(query);
-    return reading.lots.flatMap((lot) =>
-      lot.invoices.map((inv): SettledInvoice => {
-        const facts = invoiceFacts(inv);
-        return {
-          lotNumber: String(lot.header.values.lotNumber),
-          partnerNumber: String(lot.header.values.partnerNumber),
-          head: inv.records[0].values,
-          careDate: facts.dateOfCare,
-          settlement: settleInvoice(facts, lookup),
-        };
-      }),
-    );
   }
 
   /** Once `fileName` has left the returns folder (taken by the poller), drops the same bytes again. */
@@ -365,9 +351,22 @@ export class AmoSimulator {
   }
 }
 
+/** One invoice settled by the payment rules, with only what its RSP lines repeat. */
+function settleOne(inv: ReadInvoice, lotHeader: ReadRecord, lookup: RightsLookup): SettledInvoice {
+  const facts = invoiceFacts(inv);
+  const h = inv.records[0].values;
+  return {
+    lotNumber: String(lotHeader.values.lotNumber),
+    partnerNumber: String(lotHeader.values.partnerNumber),
+    head: { invoiceNumber: h.invoiceNumber, insuredNir: h.insuredNir, insuredNirKey: h.insuredNirKey, beneficiaryRank: h.beneficiaryRank },
+    careDate: facts.dateOfCare,
+    settlement: settleInvoice(facts, lookup),
+  };
+}
+
 /** The lot identity read from the file header, when the file name is not a lot reference. */
-function idsOf(reading: B2FileReading): LotRefParts | undefined {
-  const h = reading.header.values;
+function idsOf(summary: LotSummary): LotRefParts | undefined {
+  const h = summary.header;
   const s = (v: unknown): string => (typeof v === 'string' ? v : '');
   const ids = { emitterId: s(h.emitterId), grandRegime: s(h.grandRegime), managingFund: s(h.managingFund), fileNumber: s(h.fileNumber) };
   return Object.values(ids).every((v) => v !== '') ? ids : undefined;

@@ -13,17 +13,24 @@ export interface LotAttachment {
 
 type Headers = Map<string, string>;
 
-function splitHead(raw: string): { headers: Headers; body: string } {
-  const m = /\r?\n\r?\n/.exec(raw);
-  const head = m ? raw.slice(0, m.index) : raw;
-  const body = m ? raw.slice(m.index + m[0].length) : '';
+/** Headers (unfolded, names lower-cased) and where the body starts, without copying the body. */
+function splitHead(raw: Buffer, from = 0): { headers: Headers; bodyStart: number } {
+  const crlf = raw.indexOf('\r\n\r\n', from);
+  const lf = raw.indexOf('\n\n', from);
+  let end = raw.length;
+  let sepLength = 0;
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) [end, sepLength] = [crlf, 4];
+  else if (lf >= 0) [end, sepLength] = [lf, 2];
   const headers: Headers = new Map();
   // Unfold continuation lines (RFC 5322 §2.2.3), then one header per line.
-  for (const line of head.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+  for (const line of raw
+    .toString('latin1', from, end)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .split(/\r?\n/)) {
     const i = line.indexOf(':');
     if (i > 0) headers.set(line.slice(0, i).trim().toLowerCase(), line.slice(i + 1).trim());
   }
-  return { headers, body };
+  return { headers, bodyStart: end + sepLength };
 }
 
 function param(value: string | undefined, name: string): string | undefined {
@@ -32,10 +39,10 @@ function param(value: string | undefined, name: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
-function decode(body: string, encoding: string | undefined): Buffer {
-  const e = (encoding ?? '7bit').toLowerCase();
-  if (e === 'base64') return Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
-  return Buffer.from(body, 'latin1');
+function decode(raw: Buffer, start: number, end: number, encoding: string | undefined): Buffer {
+  // Node's base64 decoder skips the line breaks of the 76-character lines: no clean-up copy of a large body.
+  if ((encoding ?? '7bit').toLowerCase() === 'base64') return Buffer.from(raw.toString('latin1', start, end), 'base64');
+  return Buffer.from(raw.subarray(start, end));
 }
 
 function fileNameOf(headers: Headers): string | undefined {
@@ -44,21 +51,31 @@ function fileNameOf(headers: Headers): string | undefined {
 
 /** The lot attachment of a raw RFC 5322 message, or undefined when it carries none. */
 export function lotAttachmentOf(raw: Buffer): LotAttachment | undefined {
-  const { headers, body } = splitHead(raw.toString('latin1'));
+  const { headers, bodyStart } = splitHead(raw);
   const idempotencyKey = headers.get('x-passerelle-idempotency-key');
   const boundary = param(headers.get('content-type'), 'boundary');
   if (boundary === undefined) {
     const fileName = fileNameOf(headers);
     if (fileName === undefined) return undefined;
-    return { fileName, content: decode(body, headers.get('content-transfer-encoding')), idempotencyKey };
+    return { fileName, content: decode(raw, bodyStart, raw.length, headers.get('content-transfer-encoding')), idempotencyKey };
   }
-  for (const part of body.split(`--${boundary}`).slice(1)) {
-    if (part.startsWith('--')) break;
-    const p = splitHead(part.replace(/^\r?\n/, ''));
-    const fileName = fileNameOf(p.headers);
+  const delimiter = `--${boundary}`;
+  let at = raw.indexOf(delimiter, bodyStart);
+  while (at >= 0) {
+    const partStart = at + delimiter.length;
+    if (raw.toString('latin1', partStart, partStart + 2) === '--') break; // closing delimiter
+    const next = raw.indexOf(delimiter, partStart);
+    // The line break before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
+    let partEnd = next >= 0 ? next : raw.length;
+    if (raw[partEnd - 1] === 0x0a) partEnd--;
+    if (raw[partEnd - 1] === 0x0d) partEnd--;
+    const part = splitHead(raw, raw[partStart] === 0x0d ? partStart + 2 : partStart + 1);
+    const fileName = fileNameOf(part.headers);
     if (fileName?.toLowerCase().endsWith('.p7m')) {
-      return { fileName, content: decode(p.body, p.headers.get('content-transfer-encoding')), idempotencyKey };
+      const content = decode(raw, part.bodyStart, partEnd, part.headers.get('content-transfer-encoding'));
+      return { fileName, content, idempotencyKey };
     }
+    at = next;
   }
   return undefined;
 }
