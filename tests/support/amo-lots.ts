@@ -89,6 +89,8 @@ export interface LotFileSpec {
   grandRegime?: string;
   managingFund?: string;
   fileNumber: string;
+  /** Default 100 (lots numbered 001, 002…). */
+  maxInvoicesPerLot?: number;
 }
 
 /** Lot reference of the contract: `B2-<emitterId>-<grandRegime><managingFund>-<fileNumber>`. */
@@ -96,8 +98,9 @@ export function lotRefOf(spec: LotFileSpec): string {
   return `B2-${spec.emitterId}-${spec.grandRegime ?? '01'}${spec.managingFund ?? '751'}-${spec.fileNumber}`;
 }
 
-/** The B2 file (latin1 text) of `invoices`, one lot numbered 001. */
+/** The B2 file (latin1 text) of `invoices`, in lots numbered from 001. */
 export async function lotFileText(spec: LotFileSpec, invoices: readonly B2Invoice[]): Promise<string> {
+  let lotNumber = 0;
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -114,7 +117,7 @@ export async function lotFileText(spec: LotFileSpec, invoices: readonly B2Invoic
       softwareId: 'PASSERELLE',
     },
     invoices,
-    { maxInvoicesPerLot: 100, nextLotNumber: () => '1' },
+    { maxInvoicesPerLot: spec.maxInvoicesPerLot ?? 100, nextLotNumber: () => String(++lotNumber) },
   );
   return Buffer.concat(chunks).toString('latin1');
 }
