@@ -142,6 +142,7 @@ describe('AMO simulator (real SMTP server, sealed and encrypted returns)', () =>
 
     expect(sim.lot(lotRef)).toMatchObject({ arl: 'P', arlWritten: true, rspWritten: true });
     expect(sim.lot(lotRef)?.invoices?.map((i) => i.outcome)).toEqual(['P', 'R', 'R', 'R', 'S']);
+    expect(sim.stats().returnErrors).toBe(0);
   });
 
   it('answers an unsigned lot with a negative ARL (signing is mandatory) and no RSP', async () => {

@@ -17,7 +17,7 @@ export interface AmoCounters {
   arlLost: number;
   /** Return files written a second time (fault duplicateReturn). */
   duplicatesWritten: number;
-  /** Returns that could not be sealed, encrypted or written (see lastError). */
+  /** Lots that could not be answered, returns that could not be sealed, encrypted or written (see lastError). */
   returnErrors: number;
 }
 

@@ -66,6 +66,13 @@ describe('AMO simulator payment rules (modelled)', () => {
     }
   });
 
+  it('rejects an invoice whose type 5 does not add up (public invoice rules)', () => {
+    const inv = aceInvoice({ invoiceNumber: '260000012', nir: nir(1) });
+    const records = inv.records.map((r) => (r.code === '5' ? { ...r, values: { ...r.values, totalFeesAmo: 1 } } : r));
+    const s = settle({ records });
+    expect(s.outcome === 'R' && s.motive.code).toBe(RSP_MOTIVES.invalidInvoice.code);
+  });
+
   it('reads the beneficiary, the first date of care and the billed AMO total from the B2 invoice', () => {
     const f = invoiceFacts(aceInvoice({ invoiceNumber: '260000011', nir: nir(1), careDate: '2026-10-03' }));
     expect(f).toMatchObject({

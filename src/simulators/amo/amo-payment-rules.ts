@@ -3,6 +3,7 @@
  * rights are what `simulateRights` answers for the invoice's beneficiary at its first date of care (so a NIR that the
  * CDRi simulator says CLOSED is rejected here too). MODELLED rules (not the insurers' real liquidation):
  *
+ * 0. an invoice breaking the public invoice rules (structure, type-5 totals: checkInvoice) → reject FA005;
  * 1. invalid NIR, FINESS or date → reject NI004 / FA005;
  * 2. patient unknown (UNKNOWN scenario, or a FAMILY birth date matching nobody) → reject BI002 "bénéficiaire inconnu";
  * 3. rights not open at the date of care (CLOSED scenario, AME out of its year) → reject DF001 "droits fermés";
@@ -15,7 +16,7 @@
  * patient: here they are ordinary patients with open rights in their birth département's caisse.
  */
 import { type AmoRightsAnswer, type AmoRightsQuery } from '../../cdri/amo-rights.port';
-import { type B2Invoice, type B2Values, toB2Date } from '../../fides/b2';
+import { type B2Invoice, type B2Values, checkInvoice, toB2Date } from '../../fides/b2';
 import { organismOf, scenarioOf, simulateRights } from '../cdri/simulated-patients';
 import { RSP_MOTIVES, type RspMotive } from './amo-return-codes';
 
@@ -39,6 +40,8 @@ export interface InvoiceFacts {
   readonly managingFund: string;
   /** Σ type-5 AMO totals: what was billed to the AMO. */
   readonly billedAmo: number;
+  /** Codes of the invoice rules it breaks (checkInvoice of src/fides/b2), empty when sound. */
+  readonly ruleViolations: readonly string[];
   /** Per line (3 and 4): base and rate, for the ALD 100 % rule. */
   readonly lines: readonly { readonly base: number; readonly rate: number }[];
 }
@@ -93,6 +96,7 @@ export function invoiceFacts(invoice: B2Invoice): InvoiceFacts {
     grandRegime: str(h.grandRegime) ?? '',
     managingFund: str(h.managingFund) ?? '',
     billedAmo: num(t.totalHospitalAmo) + num(t.totalFeesAmo),
+    ruleViolations: checkInvoice(invoice).map((v) => v.code),
     lines,
   };
 }
@@ -126,7 +130,7 @@ const openOn = (answer: AmoRightsAnswer, day: string): boolean =>
 export function settleInvoice(facts: InvoiceFacts, lookup: RightsLookup = simulatedRights): InvoiceSettlement {
   const billedAmount = facts.billedAmo;
   const reject = (motive: RspMotive): InvoiceSettlement => ({ outcome: 'R', billedAmount, motive });
-  if (facts.dateOfCare === undefined) return reject(RSP_MOTIVES.invalidInvoice);
+  if (facts.ruleViolations.length > 0 || facts.dateOfCare === undefined) return reject(RSP_MOTIVES.invalidInvoice);
   const answer = lookup({
     nir: facts.nir,
     assureNir: facts.assureNir,

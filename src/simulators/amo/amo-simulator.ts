@@ -219,7 +219,7 @@ export class AmoSimulator {
     }
     // Accepted first, processed after: the front end of an insurer queues what it receives.
     cb(null, 'Lot queued');
-    void this.receiveFile(lot.fileName, lot.content).catch(() => undefined);
+    void this.receiveFile(lot.fileName, lot.content).catch((err: unknown) => this.failed(err));
   }
 
   private async receive(fileName: string, bytes: Buffer): Promise<void> {
@@ -308,12 +308,15 @@ export class AmoSimulator {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (this.stopped) return;
-      void this.track(job()).catch((err: unknown) => {
-        this.ledger.counters.returnErrors++;
-        this.ledger.lastError = err instanceof Error ? err.message : String(err);
-      });
+      void this.track(job()).catch((err: unknown) => this.failed(err));
     }, ms);
     this.timers.add(timer);
+  }
+
+  /** A lot that could not be answered, or a return that could not be written: counted, its message kept. */
+  private failed(err: unknown): void {
+    this.ledger.counters.returnErrors++;
+    this.ledger.lastError = err instanceof Error ? err.message : String(err);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -338,7 +341,7 @@ export class AmoSimulator {
     for (const name of await readdir(dir)) {
       if (name.startsWith('.') || !name.toLowerCase().endsWith('.p7m') || this.seenDropFiles.has(name)) continue;
       this.seenDropFiles.add(name);
-      await this.receive(name, await readFile(join(dir, name)));
+      await this.receive(name, await readFile(join(dir, name))).catch((err: unknown) => this.failed(err));
     }
   }
 
