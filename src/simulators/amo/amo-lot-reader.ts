@@ -1,9 +1,9 @@
 /**
  * What the simulated AMO does with a received lot before answering: decrypt it with its own key, verify the seal
- * (signing is mandatory: unsigned or badly signed → negative ARL), read the B2 with the same declarations as the
- * writer, line by line (a malformed line → negative ARL whose 110 names line, record type and field), check the envelope's counts
- * and that the file names one (grand régime, caisse gestionnaire) throughout. The lot reference travels in the file
- * name (`<lotRef>.p7m`, CONTRACTS.md); it also lets a file that cannot be opened be acknowledged.
+ * (signing is mandatory: unsigned or badly signed → negative ARL), read the B2 line by line with the same
+ * declarations as the writer (a malformed line → negative ARL whose 110 names line, record type and field), check
+ * the envelope's counts and that the file names one (grand régime, caisse gestionnaire) throughout. The lot reference
+ * travels in the file name (`<lotRef>.p7m`, CONTRACTS.md); it also lets a file that cannot be opened be acknowledged.
  */
 import { CertificateError, CmsError, type CertificateChecker, type KeyProvider, verifyCms } from '../../signing';
 import { decryptCms } from '../../transport/cms';

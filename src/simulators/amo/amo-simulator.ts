@@ -18,9 +18,6 @@
  * the same name. Codes, wordings and the return layouts are MODELLED (README.md).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { type AmoRightsAnswer } from '../../cdri/amo-rights.port';
 import { CertificateChecker, type SoftwareKeyProvider, loadPem, parseCertificate } from '../../signing';
 import { type ReadInvoice, type ReadRecord } from '../../fides/b2';
@@ -30,7 +27,8 @@ import { invoiceFacts, settleInvoice, simulatedRights, type RightsLookup } from 
 import { ARL_REASONS } from './amo-return-codes';
 import { AmoReturnWriter } from './amo-return-writer';
 import { renderArl, renderRsp, type SettledInvoice } from './amo-returns';
-import { lotAttachmentOf, lotRefOfFileName } from './lot-mail';
+import { lotRefOfFileName } from './lot-mail';
+import { AmoLotIntake } from './amo-lot-intake';
 
 export type { AmoCounters, AmoInvoiceOutcome, AmoLotOutcome } from './amo-ledger';
 
@@ -62,7 +60,6 @@ export interface AmoSimulatorOptions {
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-const MAX_MESSAGE_BYTES = 200 * 1024 * 1024;
 
 export class AmoSimulator {
   private readonly decryption: SoftwareKeyProvider;
@@ -74,12 +71,10 @@ export class AmoSimulator {
   private readonly hmacKey = randomBytes(32);
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<unknown>>();
-  private readonly seenDropFiles = new Set<string>();
   private arlDelayMs: number;
   private rspDelayMs: number;
   private faults: AmoSimulatorFaults;
-  private server?: SMTPServer;
-  private dropTimer?: NodeJS.Timeout;
+  private intake?: AmoLotIntake;
   private stopped = false;
 
   constructor(private readonly opts: AmoSimulatorOptions) {
@@ -97,32 +92,20 @@ export class AmoSimulator {
   }
 
   async start(): Promise<{ smtpPort: number }> {
-    if (this.server) throw new Error('AmoSimulator already started');
+    if (this.intake) throw new Error('AmoSimulator already started');
     this.stopped = false;
-    const tls = this.opts.smtpTls;
-    const server = new SMTPServer({
-      name: 'amo-simulator.local',
-      logger: false,
-      secure: false,
-      key: tls?.keyPem,
-      cert: tls?.certPem,
-      disabledCommands: tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
-      authOptional: true,
-      size: MAX_MESSAGE_BYTES,
-      onData: (stream, _session, cb) => void this.onData(stream, cb),
+    const intake = new AmoLotIntake({
+      host: this.opts.host ?? '127.0.0.1',
+      smtpPort: this.opts.smtpPort ?? 0,
+      smtpTls: this.opts.smtpTls,
+      dropDir: this.opts.dropDir,
+      dropPollMs: this.opts.dropPollMs ?? 500,
+      onLot: (fileName, bytes) => this.receiveFile(fileName, bytes).catch((err: unknown) => this.failed(err)),
+      onUnidentified: () => void this.ledger.counters.unidentified++,
     });
-    server.on('error', () => undefined); // a client hanging up mid-session is not the simulator's failure
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.listen(this.opts.smtpPort ?? 0, this.opts.host ?? '127.0.0.1', () => {
-        server.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    if (this.opts.dropDir !== undefined) this.scheduleDropScan();
-    const addr = server.server.address();
-    return { smtpPort: typeof addr === 'object' && addr ? addr.port : 0 };
+    const smtpPort = await intake.start();
+    this.intake = intake;
+    return { smtpPort };
   }
 
   /** Stops listening and cancels returns not yet written (a stopped insurer answers nothing more). */
@@ -130,11 +113,9 @@ export class AmoSimulator {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.dropTimer) clearTimeout(this.dropTimer);
-    this.dropTimer = undefined;
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const intake = this.intake;
+    this.intake = undefined;
+    await intake?.stop();
     await Promise.allSettled([...this.pending]);
   }
 
@@ -202,24 +183,6 @@ export class AmoSimulator {
   receiveFile(fileName: string, bytes: Buffer): Promise<void> {
     const work = this.receive(fileName, bytes);
     return this.track(work);
-  }
-
-  private async onData(stream: SMTPServerDataStream, cb: (err?: Error | null, message?: string) => void): Promise<void> {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of stream) chunks.push(chunk as Buffer);
-    } catch (err) {
-      return cb(err as Error);
-    }
-    if (stream.sizeExceeded) return cb(Object.assign(new Error('Message too large'), { responseCode: 552 }));
-    const lot = lotAttachmentOf(Buffer.concat(chunks));
-    if (lot === undefined) {
-      this.ledger.counters.unidentified++;
-      return cb(Object.assign(new Error('No lot attachment (*.p7m) in the message'), { responseCode: 554 }));
-    }
-    // Accepted first, processed after: the front end of an insurer queues what it receives.
-    cb(null, 'Lot queued');
-    void this.receiveFile(lot.fileName, lot.content).catch((err: unknown) => this.failed(err));
   }
 
   private async receive(fileName: string, bytes: Buffer): Promise<void> {
@@ -324,25 +287,6 @@ export class AmoSimulator {
     const done = (): void => void this.pending.delete(work);
     work.then(done, done);
     return work;
-  }
-
-  private scheduleDropScan(): void {
-    if (this.stopped) return;
-    this.dropTimer = setTimeout(() => {
-      void this.track(this.scanDropDir())
-        .catch(() => undefined)
-        .finally(() => this.scheduleDropScan());
-    }, this.opts.dropPollMs ?? 500);
-  }
-
-  /** New `*.p7m` files of the drop folder (temporary and hidden names skipped); files are left where they are. */
-  private async scanDropDir(): Promise<void> {
-    const dir = this.opts.dropDir as string;
-    for (const name of await readdir(dir)) {
-      if (name.startsWith('.') || !name.toLowerCase().endsWith('.p7m') || this.seenDropFiles.has(name)) continue;
-      this.seenDropFiles.add(name);
-      await this.receive(name, await readFile(join(dir, name))).catch((err: unknown) => this.failed(err));
-    }
   }
 
   private now(): Date {
