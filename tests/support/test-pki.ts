@@ -49,6 +49,10 @@ export interface TestPki {
   readonly tlsClient: TestCertificate;
   /** The insurer's encryption certificate: KU keyEncipherment. */
   readonly recipient: TestCertificate;
+  /** The insurer's seal (signs its ARL/RSP returns): seal profile, O = CPAM TEST. */
+  readonly insurerSeal: TestCertificate;
+  /** The hospital's decryption certificate (returns are encrypted to it): KU keyEncipherment, OU = FINESS juridique. */
+  readonly hospitalDecryption: TestCertificate;
   /** Seal profile, expired 30 days ago. */
   readonly expired: TestCertificate;
   /** Seal profile, valid from 30 days on. */
@@ -130,7 +134,8 @@ export function getTestPki(): TestPki {
         ) as TestPki)
       : undefined;
   let pki = read();
-  if (!pki || Date.now() - pki.generatedAt > MAX_AGE_MS) {
+  // A directory written by an older version of this file lacks the newer certificates: generate again.
+  if (!pki || Date.now() - pki.generatedAt > MAX_AGE_MS || pki.hospitalDecryption === undefined) {
     generate(dir);
     pki = read();
     if (!pki) throw new Error(`test PKI: generation left no ${done}`);
@@ -163,6 +168,8 @@ function generate(dir: string): void {
     ['seal', 2048],
     ['tls-client', 2048],
     ['recipient', 2048],
+    ['insurer-seal', 2048],
+    ['hospital-decryption', 2048],
     ['expired', 2048],
     ['not-yet-valid', 2048],
     ['weak', 1024],
@@ -228,8 +235,16 @@ function generate(dir: string): void {
   const rootCa = selfSigned('root-ca', '/C=FR/O=PASSERELLE TEST/CN=TEST Racine IGC Sante');
   const rogueCa = selfSigned('rogue-ca', '/C=FR/O=ROGUE TEST/CN=TEST Racine Inconnue');
   const intermediateCa = issue('intermediate-ca', '/C=FR/O=PASSERELLE TEST/CN=TEST AC Organisations', rootCa, 'intermediate', -2, 1800);
-  const leaf = (name: string, cn: string, profile: string, from: number, to: number, issuer = intermediateCa): TestCertificate =>
-    issue(name, `${profile === 'recipient' ? '/C=FR/O=CPAM TEST' : hospital}/CN=${cn}`, issuer, profile, from, to);
+  const insurer = '/C=FR/O=CPAM TEST';
+  const leaf = (
+    name: string,
+    cn: string,
+    profile: string,
+    from: number,
+    to: number,
+    issuer = intermediateCa,
+    org?: string,
+  ): TestCertificate => issue(name, `${org ?? (profile === 'recipient' ? insurer : hospital)}/CN=${cn}`, issuer, profile, from, to);
 
   const pki: TestPki = {
     dir,
@@ -242,6 +257,8 @@ function generate(dir: string): void {
     seal: leaf('seal', 'CH TEST ORG SIGN', 'seal', -1, 365),
     tlsClient: leaf('tls-client', 'CH TEST ORG AUTH_CLI', 'tls_client', -1, 365),
     recipient: leaf('recipient', 'CPAM TEST CHIFFREMENT', 'recipient', -1, 365),
+    insurerSeal: leaf('insurer-seal', 'CPAM TEST ORG SIGN', 'seal', -1, 365, intermediateCa, insurer),
+    hospitalDecryption: leaf('hospital-decryption', 'CH TEST CHIFFREMENT', 'recipient', -1, 365, intermediateCa, hospital),
     expired: leaf('expired', 'CH TEST ORG SIGN EXPIRE', 'seal', -400, -30),
     notYetValid: leaf('not-yet-valid', 'CH TEST ORG SIGN FUTUR', 'seal', 30, 400),
     weak: leaf('weak', 'CH TEST ORG SIGN 1024', 'seal', -1, 365),

@@ -102,7 +102,8 @@ function caisseOf(nir: string): string {
   return dept + '1';
 }
 
-function organismOf(nir: string, grandRegime: string): AmoOrganism {
+/** Organism the simulated insurer files this NIR under (also used by the AMO simulator's payment rules). */
+export function organismOf(nir: string, grandRegime: string): AmoOrganism {
   return { grandRegime, caisse: caisseOf(nir), centre: '0' + nir.slice(7, 10), codeGestion: '10' };
 }
 
