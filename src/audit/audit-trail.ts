@@ -10,6 +10,8 @@ export type AuditAction =
   | 'lot.csv-uploaded'
   /** FIDES invoices received (a Claim, a batch Bundle, an RSF import): counts and FINESS, never patient data. */
   | 'invoice.received'
+  /** FIDES lots closed by hand (POST /fides/lots/close): lot refs and counts, never patient data. */
+  | 'fides-lot.closed'
   | 'transmission.queued'
   | 'transmission.sent'
   | 'replay'

@@ -1,9 +1,12 @@
 import { type ConfigReader } from './config-readers';
+import { type FidesLotsConfig, readFidesLotsConfig } from './fides-lots-config';
 
 /** FIDES billing (issue 9). Absent (undefined) when the establishment does not bill through the gateway. */
 export interface FidesConfig {
   /** Largest number of Claims in one `batch` Bundle (POST /fhir). */
   maxBatchEntries: number;
+  /** B2 lots: emitter, size, cut-off, recipients directory (fides-lots-config.ts). */
+  lots: FidesLotsConfig;
 }
 
 /**
@@ -12,5 +15,5 @@ export interface FidesConfig {
  */
 export function readFidesConfig(r: ConfigReader, embedded: boolean): FidesConfig | undefined {
   if (!r.bool('FIDES_ENABLED', embedded)) return undefined;
-  return { maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000) };
+  return { maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000), lots: readFidesLotsConfig(r) };
 }

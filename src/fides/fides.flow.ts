@@ -1,6 +1,8 @@
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
+import { buildLotsPart } from './lots/lots.part';
+import { LotsService } from './lots/lots.service';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
 import { ReceiveInvoiceUseCase } from './receive-invoice.use-case';
@@ -17,10 +19,13 @@ export const fidesFlow: FlowModule = {
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
   migrations: [Invoices1765000000000, FidesLots1765200000000],
 
-  async build({ config, db, cipher }): Promise<FlowParts | undefined> {
+  async build(ctx): Promise<FlowParts | undefined> {
+    const { config, db, cipher } = ctx;
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
     const intake = new ReceiveInvoiceUseCase(store);
+    // --- lots (issue 9 §3): closing, hand-over, schedule, probes, gauges — src/fides/lots/lots.part.ts ---
+    const lots = buildLotsPart(ctx, config.fides.lots, store);
     return {
       // Loaded here, not at the top: see cdri.flow.ts.
       http: {
@@ -28,14 +33,20 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claims.controller')).ClaimsController,
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
+          (await import('./http/lots.controller')).FidesLotsController, // lots
         ],
         providers: [
           { provide: InvoiceStore, useValue: store },
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
+          { provide: LotsService, useValue: lots.service }, // lots
         ],
       },
       retention: fidesRetention(),
+      // lots
+      periodic: lots.periodic,
+      probes: lots.probes,
+      beforeScrape: lots.beforeScrape,
     };
   },
 };
