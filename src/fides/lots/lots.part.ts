@@ -71,7 +71,7 @@ export function buildLotsPart(ctx: FlowContext, cfg: FidesLotsConfig, invoices: 
     {
       name: 'fides-lots-arl',
       critical: false,
-      ttlMs: 30_000,
+      ttlMs: 5_000,
       check: async () => {
         const n = await store.arlOverdue(cfg.arlAlertHours);
         return n === 0
@@ -82,7 +82,7 @@ export function buildLotsPart(ctx: FlowContext, cfg: FidesLotsConfig, invoices: 
     {
       name: 'fides-lots-routing',
       critical: false,
-      ttlMs: 30_000,
+      ttlMs: 5_000,
       check: async () => {
         const problems: string[] = [];
         if (!transmission) problems.push('transport is not configured: lots are numbered but not sent');
