@@ -22,7 +22,7 @@ import { waitFor } from '../support/wait-for';
 const OTHER_SITE = '750712184';
 const OTHER_BILLING_KEY = 'other-billing-key-0123456789abcdef-012';
 
-type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = any;
 
 describe('FIDES lots over HTTP', () => {
   const pki = getTestPki();

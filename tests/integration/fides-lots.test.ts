@@ -179,11 +179,30 @@ describe('FIDES lots', () => {
     expect(await lots.service.close({ cause: 'manual', actor: 'billing-1', finess: [finess] })).toMatchObject({ lots: [] });
   });
 
+  it('leaves out an invoice B2 cannot carry (reported, still ready) without holding back the others', async () => {
+    const finess = testFiness(5);
+    const good = await seedReady(lots.invoices, ace, { finess, firstNumber: 9000, count: 2 });
+    const broken = { ...ace, patient: { ...ace.patient, insuredNirKey: '' } };
+    const [bad] = await seedReady(lots.invoices, broken, { finess, firstNumber: 9100, count: 1 });
+    const result = await lots.closer.close({ cause: 'manual', actor: 'billing-1', finess: [finess] });
+    expect(result.lots.map((l) => l.invoiceCount)).toEqual([2]);
+    expect(result.refused.map((r) => r.invoiceId)).toEqual([bad]);
+    expect(result.refused[0].problems).toContainEqual(expect.objectContaining({ code: 'B2-WRITE-missing', field: '2.insuredNirKey' }));
+    expect(await states(good)).toEqual(['in-lot', 'in-lot']);
+    expect(await states([bad])).toEqual(['ready']);
+    // Not tried again by this process until its content changes.
+    expect(await lots.closer.close({ cause: 'manual', actor: 'billing-1', finess: [finess] })).toEqual({
+      lots: [],
+      unrouted: [],
+      refused: [],
+    });
+  });
+
   it('refuses any change to a numbered lot’s bytes or numbers', async () => {
     const [lot] = await lots.store.list({ finess: 'all', limit: 1 });
     await expect(lots.sql.exec(`UPDATE fides_lot SET content = $2 WHERE id = $1`, [lot.id, Buffer.from('x')])).rejects.toThrow(/frozen/);
     await expect(lots.sql.exec(`UPDATE fides_lot SET file_number = file_number + 100 WHERE id = $1`, [lot.id])).rejects.toThrow(/frozen/);
-    await expect(lots.sql.exec(`UPDATE fides_lot SET lot_number = 2 WHERE id = $1`, [lot.id])).rejects.toThrow(/frozen/);
+    await expect(lots.sql.exec(`UPDATE fides_lot SET lot_number = lot_number % 999 + 1 WHERE id = $1`, [lot.id])).rejects.toThrow(/frozen/);
   });
 
   it('racing closers: every invoice in exactly one lot, file and lot numbers 1…n with no gap and no repeat', async () => {
