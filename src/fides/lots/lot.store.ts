@@ -204,11 +204,20 @@ export class LotStore {
     );
   }
 
-  /** Lots `sent` longer than `hours` without an ARL, per FINESS géographique (metric and /health). */
+  /** How many lots are `sent` longer than `hours` without an ARL (metric and /health). */
   async arlOverdue(hours: number): Promise<number> {
     const row = await this.db.one<{ n: number }>(
       `SELECT count(*)::int AS n FROM fides_lot WHERE state = 'sent' AND arl_status IS NULL AND sent_at < now() - make_interval(hours => $1)`,
       [hours],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Lots still `numbered` (not handed over) this many minutes after closing: no transport, or hand-over failing. */
+  async stuckNumbered(minutes: number): Promise<number> {
+    const row = await this.db.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM fides_lot WHERE state = 'numbered' AND created_at < now() - make_interval(mins => $1)`,
+      [minutes],
     );
     return row?.n ?? 0;
   }

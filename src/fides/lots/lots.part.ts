@@ -18,6 +18,9 @@ import { loadLotRecipients } from './lot-recipients-directory';
 import { LotStore } from './lot.store';
 import { LotsService } from './lots.service';
 
+/** A lot not handed over this long after closing is reported (the sweep runs every FIDES_LOT_SWEEP_INTERVAL_MS). */
+const STUCK_MINUTES = 10;
+
 export interface LotsPart {
   service: LotsService;
   periodic: PeriodicTask[];
@@ -85,7 +88,11 @@ export function buildLotsPart(ctx: FlowContext, cfg: FidesLotsConfig, invoices: 
       ttlMs: 5_000,
       check: async () => {
         const problems: string[] = [];
-        if (!transmission) problems.push('transport is not configured: lots are numbered but not sent');
+        const stuck = await store.stuckNumbered(STUCK_MINUTES);
+        if (stuck > 0)
+          problems.push(
+            `${stuck} lot(s) numbered over ${STUCK_MINUTES} min ago and not handed over${transmission ? '' : ': transport is not configured'}`,
+          );
         if (unknownRecipients.length > 0)
           problems.push(`recipient(s) without a transport route or certificate: ${unknownRecipients.join(', ')}`);
         const unrouted = service.unrouted;
@@ -107,6 +114,12 @@ export function buildLotsPart(ctx: FlowContext, cfg: FidesLotsConfig, invoices: 
         intervalMs: cfg.sweepIntervalMs,
         run: async () => {
           const r = await service.runSchedule();
+          // Ids and problem codes only: a problem's message may quote the invoice number, never a patient value.
+          for (const x of r.refused)
+            log.warn(
+              { invoiceId: x.invoiceId, problems: x.problems.map((p) => `${p.code} ${p.field}`) },
+              'FIDES invoice left out of its lot: B2 cannot carry it (stays ready)',
+            );
           if (r.bySize + r.byCutoff + r.sweep.handedOver + r.sweep.sent > 0 || r.sweep.failed.length > 0)
             log.info(
               { bySize: r.bySize, byCutoff: r.byCutoff, handedOver: r.sweep.handedOver, sent: r.sweep.sent, failed: r.sweep.failed },

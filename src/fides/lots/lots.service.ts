@@ -4,7 +4,7 @@
  * worker process: every step is row-locked or guarded by state, so several processes at once do each thing once.
  */
 import type { Sql } from '../../persistence/sql';
-import type { CloseLotsUseCase, CloseRequest, CloseResult, UnroutedGroup } from './close-lots.use-case';
+import type { CloseLotsUseCase, CloseRequest, CloseResult, RefusedInvoice, UnroutedGroup } from './close-lots.use-case';
 import { lastCutoff } from './lot-clock';
 import type { LotHandover, LotSweepResult } from './lot-handover';
 import type { LotStore, StoredLot } from './lot.store';
@@ -19,6 +19,8 @@ export interface LotScheduleSettings {
 export interface ScheduleRunResult {
   bySize: number;
   byCutoff: number;
+  /** Invoices left out because B2 cannot carry them (first seen by this process in this run). */
+  refused: RefusedInvoice[];
   sweep: LotSweepResult;
 }
 
@@ -60,12 +62,15 @@ export class LotsService {
     const size = await this.close({ cause: 'size', actor: 'system', fullOnly: true });
     this.unroutedSnapshot = size.unrouted;
     let byCutoff = 0;
+    const refused = [...size.refused];
     const now = this.now();
     for (const finess of await this.readyFiness()) {
       const readyBefore = lastCutoff(now, this.settings.cutoffByFiness.get(finess) ?? this.settings.cutoff, this.settings.timeZone);
-      byCutoff += (await this.close({ cause: 'cutoff', actor: 'system', finess: [finess], readyBefore })).lots.length;
+      const r = await this.close({ cause: 'cutoff', actor: 'system', finess: [finess], readyBefore });
+      byCutoff += r.lots.length;
+      refused.push(...r.refused);
     }
-    return { bySize: size.lots.length, byCutoff, sweep: await this.handover.sweep() };
+    return { bySize: size.lots.length, byCutoff, refused, sweep: await this.handover.sweep() };
   }
 
   /** Establishments with invoices waiting for a lot. */
