@@ -154,16 +154,17 @@ export class InvoiceStore implements InvoiceStorePort {
   // ---- Lots (issue 9 §3): reading `ready` invoices and moving many at once inside the lot's transaction. ----
 
   /**
-   * `ready` invoices not in a lot, oldest first (by when they became ready), for lot planning; no lock: the lot's
-   * transaction locks and re-reads them (lockReady).
+   * One page of the `ready` invoices not in a lot, by id (keyset: pass the last id of a page as `afterId`), for lot
+   * planning; no lock: the lot's transaction locks and re-reads them (lockReady).
    */
-  async readyForLots(opts: { finess?: readonly string[]; readyBefore?: Date; limit: number }): Promise<StoredInvoice[]> {
+  async readyForLots(opts: { finess?: readonly string[]; readyBefore?: Date; afterId?: string; limit: number }): Promise<StoredInvoice[]> {
     const rows = await this.db.rows<Row>(
       `SELECT ${COLUMNS} FROM invoice
         WHERE state = 'ready' AND lot_id IS NULL
           AND ($1::text[] IS NULL OR finess = ANY($1)) AND ($2::timestamptz IS NULL OR updated_at <= $2)
-        ORDER BY updated_at, id LIMIT $3`,
-      [opts.finess ?? null, opts.readyBefore ?? null, opts.limit],
+          AND ($3::uuid IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [opts.finess ?? null, opts.readyBefore ?? null, opts.afterId ?? null, opts.limit],
     );
     return rows.map((r) => this.toInvoice(r));
   }

@@ -208,7 +208,7 @@ describe('FIDES lots', () => {
   it('racing closers: every invoice in exactly one lot, file and lot numbers 1…n with no gap and no repeat', async () => {
     const finess = testFiness(2);
     const ids = await seedReady(lots.invoices, ace, { finess, firstNumber: 1000, count: 60 });
-    const closers = await Promise.all([1, 2, 3, 4].map(() => open({ maxInvoicesPerLot: 7 })));
+    const closers = await Promise.all([1, 2, 3, 4].map(() => open({ maxInvoicesPerLot: 7, planBatch: 5 })));
     const before = await lots.sql.one<{ f: string }>(
       `SELECT last_file_number AS f FROM fides_lot_sequence WHERE emitter_id = $1 AND grand_regime = '01' AND managing_fund = '751'`,
       [TEST_EMITTER],

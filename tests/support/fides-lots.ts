@@ -26,6 +26,8 @@ export interface TestLotsConfig {
   /** Caisse `rr/fff` → recipient id. */
   recipients: Record<string, string>;
   cutoffByFiness?: Record<string, string>;
+  /** Invoices per planning page (small values exercise the paging). */
+  planBatch?: number;
 }
 
 export interface TestLots {
@@ -64,6 +66,7 @@ export async function openTestLots(
       timeZone: 'Europe/Paris',
       testIndicator: 'T',
       b2Context: TEST_CONTEXT,
+      planBatch: cfg.planBatch,
     },
     { testHooks: opts.hooks },
   );

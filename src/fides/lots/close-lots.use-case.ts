@@ -34,7 +34,7 @@ export interface CloseLotsSettings {
   timeZone: string;
   testIndicator: 'T' | 'R';
   b2Context: B2InvoiceContext;
-  /** Invoices read per planning pass (bounded memory; the loop goes on while passes make lots). */
+  /** Invoices decrypted per planning page (bounded memory: only ids and routing are kept across pages). */
   planBatch?: number;
 }
 
@@ -79,7 +79,8 @@ interface Group {
   finess: string;
   recipient: LotRecipient;
   recipientId: string;
-  invoices: StoredInvoice[];
+  /** Ids only (the drafts are re-read under lock), oldest ready first. */
+  invoices: Array<{ id: string; readyAt: number }>;
 }
 
 const NORM_VERSION = 'B22005E';
@@ -103,59 +104,60 @@ export class CloseLotsUseCase {
   ) {}
 
   async close(req: CloseRequest): Promise<CloseResult> {
+    const { groups, unrouted } = await this.plan(req);
     const made: StoredLot[] = [];
     const refused: RefusedInvoice[] = [];
-    let unrouted: UnroutedGroup[] = [];
-    const batch = this.settings.planBatch ?? Math.max(1000, this.settings.maxInvoicesPerLot * 10);
-    for (let pass = 0; pass < 10_000; pass++) {
-      const read = await this.invoices.readyForLots({ finess: req.finess, readyBefore: req.readyBefore, limit: batch });
-      const ready = read.filter((inv) => !this.refusedSeen.has(`${inv.id}:${inv.contentHash}`));
-      const plan = this.plan(ready);
-      if (pass === 0) unrouted = plan.unrouted;
-      let lotsThisPass = 0;
-      for (const g of plan.groups) {
-        for (let i = 0; i < g.invoices.length; i += this.settings.maxInvoicesPerLot) {
-          const chunk = g.invoices.slice(i, i + this.settings.maxInvoicesPerLot);
-          if (req.fullOnly && chunk.length < this.settings.maxInvoicesPerLot) continue;
-          const lot = await this.closeOne(g, chunk, req, refused);
-          if (lot) {
-            made.push(lot);
-            lotsThisPass++;
-          }
-        }
+    const max = this.settings.maxInvoicesPerLot;
+    for (const g of groups) {
+      for (let i = 0; i < g.invoices.length; i += max) {
+        const chunk = g.invoices.slice(i, i + max);
+        if (req.fullOnly && chunk.length < max) continue;
+        const lot = await this.closeOne(g, chunk, req, refused);
+        if (lot) made.push(lot);
       }
-      // Another pass only when this one made lots from a full read (there may be more behind it).
-      if (lotsThisPass === 0 || read.length < batch) break;
     }
     return { lots: made, unrouted, refused };
   }
 
-  /** Ready invoices by (FINESS, caisse), in the order they became ready; those with no recipient apart. */
-  plan(ready: readonly StoredInvoice[]): { groups: Group[]; unrouted: UnroutedGroup[] } {
+  /**
+   * Every ready invoice the request covers, read page by page (decrypted one page at a time; only ids and routing
+   * are kept), grouped by (FINESS, caisse), each group in the order its invoices became ready; those with no
+   * recipient apart.
+   */
+  private async plan(req: CloseRequest): Promise<{ groups: Group[]; unrouted: UnroutedGroup[] }> {
     const groups = new Map<string, Group>();
     const unrouted = new Map<string, UnroutedGroup>();
-    for (const inv of ready) {
-      const { grandRegime, managingFund } = inv.draft.coverage;
-      const recipient = grandRegime !== undefined && managingFund !== undefined ? { grandRegime, managingFund } : undefined;
-      const recipientId = recipient && this.recipients.recipientOf(recipient);
-      if (!recipient || !recipientId) {
-        const key = `${inv.finess}|${grandRegime ?? ''}|${managingFund ?? ''}`;
-        const u = unrouted.get(key) ?? { finess: inv.finess, grandRegime, managingFund, invoices: 0 };
-        u.invoices++;
-        unrouted.set(key, u);
-        continue;
+    const batch = this.settings.planBatch ?? 2000;
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.invoices.readyForLots({ finess: req.finess, readyBefore: req.readyBefore, afterId, limit: batch });
+      for (const inv of page) {
+        if (this.refusedSeen.has(`${inv.id}:${inv.contentHash}`)) continue;
+        const { grandRegime, managingFund } = inv.draft.coverage;
+        const recipient = grandRegime !== undefined && managingFund !== undefined ? { grandRegime, managingFund } : undefined;
+        const recipientId = recipient && this.recipients.recipientOf(recipient);
+        if (!recipient || !recipientId) {
+          const key = `${inv.finess}|${grandRegime ?? ''}|${managingFund ?? ''}`;
+          const u = unrouted.get(key) ?? { finess: inv.finess, grandRegime, managingFund, invoices: 0 };
+          u.invoices++;
+          unrouted.set(key, u);
+          continue;
+        }
+        const key = groupKey(inv.finess, recipient);
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { finess: inv.finess, recipient, recipientId, invoices: [] }));
+        g.invoices.push({ id: inv.id, readyAt: inv.updatedAt.getTime() });
       }
-      const key = groupKey(inv.finess, recipient);
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { finess: inv.finess, recipient, recipientId, invoices: [] }));
-      g.invoices.push(inv);
+      if (page.length < batch) break;
+      afterId = page[page.length - 1].id;
     }
+    for (const g of groups.values()) g.invoices.sort((a, b) => a.readyAt - b.readyAt || (a.id < b.id ? -1 : 1));
     return { groups: [...groups.values()], unrouted: [...unrouted.values()] };
   }
 
   private async closeOne(
     g: Group,
-    chunk: readonly StoredInvoice[],
+    chunk: ReadonlyArray<{ id: string }>,
     req: CloseRequest,
     refused: RefusedInvoice[],
   ): Promise<StoredLot | undefined> {
