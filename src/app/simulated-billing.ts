@@ -69,11 +69,11 @@ export async function startAmoSimulator(
   log: AppLogger,
 ): Promise<{ config: AppConfig; amo: AmoSimulator }> {
   const where = simulationPaths(sim.dir);
-  // The FINESS in the seal's OU. TODO(lead): the FINESS juridique once the FIDES configuration carries it.
   // Private like the PKI inside it: the spool and the returns hold (encrypted) billing files.
   await mkdir(sim.dir, { recursive: true, mode: 0o700 });
   await chmod(sim.dir, 0o700);
-  const pki = await ensureSimulationPki(where.pki, config.establishmentFiness, log);
+  // The seal's OU carries the FINESS juridique that emits the B2 files.
+  const pki = await ensureSimulationPki(where.pki, config.fides?.lots.emitterFiness ?? config.establishmentFiness, log);
   await mkdir(where.returns, { recursive: true, mode: 0o700 });
   const amo = new AmoSimulator({
     host: '127.0.0.1',

@@ -12,6 +12,8 @@ export type AuditAction =
   | 'invoice.received'
   /** FHIR Subscriptions on ClaimResponse: created, updated (re-activated, paused) or deleted (detail.change). */
   | 'subscription.changed'
+  /** FIDES lots closed by hand (POST /fides/lots/close): lot refs and counts, never patient data. */
+  | 'fides-lot.closed'
   | 'transmission.queued'
   | 'transmission.sent'
   | 'replay'

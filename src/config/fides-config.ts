@@ -1,5 +1,6 @@
 import { type ConfigReader } from './config-readers';
 import { type FidesSubscriptionConfig, readFidesSubscriptionConfig } from './fides-subscription-config';
+import { type FidesLotsConfig, readFidesLotsConfig } from './fides-lots-config';
 
 /** FIDES billing (issue 9). Absent (undefined) when the establishment does not bill through the gateway. */
 export interface FidesConfig {
@@ -13,6 +14,8 @@ export interface FidesConfig {
    * FIDES_RECIPIENTS_FILE (`{"default": "<recipientId>"}`), used when none is configured.
    */
   simulation?: { recipientId: string; recipientsFile: string };
+  /** B2 lots: emitter, size, cut-off, recipients directory (fides-lots-config.ts). */
+  lots: FidesLotsConfig;
 }
 
 /**
@@ -24,5 +27,6 @@ export function readFidesConfig(r: ConfigReader, embedded: boolean): FidesConfig
   return {
     maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000),
     subscriptions: readFidesSubscriptionConfig(r),
+    lots: readFidesLotsConfig(r),
   };
 }

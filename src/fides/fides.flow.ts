@@ -1,6 +1,8 @@
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
+import { buildLotsPart } from './lots/lots.part';
+import { LotsService } from './lots/lots.service';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
 import { FidesSubscriptions1765400000000 } from './migrations/1765400000000-subscriptions';
@@ -19,13 +21,17 @@ export const fidesFlow: FlowModule = {
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
   migrations: [Invoices1765000000000, FidesLots1765200000000, FidesSubscriptions1765400000000],
 
-  async build({ config, db, cipher, log, metrics }): Promise<FlowParts | undefined> {
+  async build(ctx): Promise<FlowParts | undefined> {
+    const { config, db, cipher, log, metrics } = ctx;
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
     const intake = new ReceiveInvoiceUseCase(store);
-    // --- subscriptions (issue 9 §4): FHIR Subscription rest-hook on ClaimResponse ---
+    // Lots (§3): closing, hand-over, schedule, probes, gauges — src/fides/lots/lots.part.ts.
+    // In full simulation every caisse goes to the AMO simulator unless a directory is configured.
+    const recipientsFile = config.fides.lots.recipientsFile ?? config.fides.simulation?.recipientsFile;
+    const lots = buildLotsPart(ctx, { ...config.fides.lots, recipientsFile }, store);
+    // Subscriptions (§4): FHIR Subscription rest-hook on ClaimResponse.
     const subscriptions = fidesSubscriptions({ db, cipher, log, metrics }, store, config.fides.subscriptions);
-    // --- end subscriptions ---
     return {
       // Loaded here, not at the top: see cdri.flow.ts.
       http: {
@@ -33,17 +39,21 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claims.controller')).ClaimsController,
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
+          (await import('./http/lots.controller')).FidesLotsController,
           (await import('./http/subscriptions.controller')).SubscriptionsController,
         ],
         providers: [
           { provide: InvoiceStore, useValue: store },
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
+          { provide: LotsService, useValue: lots.service },
           { provide: SubscriptionStore, useValue: subscriptions.store },
         ],
       },
       retention: fidesRetention(),
-      periodic: [subscriptions.periodic],
+      periodic: [...lots.periodic, subscriptions.periodic],
+      probes: lots.probes,
+      beforeScrape: lots.beforeScrape,
     };
   },
 };

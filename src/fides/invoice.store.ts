@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldCipher } from '../persistence/field-cipher';
-import type { Sql } from '../persistence/sql';
+import type { Sql, SqlExecutor } from '../persistence/sql';
 import type { InvoiceDraft } from './invoice-draft';
 import { assertTransition, type InvoiceState, isInvoiceState } from './invoice-state';
 
@@ -149,6 +149,60 @@ export class InvoiceStore implements InvoiceStorePort {
       cause: r.cause,
       actor: r.actor,
     }));
+  }
+
+  // ---- Lots (issue 9 §3): reading `ready` invoices and moving many at once inside the lot's transaction. ----
+
+  /**
+   * One page of the `ready` invoices not in a lot, by id (keyset: pass the last id of a page as `afterId`), for lot
+   * planning; no lock: the lot's transaction locks and re-reads them (lockReady).
+   */
+  async readyForLots(opts: { finess?: readonly string[]; readyBefore?: Date; afterId?: string; limit: number }): Promise<StoredInvoice[]> {
+    const rows = await this.db.rows<Row>(
+      `SELECT ${COLUMNS} FROM invoice
+        WHERE state = 'ready' AND lot_id IS NULL
+          AND ($1::text[] IS NULL OR finess = ANY($1)) AND ($2::timestamptz IS NULL OR updated_at <= $2)
+          AND ($3::uuid IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [opts.finess ?? null, opts.readyBefore ?? null, opts.afterId ?? null, opts.limit],
+    );
+    return rows.map((r) => this.toInvoice(r));
+  }
+
+  /**
+   * Locks the given invoices that are still `ready` and in no lot (FOR UPDATE SKIP LOCKED: an invoice another closer
+   * holds is left to it), in the order of `ids`. Inside the lot's transaction.
+   */
+  async lockReady(tx: SqlExecutor, ids: readonly string[]): Promise<StoredInvoice[]> {
+    const rows = await tx.rows<Row>(
+      `SELECT ${COLUMNS} FROM invoice WHERE id = ANY($1) AND state = 'ready' AND lot_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`,
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.id, this.toInvoice(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * Moves many invoices from `from` to `to`, each with its history line, in the caller's transaction; `lotId` sets
+   * (a lot id) or clears (null) the invoice's lot when given. Returns the ids moved (those still in `from`).
+   */
+  async transitionMany(
+    tx: SqlExecutor,
+    ids: readonly string[],
+    move: { from: InvoiceState; to: InvoiceState; cause: string; actor: string; lotId?: string | null },
+  ): Promise<string[]> {
+    assertTransition(move.from, move.to);
+    const rows = await tx.rows<{ id: string }>(
+      `WITH up AS (
+         UPDATE invoice SET state = $3, updated_at = now(), lot_id = CASE WHEN $6 THEN $7::uuid ELSE lot_id END
+          WHERE id = ANY($1) AND state = $2 RETURNING id),
+       tr AS (
+         INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
+         SELECT id, $2, $3, $4, $5 FROM up)
+       SELECT id FROM up`,
+      [ids, move.from, move.to, move.cause, move.actor, move.lotId !== undefined, move.lotId ?? null],
+    );
+    return rows.map((r) => r.id);
   }
 
   private seal(draft: InvoiceDraft): string {

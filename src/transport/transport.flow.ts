@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { seesEverything } from '../access/roles';
 import { SYSTEM_ACTOR } from '../audit/audit-trail';
 import type { FlowModule, FlowParts } from '../platform/flow';
+import { LOT_TRANSMISSION } from '../platform/lot-transmission';
 import { ServiceKey } from '../platform/service-registry';
 import { defineWorker } from '../queue/queue-definition';
 import { CertificateChecker, loadPkcs12File, parseCertificate } from '../signing';
@@ -14,6 +15,7 @@ import { ReturnsIntake } from './intake';
 import { Transmissions1764200000000 } from './migrations/1764200000000-transmissions';
 import { TransmissionRequester1764380000000 } from './migrations/1764380000000-transmission-requester';
 import { buildTransmissionTask, TransmissionOutbox, TransmissionStore } from './outbox';
+import { lotTransmissionAdapter } from './outbox/lot-transmission.adapter';
 import { TRANSMISSION_ROUTES } from './recipients';
 import { transmissionSendQueue } from './transport.queues';
 import { transportRetention } from './transport.retention';
@@ -90,6 +92,8 @@ export const transportFlow: FlowModule = {
       },
     });
     services.provide(TRANSMISSION_OUTBOX, outbox);
+    // What billing flows (FIDES) use: they may not import this flow (src/platform/lot-transmission.ts).
+    services.provide(LOT_TRANSMISSION, lotTransmissionAdapter(outbox, cfg.routes, new Set(cfg.recipients.keys())));
 
     const sources: ReturnsSource[] = [];
     if (cfg.returns.dir)
