@@ -3,6 +3,7 @@ import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
+import { FidesReturns1765300000000 } from './migrations/1765300000000-returns';
 import { ReceiveInvoiceUseCase } from './receive-invoice.use-case';
 import { RsfImportUseCase } from './rsf-import.use-case';
 
@@ -15,7 +16,7 @@ import { RsfImportUseCase } from './rsf-import.use-case';
 export const fidesFlow: FlowModule = {
   name: 'fides',
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
-  migrations: [Invoices1765000000000, FidesLots1765200000000],
+  migrations: [Invoices1765000000000, FidesLots1765200000000, FidesReturns1765300000000],
 
   async build({ config, db, cipher }): Promise<FlowParts | undefined> {
     if (!config.fides) return undefined;
