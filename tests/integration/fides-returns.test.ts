@@ -204,6 +204,19 @@ describe('FIDES returns handler (ARL, NOEMIE RSP)', () => {
     expect(await returnRow(again.id)).toMatchObject({ status: 'duplicate', duplicate_of: first.id });
   });
 
+  it('the first two deliveries of a new return racing: one applied, the other a duplicate', async () => {
+    const lot = await seedLot(sql, [1300, 1400]);
+    const text = rspFor(
+      lot,
+      lot.invoices.map((i) => ({ invoice: i.number, outcome: 'P' as const, paid: i.amoCents })),
+    );
+    const files = [returnedFile('RSP', lot, text), returnedFile('RSP', lot, text), returnedFile('RSP', lot, text)];
+    const results = await Promise.all(files.map((f) => handler.apply(f)));
+    expect(results.map((r) => r.status).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
+    expect(await states(lot)).toEqual(['paid', 'paid']);
+    expect((await snapshot(lot)).outcomes).toBe(2);
+  });
+
   it('the RSP of a lot whose ARL was lost acknowledges it implicitly, then applies the outcomes', async () => {
     const lot = await seedLot(sql, [900, 800]);
     const rsp = returnedFile(

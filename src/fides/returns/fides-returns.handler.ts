@@ -60,6 +60,11 @@ export class FidesReturnsHandler {
       return { status: 'error', kind: read.kind, code: read.refusal.code, detail: read.refusal.detail };
     }
     const { identity, reading } = read;
+    // Deliveries of one content identity take turns: the second waits for the first to commit, then finds it
+    // applied — and records a duplicate, not the error its stale plan would have met (invoices already settled).
+    await tx.one(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `fides-return/${identity.kind}/${identity.emitterRegime}/${identity.emitterFund}/${identity.returnFileId}`,
+    ]);
     const dup = await tx.one<{ id: string }>(
       `SELECT id FROM fides_return
        WHERE kind = $1 AND emitter_regime = $2 AND emitter_fund = $3 AND return_file_id = $4 AND status = 'applied'`,
