@@ -143,6 +143,9 @@ describe('FIDES returns handler (ARL, NOEMIE RSP)', () => {
         has_payment: false,
       },
     ]);
+    const stored = await sql.one<{ motives: unknown }>(`SELECT motives FROM invoice_outcome WHERE invoice_id = $1`, [d.id]);
+    // The motive's original value (here the NIR) is not kept: code, datum and wording only.
+    expect(stored?.motives).toEqual([{ anomalyCode: 'DF001', dataConcerned: 'NIR', comment: 'DROITS FERMES A LA DATE DES SOINS' }]);
     const payments = await sql.rows(
       `SELECT reference, payment_date::text AS date, amount_cents::int AS amount, invoice_count AS count, finess FROM fides_payment WHERE lot_id = $1`,
       [lot.id],

@@ -131,7 +131,7 @@ export async function planRsp(tx: SqlQueries, reading: NoemieReading, file: Retu
       paymentReference: letter === 'R' || typeof v.paymentReference !== 'string' ? null : v.paymentReference,
       rejectCode: rejected && first?.anomalyCode !== undefined ? String(first.anomalyCode) : null,
       rejectWording: letter === 'R' && first?.comment !== undefined ? String(first.comment) : null,
-      motives: motives.map((m) => ({ ...m.values })),
+      motives: motives.map(motiveOf),
       mismatch,
     });
   }
@@ -193,6 +193,15 @@ export async function planRsp(tx: SqlQueries, reading: NoemieReading, file: Retu
       );
     },
   };
+}
+
+/**
+ * What is kept of a 210: its code, the datum it concerns and the caisse's wording — not the original and replacement
+ * values, which may be a NIR or a birth date (the stored table is in clear; the raw return stays in inbound_return).
+ */
+function motiveOf(m: ReadRecord): Record<string, unknown> {
+  const { anomalyCode, dataConcerned, comment } = m.values;
+  return { anomalyCode, ...(dataConcerned !== undefined ? { dataConcerned } : {}), ...(comment !== undefined ? { comment } : {}) };
 }
 
 /** The 040 an entity belongs to: the last one above it (the reader guarantees there is one before any 200). */
