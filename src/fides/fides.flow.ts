@@ -5,8 +5,10 @@ import { buildLotsPart } from './lots/lots.part';
 import { LotsService } from './lots/lots.service';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
+import { FidesReturns1765300000000 } from './migrations/1765300000000-returns';
 import { FidesSubscriptions1765400000000 } from './migrations/1765400000000-subscriptions';
 import { ReceiveInvoiceUseCase } from './receive-invoice.use-case';
+import { fidesReturnsParts } from './returns/returns.parts';
 import { RsfImportUseCase } from './rsf-import.use-case';
 import { fidesSubscriptions, SubscriptionStore } from './subscriptions';
 
@@ -19,7 +21,7 @@ import { fidesSubscriptions, SubscriptionStore } from './subscriptions';
 export const fidesFlow: FlowModule = {
   name: 'fides',
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
-  migrations: [Invoices1765000000000, FidesLots1765200000000, FidesSubscriptions1765400000000],
+  migrations: [Invoices1765000000000, FidesLots1765200000000, FidesReturns1765300000000, FidesSubscriptions1765400000000],
 
   async build(ctx): Promise<FlowParts | undefined> {
     const { config, db, cipher, log, metrics } = ctx;
@@ -30,6 +32,8 @@ export const fidesFlow: FlowModule = {
     // In full simulation every caisse goes to the AMO simulator unless a directory is configured.
     const recipientsFile = config.fides.lots.recipientsFile ?? config.fides.simulation?.recipientsFile;
     const lots = buildLotsPart(ctx, { ...config.fides.lots, recipientsFile }, store);
+    // Returns in (ARL, NOEMIE RSP) and reconciliation views (§4) — src/fides/returns.
+    const returns = await fidesReturnsParts({ db, log, metrics });
     // Subscriptions (§4): FHIR Subscription rest-hook on ClaimResponse.
     const subscriptions = fidesSubscriptions({ db, cipher, log, metrics }, store, config.fides.subscriptions);
     return {
@@ -40,6 +44,7 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
           (await import('./http/lots.controller')).FidesLotsController,
+          ...returns.controllers,
           (await import('./http/subscriptions.controller')).SubscriptionsController,
         ],
         providers: [
@@ -47,13 +52,18 @@ export const fidesFlow: FlowModule = {
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
           { provide: LotsService, useValue: lots.service },
+          ...returns.providers,
           { provide: SubscriptionStore, useValue: subscriptions.store },
         ],
       },
+      returns: returns.handler,
       retention: fidesRetention(),
       periodic: [...lots.periodic, subscriptions.periodic],
       probes: lots.probes,
-      beforeScrape: lots.beforeScrape,
+      beforeScrape: async () => {
+        await lots.beforeScrape();
+        await returns.beforeScrape();
+      },
     };
   },
 };

@@ -1,8 +1,10 @@
 import { amoOrganismOf } from '../invoice-draft';
 import type { InvoiceState } from '../invoice-state';
 import type { StoredInvoice } from '../invoice.store';
+import type { InvoiceOutcomeView } from '../returns/reconciliation.store';
 import { buildClaim } from './claim.builder';
 import { FIDES_IDENTIFIERS } from './fides-fhir-definitions';
+import { returnedParts } from './claim-response-returns';
 
 /** Where each state stands for the GAP: queued until the insurer's word, then complete, or error when held. */
 const OUTCOME: Record<InvoiceState, 'queued' | 'complete' | 'error'> = {
@@ -19,8 +21,11 @@ const OUTCOME: Record<InvoiceState, 'queued' | 'complete' | 'error'> = {
   warned: 'complete',
 };
 
-/** The ClaimResponse of an invoice: its outcome from the state (reject codes and payment come with the returns). */
-export function buildClaimResponse(inv: StoredInvoice): Record<string, unknown> {
+/**
+ * The ClaimResponse of an invoice: its outcome from the state; with the AMO's latest word on it (`returned`, from the
+ * RSP), the reject code, the payment and the paid-vs-billed adjudication (claim-response-returns.ts).
+ */
+export function buildClaimResponse(inv: StoredInvoice, returned?: InvoiceOutcomeView): Record<string, unknown> {
   const claim = buildClaim(inv);
   const organism = amoOrganismOf(inv.draft.coverage);
   return {
@@ -37,6 +42,7 @@ export function buildClaimResponse(inv: StoredInvoice): Record<string, unknown> 
     request: { reference: `Claim/${inv.id}` },
     outcome: OUTCOME[inv.state],
     disposition: `Invoice ${inv.invoiceNumber}: ${inv.state}`,
+    ...(returned ? returnedParts(inv, returned) : {}),
   };
 }
 

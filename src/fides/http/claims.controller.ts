@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Optional, Param, Post, Query } from '@nestjs/common';
 import { mayRead, type Principal, seesEverything } from '../../access/roles';
 import { actorOf, type AuditTrail } from '../../audit/audit-trail';
 import { GatewayError } from '../../common/gateway-error';
@@ -16,6 +16,9 @@ import { normaliseInvoiceNumber, parseClaim } from '../fhir/claim.parser';
 import { FIDES_EXTENSIONS, FIDES_IDENTIFIERS } from '../fhir/fides-fhir-definitions';
 import { InvoiceStore, type StoredInvoice } from '../invoice.store';
 import { ReceiveInvoiceUseCase } from '../receive-invoice.use-case';
+import { type InvoiceOutcomeView, ReconciliationStore } from '../returns/reconciliation.store';
+
+const SETTLED = new Set<string>(['paid', 'partly-paid', 'warned', 'rejected']);
 
 /**
  * FHIR Claims (use = claim): one invoice each, received idempotently on its number, read back with where it stands
@@ -28,6 +31,8 @@ export class ClaimsController {
     private readonly intake: ReceiveInvoiceUseCase,
     private readonly store: InvoiceStore,
     @Inject(AUDIT) private readonly audit: AuditTrail,
+    // The AMO's word on settled invoices (returns, issue 9 §4); absent, the ClaimResponse says the state only.
+    @Optional() private readonly reconciliation?: ReconciliationStore,
   ) {}
 
   @Post('fhir/Claim')
@@ -99,8 +104,14 @@ export class ClaimsController {
     const id = typeof request === 'string' ? /^(?:Claim\/)?([0-9a-f-]{36})$/i.exec(request)?.[1] : undefined;
     if (!id || !isUuid(id)) throw new GatewayError('INVALID_INPUT', 'request must be Claim/{id}', 'request');
     const invoice = await this.store.get(id);
-    const found = invoice && mayRead(caller, { finess: invoice.finess }) ? [buildClaimResponse(invoice)] : [];
+    const found = invoice && mayRead(caller, { finess: invoice.finess }) ? [buildClaimResponse(invoice, await this.returned(invoice))] : [];
     return Reply.fhir(searchset(found));
+  }
+
+  /** The RSP's outcome of an invoice it settled (not of an earlier version sent again since). */
+  private async returned(invoice: StoredInvoice): Promise<InvoiceOutcomeView | undefined> {
+    if (!SETTLED.has(invoice.state)) return undefined;
+    return this.reconciliation?.latestOutcome(invoice.id);
   }
 
   private async readable(caller: Principal, id: string, type: string): Promise<StoredInvoice> {
