@@ -1,7 +1,9 @@
 import type { FlowModule, FlowParts } from '../platform/flow';
+import { fidesPreflight } from './fides-preflight.parts';
 import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
+import { Preflight1765100000000 } from './migrations/1765100000000-preflight';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
 import { ReceiveInvoiceUseCase } from './receive-invoice.use-case';
 import { RsfImportUseCase } from './rsf-import.use-case';
@@ -15,12 +17,15 @@ import { RsfImportUseCase } from './rsf-import.use-case';
 export const fidesFlow: FlowModule = {
   name: 'fides',
   description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
-  migrations: [Invoices1765000000000, FidesLots1765200000000],
+  migrations: [Invoices1765000000000, Preflight1765100000000, FidesLots1765200000000],
 
-  async build({ config, db, cipher }): Promise<FlowParts | undefined> {
+  async build(ctx): Promise<FlowParts | undefined> {
+    const { config, db, cipher } = ctx;
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
-    const intake = new ReceiveInvoiceUseCase(store);
+    // Pre-flight (issue 9 §2): its worker, store and worklist route; intake nudges it.
+    const preflight = await fidesPreflight(ctx, config.fides, store);
+    const intake = new ReceiveInvoiceUseCase(store, preflight.nudge);
     return {
       // Loaded here, not at the top: see cdri.flow.ts.
       http: {
@@ -28,13 +33,16 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claims.controller')).ClaimsController,
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
+          ...preflight.controllers,
         ],
         providers: [
           { provide: InvoiceStore, useValue: store },
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
+          ...preflight.providers,
         ],
       },
+      periodic: preflight.periodic,
       retention: fidesRetention(),
     };
   },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FieldCipher } from '../persistence/field-cipher';
 import type { Sql } from '../persistence/sql';
 import type { InvoiceDraft } from './invoice-draft';
+import type { PreflightFinding } from './preflight';
 import { assertTransition, type InvoiceState, isInvoiceState } from './invoice-state';
 
 /** FieldCipher kind of the stored draft (NIRs, birth dates, IPP). */
@@ -19,6 +20,8 @@ export interface StoredInvoice {
   submittedBy: string;
   receivedAt: Date;
   updatedAt: Date;
+  /** Findings of the last pre-flight run of this version (none before it ran). */
+  preflight?: readonly PreflightFinding[];
 }
 
 export interface InvoiceTransition {
@@ -45,6 +48,12 @@ export interface InvoiceStorePort {
   byNumber(invoiceNumber: string, finess: readonly string[] | 'all'): Promise<StoredInvoice[]>;
   transition(id: string, from: InvoiceState, to: InvoiceState, cause: string, actor: string): Promise<boolean>;
   transitions(id: string): Promise<InvoiceTransition[]>;
+  /**
+   * A held invoice (`preflight-failed`) whose stored content still hashes to `replacedHash` becomes version + 1 with
+   * the new draft, back in `received` (cause `new-version`); the replaced draft is kept in `invoice_version`. Undefined
+   * when the invoice is no longer held with that content (another worker or request got there first).
+   */
+  newVersion(id: string, replacedHash: string, n: NewInvoice): Promise<StoredInvoice | undefined>;
 }
 
 interface Row {
@@ -59,9 +68,13 @@ interface Row {
   submitted_by: string;
   received_at: Date;
   updated_at: Date;
+  preflight: PreflightFinding[] | null;
 }
 
-const COLUMNS = 'id, finess, invoice_number, version, source, content_hash, draft, state, submitted_by, received_at, updated_at';
+export const INVOICE_COLUMNS =
+  'id, finess, invoice_number, version, source, content_hash, draft, state, submitted_by, received_at, updated_at, preflight';
+const COLUMNS = INVOICE_COLUMNS;
+export type InvoiceRow = Row;
 
 /**
  * The `invoice` table and its `invoice_transition` history (the history has no life of its own: it is written only
@@ -137,6 +150,28 @@ export class InvoiceStore implements InvoiceStorePort {
     return moved.length === 1;
   }
 
+  async newVersion(id: string, replacedHash: string, n: NewInvoice): Promise<StoredInvoice | undefined> {
+    const row = await this.db.one<Row>(
+      `WITH cur AS (
+         SELECT * FROM invoice WHERE id = $1 AND state = 'preflight-failed' AND content_hash = $2 FOR UPDATE),
+       kept AS (
+         INSERT INTO invoice_version (invoice_id, version, source, content_hash, draft, submitted_by, received_at, preflight)
+         SELECT id, version, source, content_hash, draft, submitted_by, received_at, preflight FROM cur),
+       up AS (
+         UPDATE invoice i SET version = cur.version + 1, source = $3, content_hash = $4, draft = $5, submitted_by = $6,
+                received_at = now(), updated_at = now(), state = 'received', preflight = NULL, preflight_at = NULL,
+                preflight_lease_until = NULL, rights_check_id = NULL, rights_asked_at = NULL, rights_attempts = 0
+           FROM cur WHERE i.id = cur.id
+         RETURNING ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}),
+       tr AS (
+         INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
+         SELECT id, 'preflight-failed', 'received', 'new-version', $6 FROM up)
+       SELECT * FROM up`,
+      [id, replacedHash, n.draft.source, n.contentHash, this.seal(n.draft), n.submittedBy],
+    );
+    return row && this.toInvoice(row);
+  }
+
   async transitions(id: string): Promise<InvoiceTransition[]> {
     const rows = await this.db.rows<{ from_state: string | null; to_state: string; at: Date; cause: string; actor: string }>(
       `SELECT from_state, to_state, at, cause, actor FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`,
@@ -156,7 +191,8 @@ export class InvoiceStore implements InvoiceStorePort {
     return this.cipher ? this.cipher.encryptText(DRAFT_KIND, json) : json;
   }
 
-  private toInvoice(r: Row): StoredInvoice {
+  /** A row read with INVOICE_COLUMNS, draft decrypted (the pre-flight store reads rows of its own). */
+  toInvoice(r: Row): StoredInvoice {
     const json = this.cipher ? this.cipher.decryptText(DRAFT_KIND, r.draft) : r.draft;
     return {
       id: r.id,
@@ -170,6 +206,7 @@ export class InvoiceStore implements InvoiceStorePort {
       submittedBy: r.submitted_by,
       receivedAt: r.received_at,
       updatedAt: r.updated_at,
+      preflight: r.preflight ?? undefined,
     };
   }
 }

@@ -2,11 +2,13 @@ import { amoOrganismOf } from '../invoice-draft';
 import type { InvoiceState } from '../invoice-state';
 import type { StoredInvoice } from '../invoice.store';
 import { buildClaim } from './claim.builder';
-import { FIDES_IDENTIFIERS } from './fides-fhir-definitions';
+import { FIDES_IDENTIFIERS, FIDES_PREFLIGHT } from './fides-fhir-definitions';
+import { findingCoding } from './preflight-worklist.builder';
 
 /** Where each state stands for the GAP: queued until the insurer's word, then complete, or error when held. */
 const OUTCOME: Record<InvoiceState, 'queued' | 'complete' | 'error'> = {
   received: 'queued',
+  'awaiting-rights': 'queued',
   'preflight-failed': 'error',
   ready: 'queued',
   'in-lot': 'queued',
@@ -37,7 +39,19 @@ export function buildClaimResponse(inv: StoredInvoice): Record<string, unknown> 
     request: { reference: `Claim/${inv.id}` },
     outcome: OUTCOME[inv.state],
     disposition: `Invoice ${inv.invoiceNumber}: ${inv.state}`,
+    ...(inv.state === 'preflight-failed' ? { error: preflightErrors(inv) } : {}),
   };
+}
+
+/** Why pre-flight holds the invoice: one error per finding of severity error — the rule code, and the field. */
+function preflightErrors(inv: StoredInvoice): Record<string, unknown>[] | undefined {
+  const errors = (inv.preflight ?? []).filter((f) => f.severity === 'error');
+  return errors.length === 0
+    ? undefined
+    : errors.map((f) => ({
+        extension: [{ url: FIDES_PREFLIGHT.errorExpression, valueString: f.field }],
+        code: { coding: [findingCoding(f)], text: f.message },
+      }));
 }
 
 export function searchset(resources: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
