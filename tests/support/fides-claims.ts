@@ -3,19 +3,33 @@ import { FIDES_EXTENSIONS as X, FIDES_IDENTIFIERS } from '../../src/fides/fhir/f
 /** The FINESS géographique of the RSF sample month (src/fides/rsf/samples): tests bill as that establishment. */
 export const FIDES_TEST_FINESS = '990000028';
 
+export interface AceClaimOptions {
+  invoiceNumber: string;
+  finess?: string;
+  unitPrice?: number;
+  /** The beneficiary's NIR with its key (default an OPEN patient of the CDRi simulator, order 123). */
+  beneficiaryNir?: string;
+  /** Coverage.dependent (default '1'; '0' is the rank 000 the régime général expects). */
+  dependent?: string;
+  /** Given: a contained Patient with this birth date, which Claim.patient points at. */
+  birthDate?: string;
+}
+
 /** An external consultation (ACE) as a GAP sends it: fictitious NIR with a valid key, a G consultation and a CCAM act. */
-export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?: number }): Record<string, unknown> {
+export function aceClaim(o: AceClaimOptions): Record<string, unknown> {
+  const beneficiary = { system: 'urn:oid:1.2.250.1.213.1.4.8', value: o.beneficiaryNir ?? '292017512312346' };
   return {
     resourceType: 'Claim',
     contained: [
+      ...(o.birthDate ? [{ resourceType: 'Patient', id: 'pat', identifier: [beneficiary], birthDate: o.birthDate }] : []),
       {
         resourceType: 'Coverage',
         id: 'amo',
         extension: [{ url: X.managementCode, valueCode: '10' }],
         status: 'active',
         subscriberId: '185079912345639',
-        beneficiary: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '292017512312346' } },
-        dependent: '1',
+        beneficiary: { identifier: beneficiary },
+        dependent: o.dependent ?? '1',
         payor: [{ identifier: { system: FIDES_IDENTIFIERS.amoOrganism, value: '017510000' } }],
       },
     ],
@@ -31,7 +45,7 @@ export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?
     status: 'active',
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
     use: 'claim',
-    patient: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '292017512312346' } },
+    patient: { identifier: beneficiary, ...(o.birthDate ? { reference: '#pat' } : {}) },
     billablePeriod: { start: '2026-01-05', end: '2026-01-05' },
     created: '2026-01-06T10:00:00Z',
     provider: { identifier: { system: 'https://finess.esante.gouv.fr', value: o.finess ?? FIDES_TEST_FINESS } },
@@ -66,4 +80,13 @@ export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?
       },
     ],
   };
+}
+
+/**
+ * An ACE Claim that passes every pre-flight rule but the CDRi one (rank 000 under the régime général, birth date
+ * matching the NIR, organism 01/751 as the CDRi simulator answers for department 75): what happens to it then
+ * depends only on the patient's rights.
+ */
+export function preflightCleanClaim(o: { invoiceNumber: string; beneficiaryNir?: string; unitPrice?: number }): Record<string, unknown> {
+  return aceClaim({ ...o, dependent: '0', birthDate: '1992-01-15' });
 }
