@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { FIDES_EXTENSIONS, FIDES_PREFLIGHT } from '../../src/fides/fhir/fides-fhir-definitions';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
-import { aceClaim, FIDES_TEST_FINESS, preflightCleanClaim } from '../support/fides-claims';
+import { aceClaim, FIDES_TEST_FINESS } from '../support/fides-claims';
 import { expectValidFhir, prepareFhirSchema } from '../support/fhir-schema';
 import { type GatewayFixture, headersAs, TEST_API_CLIENTS } from '../support/gateway-process';
 import { startGatewayFixture } from '../support/gateway-process';
@@ -80,7 +80,7 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
   let brokenId = '';
 
   it('open rights: received → awaiting-rights → (CDRi check, real simulator) → ready; queued until then', async () => {
-    const res = await post(preflightCleanClaim({ invoiceNumber: '5001', beneficiaryNir: OPEN_NIR }));
+    const res = await post(aceClaim({ invoiceNumber: '5001', beneficiaryNir: OPEN_NIR }));
     expect(res.status).toBe(201);
     const claim = await json(res);
     expect(stateOf(claim)).toBe('received');
@@ -99,12 +99,12 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
     expect(response.error).toBeUndefined();
 
     // On its way to the insurer, the number cannot take other content.
-    const changed = await post(preflightCleanClaim({ invoiceNumber: '5001', beneficiaryNir: OPEN_NIR, unitPrice: 31 }));
+    const changed = await post(aceClaim({ invoiceNumber: '5001', beneficiaryNir: OPEN_NIR, unitPrice: 31 }));
     expect(changed.status).toBe(409);
   });
 
   it('closed rights: preflight-failed with PF-CDRI-RIGHTS-CLOSED on the date of care; ClaimResponse error', async () => {
-    const res = await post(preflightCleanClaim({ invoiceNumber: '5002', beneficiaryNir: CLOSED_NIR }));
+    const res = await post(aceClaim({ invoiceNumber: '5002', beneficiaryNir: CLOSED_NIR }));
     expect(res.status).toBe(201);
     closedId = (await json(res)).id;
     await until(closedId, 'preflight-failed');
@@ -131,14 +131,14 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
     expect(stored.rows[0].p).not.toContain('1992');
 
     // A resend of the same held invoice is the stored Claim, nothing more.
-    const again = await post(preflightCleanClaim({ invoiceNumber: '5002', beneficiaryNir: CLOSED_NIR }));
+    const again = await post(aceClaim({ invoiceNumber: '5002', beneficiaryNir: CLOSED_NIR }));
     expect(again.status).toBe(200);
     expect(stateOf(await json(again))).toBe('preflight-failed');
   });
 
   it('a broken invoice is held at once (no CDRi check asked): PF-RANK-REGIME', async () => {
     // Rank 001 under the régime général, no birth date: held without asking the insurer anything.
-    const res = await post(aceClaim({ invoiceNumber: '5003', beneficiaryNir: OPEN_NIR, dependent: '1' }));
+    const res = await post(aceClaim({ invoiceNumber: '5003', beneficiaryNir: OPEN_NIR, dependent: '1', birthDate: null }));
     brokenId = (await json(res)).id;
     await until(brokenId, 'preflight-failed');
     expect((await transitions(brokenId)).slice(1)).toEqual(['received→preflight-failed (preflight)']);
@@ -182,7 +182,7 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
 
   it('a correction comes back as version 2, runs pre-flight again and ends ready; version 1 is kept', async () => {
     // The GAP had the wrong beneficiary: the corrected invoice names the right one (open rights).
-    const res = await post(preflightCleanClaim({ invoiceNumber: '5002', beneficiaryNir: OPEN_NIR }), 'billing');
+    const res = await post(aceClaim({ invoiceNumber: '5002', beneficiaryNir: OPEN_NIR }), 'billing');
     expect(res.status).toBe(200);
     const v2 = await json(res);
     expect(v2.id).toBe(closedId);
