@@ -18,6 +18,9 @@ export interface AwaitedCheck {
   attempts: number;
 }
 
+/** What the pre-flight worker needs from the store (the unit tier gives an in-memory one). */
+export type PreflightStorePort = Pick<InvoicePreflightStore, 'lease' | 'settle' | 'snooze' | 'isInvoiceNumberTaken'>;
+
 type LeasedRow = InvoiceRow & { rights_check_id: string | null; rights_asked_at: Date | null; rights_attempts: number };
 
 /**

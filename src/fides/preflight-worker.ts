@@ -3,7 +3,7 @@ import type { FidesPreflightConfig } from '../config/fides-config';
 import type { AppLogger } from '../observability/logger';
 import type { AmoRightsCheckState, AmoRightsService } from '../platform/amo-rights';
 import type { InvoiceState } from './invoice-state';
-import type { AwaitedCheck, InvoicePreflightStore, LeasedInvoice } from './invoice-preflight.store';
+import type { AwaitedCheck, LeasedInvoice, PreflightStorePort } from './invoice-preflight.store';
 import { type LatestRightsAnswerPort, type PreflightFinding, type PreflightResult, rightsQueryFor, runPreflight } from './preflight';
 
 const ACTOR = 'fides-preflight';
@@ -50,7 +50,7 @@ export class PreflightWorker {
   private stopped = false;
 
   constructor(
-    private readonly store: InvoicePreflightStore,
+    private readonly store: PreflightStorePort,
     private readonly rights: AmoRightsService | undefined,
     private readonly opts: PreflightWorkerOptions,
     private readonly log: AppLogger,
@@ -111,7 +111,9 @@ export class PreflightWorker {
       const state = inv.rightsCheckId && this.rights ? await this.rights.checkState(inv.rightsCheckId) : undefined;
       const askedAgo = inv.rightsAskedAt ? this.now().getTime() - inv.rightsAskedAt.getTime() : Infinity;
       // A failed check is asked anew only after the timeout too: an insurer refusing fast is not hammered.
-      if ((state === 'pending' || state === 'failed') && askedAgo < this.opts.rightsCheckTimeoutMs) await this.store.snooze(inv.id, this.pollMs());
+      const wait = (state === 'pending' || state === 'failed') && askedAgo < this.opts.rightsCheckTimeoutMs;
+      // Another check answered for the same beneficiary since (a kiosk, an admission, another invoice's) clears it too.
+      if (wait && !(await this.answeredSince(inv))) await this.store.snooze(inv.id, this.pollMs());
       else await this.check(inv, 'awaiting-rights', state);
     }
     return batch.length;
@@ -166,6 +168,13 @@ export class PreflightWorker {
       correlationId: randomUUID(),
     });
     return { checkId: queued.checkId, askedAt: this.now(), attempts };
+  }
+
+  private async answeredSince(inv: LeasedInvoice): Promise<boolean> {
+    const query = rightsQueryFor(inv.draft);
+    if (!query || !this.rights || !inv.rightsAskedAt) return false;
+    const latest = await this.rights.latestAnswer({ beneficiaryNir: query.beneficiaryNir, insuredNir: query.insuredNir });
+    return latest !== undefined && latest.answeredAt.getTime() >= inv.rightsAskedAt.getTime();
   }
 
   private rightsPort(): LatestRightsAnswerPort {

@@ -126,7 +126,7 @@ function item(raw: unknown, i: number): InvoiceDraftLine {
     careDate: date(raw, 'servicedDate', path),
     quantity,
     // A Claim item has no dénombrement of its own: the quantity is the count of acts [modelled].
-    count: quantity as number | undefined,
+    count: quantity,
     coefficient: factor === undefined ? undefined : Math.round(factor * 100),
     unitPrice: cents(raw.unitPrice, `${path}.unitPrice`),
     totalBilled: cents(raw.net, `${path}.net`),
