@@ -1,4 +1,10 @@
-import type { AmoRightsCheckRequest, AmoRightsCheckState, AmoRightsService, AmoRightsSnapshot, AmoRightsSubject } from '../platform/amo-rights';
+import type {
+  AmoRightsCheckRequest,
+  AmoRightsCheckState,
+  AmoRightsService,
+  AmoRightsSnapshot,
+  AmoRightsSubject,
+} from '../platform/amo-rights';
 import type { BackendQueue } from '../queue/queue-backend';
 import type { AmoRightsAnswer } from './amo-rights.port';
 import type { CdriCheckJob } from './cdri.queues';

@@ -162,7 +162,9 @@ export class InvoiceStore implements InvoiceStorePort {
                 received_at = now(), updated_at = now(), state = 'received', preflight = NULL, preflight_at = NULL,
                 preflight_lease_until = NULL, rights_check_id = NULL, rights_asked_at = NULL, rights_attempts = 0
            FROM cur WHERE i.id = cur.id
-         RETURNING ${COLUMNS.split(', ').map((c) => `i.${c}`).join(', ')}),
+         RETURNING ${COLUMNS.split(', ')
+           .map((c) => `i.${c}`)
+           .join(', ')}),
        tr AS (
          INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
          SELECT id, 'preflight-failed', 'received', 'new-version', $6 FROM up)

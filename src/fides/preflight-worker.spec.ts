@@ -173,7 +173,12 @@ describe('PreflightWorker', () => {
 
     // a's check answered: CLOSED rights hold both (b's own check is still pending: the answer is per beneficiary).
     advance(1000);
-    rights.answer('fides:a:v1:1', 'answered', { ...OPEN, status: 'CLOSED', periods: [{ start: '2025-01-01', end: '2026-02-28' }] }, new Date(NOW.getTime() + 1000));
+    rights.answer(
+      'fides:a:v1:1',
+      'answered',
+      { ...OPEN, status: 'CLOSED', periods: [{ start: '2025-01-01', end: '2026-02-28' }] },
+      new Date(NOW.getTime() + 1000),
+    );
     await worker.recheckAwaiting();
     expect(store.row('a').moves[1]).toBe('awaiting-rights→preflight-failed (preflight-rights-answer)');
     expect(store.row('a').findings?.map((f) => f.code)).toContain('PF-CDRI-RIGHTS-CLOSED');

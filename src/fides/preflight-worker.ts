@@ -146,7 +146,13 @@ export class PreflightWorker {
       return;
     }
     const check = await this.askRights(inv, previous);
-    await this.store.settle(inv, from, to, { findings: result.findings, cause: 'preflight-rights-check-queued', actor: ACTOR, check, nextLookMs: this.pollMs() });
+    await this.store.settle(inv, from, to, {
+      findings: result.findings,
+      cause: 'preflight-rights-check-queued',
+      actor: ACTOR,
+      check,
+      nextLookMs: this.pollMs(),
+    });
   }
 
   /**
@@ -180,7 +186,8 @@ export class PreflightWorker {
   private rightsPort(): LatestRightsAnswerPort {
     const rights = this.rights;
     return {
-      latestRightsAnswer: (q) => (rights ? rights.latestAnswer({ beneficiaryNir: q.beneficiaryNir, insuredNir: q.insuredNir }) : Promise.resolve(undefined)),
+      latestRightsAnswer: (q) =>
+        rights ? rights.latestAnswer({ beneficiaryNir: q.beneficiaryNir, insuredNir: q.insuredNir }) : Promise.resolve(undefined),
     };
   }
 

@@ -52,8 +52,7 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
       headers: { 'content-type': 'application/fhir+json', ...headersAs(role) },
       body: JSON.stringify(body),
     });
-  const get = (path: string, headers: Record<string, string> = headersAs('billing')) =>
-    fetch(`${fx.gateway.baseUrl}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = headersAs('billing')) => fetch(`${fx.gateway.baseUrl}${path}`, { headers });
   const json = async (res: Response) => {
     const body = (await res.json()) as Json;
     expectValidFhir(body);
@@ -72,9 +71,9 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
     }
   }
   const transitions = async (id: string) =>
-    (
-      await db.query(`SELECT from_state, to_state, cause FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`, [id])
-    ).rows.map((r) => `${r.from_state ?? '∅'}→${r.to_state} (${r.cause})`);
+    (await db.query(`SELECT from_state, to_state, cause FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`, [id])).rows.map(
+      (r) => `${r.from_state ?? '∅'}→${r.to_state} (${r.cause})`,
+    );
 
   let closedId = '';
   let brokenId = '';
@@ -92,7 +91,9 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
       'awaiting-rights→ready (preflight-rights-answer)',
     ]);
     // The check pre-flight asked for went to the simulator and was answered there.
-    const checks = await db.query(`SELECT state, rights_status, requested_by FROM rights_check WHERE source = 'fides' AND nir = $1`, [OPEN_NIR]);
+    const checks = await db.query(`SELECT state, rights_status, requested_by FROM rights_check WHERE source = 'fides' AND nir = $1`, [
+      OPEN_NIR,
+    ]);
     expect(checks.rows).toEqual([{ state: 'answered', rights_status: 'OPEN', requested_by: 'fides-preflight' }]);
     const response = (await json(await get(`/fhir/ClaimResponse?request=Claim/${claim.id}`))).entry[0].resource;
     expect(response.outcome).toBe('queued');

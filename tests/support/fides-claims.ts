@@ -88,4 +88,3 @@ export function aceClaim(o: AceClaimOptions): Record<string, unknown> {
     ],
   };
 }
-

@@ -29,7 +29,8 @@ export class PreflightWorklistController {
   })
   async worklist(@Caller() caller: Principal, @Query('_format') format: unknown, @Headers('accept') accept: unknown): Promise<Reply> {
     if (format !== undefined && typeof format !== 'string') throw new GatewayError('INVALID_INPUT', '_format is one value', '_format');
-    const csv = format === 'csv' || format === 'text/csv' || (format === undefined && typeof accept === 'string' && /\btext\/csv\b/.test(accept));
+    const csv =
+      format === 'csv' || format === 'text/csv' || (format === undefined && typeof accept === 'string' && /\btext\/csv\b/.test(accept));
     if (format !== undefined && !csv && !/^(json|fhir\+json|application\/(fhir\+)?json)$/.test(format))
       throw new GatewayError('INVALID_INPUT', '_format must be csv or json', '_format');
     const held = await this.store.held(seesEverything(caller) ? 'all' : caller.finess, MAX_HELD);
