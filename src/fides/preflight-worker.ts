@@ -97,26 +97,33 @@ export class PreflightWorker {
       const batch = await this.store.lease('received', this.opts.batchSize, this.opts.leaseMs);
       for (const inv of batch) await this.check(inv, 'received');
       done += batch.length;
-      if (batch.length < this.opts.batchSize) return done;
+      if (batch.length < this.opts.batchSize || this.stopped) return done;
     }
   }
 
   /**
-   * One batch of awaiting-rights invoices due for a look: a check still pending and not timed out is left alone;
+   * Batches of awaiting-rights invoices due for a look: a check still pending and not timed out is left alone;
    * otherwise pre-flight runs again against the latest answer (a lost job is queued again, a failed check asked anew).
    */
   async recheckAwaiting(): Promise<number> {
-    const batch = await this.store.lease('awaiting-rights', this.opts.batchSize, this.opts.leaseMs);
-    for (const inv of batch) {
-      const state = inv.rightsCheckId && this.rights ? await this.rights.checkState(inv.rightsCheckId) : undefined;
-      const askedAgo = inv.rightsAskedAt ? this.now().getTime() - inv.rightsAskedAt.getTime() : Infinity;
-      // A failed check is asked anew only after the timeout too: an insurer refusing fast is not hammered.
-      const wait = (state === 'pending' || state === 'failed') && askedAgo < this.opts.rightsCheckTimeoutMs;
-      // Another check answered for the same beneficiary since (a kiosk, an admission, another invoice's) clears it too.
-      if (wait && !(await this.answeredSince(inv))) await this.store.snooze(inv.id, this.pollMs());
-      else await this.check(inv, 'awaiting-rights', state);
+    let done = 0;
+    // Each batch leases other invoices (the looked-at ones are snoozed or moved), so this ends.
+    for (;;) {
+      const batch = await this.store.lease('awaiting-rights', this.opts.batchSize, this.opts.leaseMs);
+      for (const inv of batch) await this.recheck(inv);
+      done += batch.length;
+      if (batch.length < this.opts.batchSize || this.stopped) return done;
     }
-    return batch.length;
+  }
+
+  private async recheck(inv: LeasedInvoice): Promise<void> {
+    const state = inv.rightsCheckId && this.rights ? await this.rights.checkState(inv.rightsCheckId) : undefined;
+    const askedAgo = inv.rightsAskedAt ? this.now().getTime() - inv.rightsAskedAt.getTime() : Infinity;
+    // A failed check is asked anew only after the timeout too: an insurer refusing fast is not hammered.
+    const wait = (state === 'pending' || state === 'failed') && askedAgo < this.opts.rightsCheckTimeoutMs;
+    // Another check answered for the same beneficiary since (a kiosk, an admission, another invoice's) clears it too.
+    if (wait && !(await this.answeredSince(inv))) await this.store.snooze(inv.id, this.pollMs());
+    else await this.check(inv, 'awaiting-rights', state);
   }
 
   private async check(inv: LeasedInvoice, from: 'received' | 'awaiting-rights', previous?: AmoRightsCheckState): Promise<void> {
