@@ -3,7 +3,6 @@ import type { FidesConfig } from '../config/fides-config';
 import { AMO_RIGHTS } from '../platform/amo-rights';
 import type { FlowContext } from '../platform/flow';
 import type { PeriodicTask } from '../platform/periodic-task';
-import { InvoicePreflightStore } from './invoice-preflight.store';
 import type { InvoiceStore } from './invoice.store';
 import { PreflightWorker } from './preflight-worker';
 
@@ -17,15 +16,14 @@ export interface FidesPreflightParts {
 
 /**
  * Pre-flight's share of the FIDES flow, kept apart so that fides.flow.ts only spreads it: the worker moving invoices
- * out of `received`, its store, and the worklist route. AMO rights come from the flow that publishes AMO_RIGHTS
+ * out of `received` and the worklist route. AMO rights come from the flow that publishes AMO_RIGHTS
  * (CDRi, built before FIDES); without it invoices wait in `awaiting-rights` with PF-CDRI-NOT-CONFIGURED.
  */
 export async function fidesPreflight(ctx: FlowContext, fides: FidesConfig, invoices: InvoiceStore): Promise<FidesPreflightParts> {
-  const store = new InvoicePreflightStore(ctx.db, invoices);
   const rights = ctx.services.get(AMO_RIGHTS);
   if (!rights) ctx.log.warn('FIDES pre-flight: no AMO rights service (CDRi): invoices will wait in awaiting-rights');
   const worker = new PreflightWorker(
-    store,
+    invoices,
     rights,
     // A run's lease outlives any sane batch; after a crash the invoices come back once it has run out.
     { ...fides.preflight, timeZone: ctx.config.lots.timeZone, leaseMs: Math.max(60_000, fides.preflight.intervalMs * 4) },
@@ -34,7 +32,7 @@ export async function fidesPreflight(ctx: FlowContext, fides: FidesConfig, invoi
   return {
     nudge: ctx.background ? () => worker.nudge() : () => undefined,
     controllers: [(await import('./http/preflight-worklist.controller')).PreflightWorklistController],
-    providers: [{ provide: InvoicePreflightStore, useValue: store }],
+    providers: [],
     periodic: [{ name: 'fides-preflight', intervalMs: fides.preflight.intervalMs, run: () => worker.tick(), stop: () => worker.stop() }],
   };
 }

@@ -3,7 +3,7 @@ import type { AmoRightsCheckRequest, AmoRightsCheckState, AmoRightsService, AmoR
 import type { AppLogger } from '../observability/logger';
 import type { InvoiceDraft } from './invoice-draft';
 import type { InvoiceState } from './invoice-state';
-import type { AwaitedCheck, LeasedInvoice, PreflightStorePort } from './invoice-preflight.store';
+import type { AwaitedCheck, LeasedInvoice, PreflightStorePort } from './invoice.store';
 import type { PreflightFinding } from './preflight';
 import { cleanDraft, DAY_MS, INSURED, NOW } from './preflight/preflight.test-support';
 import { CDRI_NOT_CONFIGURED, dayIn, PreflightWorker } from './preflight-worker';

@@ -3,7 +3,7 @@ import type { FidesPreflightConfig } from '../config/fides-config';
 import type { AppLogger } from '../observability/logger';
 import type { AmoRightsCheckState, AmoRightsService } from '../platform/amo-rights';
 import type { InvoiceState } from './invoice-state';
-import type { AwaitedCheck, LeasedInvoice, PreflightStorePort } from './invoice-preflight.store';
+import type { AwaitedCheck, LeasedInvoice, PreflightStorePort } from './invoice.store';
 import { type LatestRightsAnswerPort, type PreflightFinding, type PreflightResult, rightsQueryFor, runPreflight } from './preflight';
 
 const ACTOR = 'fides-preflight';

@@ -89,7 +89,7 @@ describe('FIDES pre-flight: the CDRi answer decides', () => {
 
   it('insurer down: the invoice waits (never ready), survives kill -9, and goes through once the insurer answers', async () => {
     const patient = nir(777);
-    fx.simulator.configure({ faults: { rate5xx: 1 } });
+    fx.simulator.configure({ faults: { rate5xx: 1, rateTimeout: 0, rateFault: 0, rate429: 0 } });
     const id = await post(aceClaim({ invoiceNumber: '7003', beneficiaryNir: patient }));
     const checks = () =>
       db
@@ -100,7 +100,7 @@ describe('FIDES pre-flight: the CDRi answer decides', () => {
     expect(await stateOf(id)).toBe('awaiting-rights');
 
     await fx.gateway.kill9();
-    fx.simulator.configure({ faults: { rate5xx: 0 } });
+    fx.simulator.configure({ faults: { rate5xx: 0, rateTimeout: 0, rateFault: 0, rate429: 0 } });
     base = (await fx.restart()).baseUrl;
 
     await until(

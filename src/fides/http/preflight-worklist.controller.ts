@@ -5,7 +5,7 @@ import { Caller } from '../../http/access.guard';
 import { Reply } from '../../http/reply';
 import { Route } from '../../http/route-doc';
 import { buildPreflightWorklist } from '../fhir/preflight-worklist.builder';
-import { InvoicePreflightStore } from '../invoice-preflight.store';
+import { InvoiceStore } from '../invoice.store';
 import { worklistCsv } from '../preflight';
 
 /** The longest worklist one answer carries: the oldest held invoices first, the ones that cost most cash. */
@@ -17,7 +17,7 @@ const MAX_HELD = 5000;
  */
 @Controller()
 export class PreflightWorklistController {
-  constructor(private readonly store: InvoicePreflightStore) {}
+  constructor(private readonly store: InvoiceStore) {}
 
   @Get('fides/worklists/preflight')
   @Route({

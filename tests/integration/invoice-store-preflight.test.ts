@@ -3,7 +3,6 @@ import { type DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../src/app/flows';
 import { parseClaim } from '../../src/fides/fhir/claim.parser';
 import { invoiceContentHash } from '../../src/fides/invoice-content-hash';
-import { InvoicePreflightStore } from '../../src/fides/invoice-preflight.store';
 import { InvoiceStore, type NewInvoice } from '../../src/fides/invoice.store';
 import { createDataSource } from '../../src/persistence/data-source';
 import { FieldCipher } from '../../src/persistence/field-cipher';
@@ -18,12 +17,12 @@ const HELD = [{ code: 'PF-RANK-REGIME', field: 'patient.beneficiaryRank', severi
  * Pre-flight's side of the invoice table on the real PostgreSQL: leases shared by concurrent workers, a crashed
  * worker's invoices coming back, conditional outcomes, new versions of held invoices, the number registry.
  */
-describe('InvoicePreflightStore', () => {
+describe('InvoiceStore: pre-flight', () => {
   let db: { url: string; drop: () => Promise<void> };
   let ds: DataSource;
   let sql: Sql;
   let invoices: InvoiceStore;
-  let store: InvoicePreflightStore;
+  let store: InvoiceStore;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,7 +32,7 @@ describe('InvoicePreflightStore', () => {
     sql = new Sql(ds);
     const cipher = new FieldCipher({ masterKeys: new Map([['k1', randomBytes(32)]]), activeKeyId: 'k1', pseudonymKey: randomBytes(32) });
     invoices = new InvoiceStore(sql, cipher);
-    store = new InvoicePreflightStore(sql, invoices);
+    store = invoices;
   });
 
   afterAll(async () => {
