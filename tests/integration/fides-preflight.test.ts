@@ -120,10 +120,11 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
       e.code.coding[0].system,
       e.code.coding[0].code,
       e.extension.find((x: Json) => x.url === FIDES_PREFLIGHT.errorExpression)?.valueString,
+      e.itemSequence,
     ]);
     expect(codes).toEqual([
-      [FIDES_PREFLIGHT.ruleSystem, 'PF-CDRI-RIGHTS-CLOSED', 'lines[0].careDate'],
-      [FIDES_PREFLIGHT.ruleSystem, 'PF-CDRI-RIGHTS-CLOSED', 'lines[1].careDate'],
+      [FIDES_PREFLIGHT.ruleSystem, 'PF-CDRI-RIGHTS-CLOSED', 'lines[0].careDate', 1],
+      [FIDES_PREFLIGHT.ruleSystem, 'PF-CDRI-RIGHTS-CLOSED', 'lines[1].careDate', 2],
     ]);
     // The stored findings name fields and rules, never the patient.
     const stored = await db.query(`SELECT preflight::text AS p FROM invoice WHERE id = $1`, [closedId]);

@@ -48,10 +48,22 @@ function preflightErrors(inv: StoredInvoice): Record<string, unknown>[] | undefi
   const errors = (inv.preflight ?? []).filter((f) => f.severity === 'error');
   return errors.length === 0
     ? undefined
-    : errors.map((f) => ({
-        extension: [{ url: FIDES_PREFLIGHT.errorExpression, valueString: f.field }],
-        code: { coding: [findingCoding(f)], text: f.message },
-      }));
+    : errors.map((f) => {
+        const sequence = itemSequenceOf(inv, f.field);
+        return {
+          extension: [{ url: FIDES_PREFLIGHT.errorExpression, valueString: f.field }],
+          ...(sequence !== undefined ? { itemSequence: sequence } : {}),
+          code: { coding: [findingCoding(f)], text: f.message },
+        };
+      });
+}
+
+/** The Claim item a finding on `lines[i]…` points at, when the invoice came as a Claim (its sourceRef names it). */
+function itemSequenceOf(inv: StoredInvoice, field: string): number | undefined {
+  const index = /^lines\[(\d+)\]/.exec(field)?.[1];
+  const ref = index === undefined ? undefined : inv.draft.lines[Number(index)]?.sourceRef;
+  const sequence = ref === undefined ? undefined : /^claim:item\/(\d+)$/.exec(ref)?.[1];
+  return sequence === undefined ? undefined : Number(sequence);
 }
 
 export function searchset(resources: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {
