@@ -36,7 +36,7 @@ export class CdriAmoRightsService implements AmoRightsService {
   ) {}
 
   async latestAnswer(subject: AmoRightsSubject): Promise<AmoRightsSnapshot | undefined> {
-    const found = await this.checks.latestAnswered(subject.beneficiaryNir);
+    const found = await this.checks.latestAnswered(subject.beneficiaryNir, subject.birthDate);
     return found && rightsSnapshot(found.id, found.answer, found.answeredAt);
   }
 
@@ -46,6 +46,7 @@ export class CdriAmoRightsService implements AmoRightsService {
       correlationId: req.correlationId,
       nir: req.beneficiaryNir,
       assureNir: req.insuredNir ?? null,
+      birthDate: req.birthDate ?? null,
       dateOfCare: req.dateOfCare,
       finess: req.finess,
       requestedBy: req.requestedBy,

@@ -72,6 +72,7 @@ export interface PendingBillingCheck {
   correlationId: string;
   nir: string;
   assureNir: string | null;
+  birthDate: string | null;
   dateOfCare: string;
   finess: string;
   requestedBy: string;
@@ -225,11 +226,14 @@ export class RightsCheckStore implements RightsCheckStorePort {
   }
 
   /** The most recent answer for that beneficiary, any source, with when it was given (pre-flight judges its age). */
-  async latestAnswered(nir: string): Promise<{ id: string; answer: AmoRightsAnswer; answeredAt: Date } | undefined> {
+  async latestAnswered(nir: string, birthDate?: string): Promise<{ id: string; answer: AmoRightsAnswer; answeredAt: Date } | undefined> {
+    // An answer asked for another birth date under the same NIR is another beneficiary's (one asked without any is the
+    // insurer's answer for the NIR's holder, as the kiosk and lots ask).
     return this.db.one<{ id: string; answer: AmoRightsAnswer; answeredAt: Date }>(
-      `SELECT id, answer, answered_at AS "answeredAt" FROM rights_check WHERE nir = $1 AND state = 'answered'
+      `SELECT id, answer, answered_at AS "answeredAt" FROM rights_check
+        WHERE nir = $1 AND state = 'answered' AND ($2::date IS NULL OR birth_date IS NULL OR birth_date = $2::date)
         ORDER BY answered_at DESC LIMIT 1`,
-      [nir],
+      [nir, birthDate ?? null],
     );
   }
 
@@ -237,13 +241,13 @@ export class RightsCheckStore implements RightsCheckStorePort {
   async insertPendingBilling(c: PendingBillingCheck): Promise<{ id: string; correlationId: string; state: RightsCheckState }> {
     const row = await this.db.one<{ id: string; correlation_id: string; state: RightsCheckState }>(
       `WITH ins AS (
-         INSERT INTO rights_check (source, requested_by, idempotency_key, correlation_id, nir, assure_nir, date_of_care, finess, state)
-         VALUES ('fides', $1, $2, $3, $4, $5, $6::date, $7, 'pending')
+         INSERT INTO rights_check (source, requested_by, idempotency_key, correlation_id, nir, assure_nir, date_of_care, finess, state, birth_date)
+         VALUES ('fides', $1, $2, $3, $4, $5, $6::date, $7, 'pending', $8::date)
          ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, correlation_id, state)
        SELECT id, correlation_id, state FROM ins
        UNION ALL
        SELECT id, correlation_id, state FROM rights_check WHERE idempotency_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [c.requestedBy, c.idempotencyKey, c.correlationId, c.nir, c.assureNir, c.dateOfCare, c.finess],
+      [c.requestedBy, c.idempotencyKey, c.correlationId, c.nir, c.assureNir, c.dateOfCare, c.finess, c.birthDate],
     );
     if (!row) throw new Error('insertPendingBilling: no row');
     return { id: row.id, correlationId: row.correlation_id, state: row.state };

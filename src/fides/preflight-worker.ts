@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FidesPreflightConfig } from '../config/fides-config';
+import { isIsoDate } from '../identifiers';
 import type { AppLogger } from '../observability/logger';
 import type { AmoRightsCheckState, AmoRightsService } from '../platform/amo-rights';
 import type { InvoiceState } from './invoice-state';
@@ -25,6 +26,12 @@ const STATE_OF: Record<PreflightResult['outcome'], InvoiceState> = {
   held: 'preflight-failed',
   'needs-rights-check': 'awaiting-rights',
 };
+
+/** The beneficiary's birth date when it is a real day (a bad one is PF-BIRTH-DATE's finding, not a question to ask). */
+function birthDateOf(inv: LeasedInvoice): string | undefined {
+  const b = inv.draft.patient.birthDate;
+  return b !== undefined && isIsoDate(b) ? b : undefined;
+}
 
 /** YYYY-MM-DD in the establishment's time zone: "today" for the future-date and billing-delay rules. */
 export function dayIn(timeZone: string, at: Date): string {
@@ -133,7 +140,7 @@ export class PreflightWorker {
       now,
       maxRightsAnswerAgeMs: this.opts.rightsMaxAgeMs,
       invoiceVersion: inv.version,
-      rights: this.rightsPort(),
+      rights: this.rightsPort(birthDateOf(inv)),
       invoiceNumbers: this.store,
     });
     const to = STATE_OF[result.outcome];
@@ -174,6 +181,7 @@ export class PreflightWorker {
     const queued = await this.rights!.queueCheck({
       beneficiaryNir: query.beneficiaryNir,
       insuredNir: query.insuredNir,
+      birthDate: birthDateOf(inv),
       dateOfCare: query.dateOfCare,
       finess: query.finess,
       requestedBy: ACTOR,
@@ -186,15 +194,21 @@ export class PreflightWorker {
   private async answeredSince(inv: LeasedInvoice): Promise<boolean> {
     const query = rightsQueryFor(inv.draft);
     if (!query || !this.rights || !inv.rightsAskedAt) return false;
-    const latest = await this.rights.latestAnswer({ beneficiaryNir: query.beneficiaryNir, insuredNir: query.insuredNir });
+    const latest = await this.rights.latestAnswer({
+      beneficiaryNir: query.beneficiaryNir,
+      insuredNir: query.insuredNir,
+      birthDate: birthDateOf(inv),
+    });
     return latest !== undefined && latest.answeredAt.getTime() >= inv.rightsAskedAt.getTime();
   }
 
-  private rightsPort(): LatestRightsAnswerPort {
+  private rightsPort(birthDate: string | undefined): LatestRightsAnswerPort {
     const rights = this.rights;
     return {
       latestRightsAnswer: (q) =>
-        rights ? rights.latestAnswer({ beneficiaryNir: q.beneficiaryNir, insuredNir: q.insuredNir }) : Promise.resolve(undefined),
+        rights
+          ? rights.latestAnswer({ beneficiaryNir: q.beneficiaryNir, insuredNir: q.insuredNir, birthDate })
+          : Promise.resolve(undefined),
     };
   }
 

@@ -12,6 +12,11 @@ export interface AmoRightsSubject {
   readonly beneficiaryNir: string;
   /** The insured person's NIR, when different from the beneficiary's. */
   readonly insuredNir?: string;
+  /**
+   * YYYY-MM-DD, when known: several beneficiaries may share one NIR (children under a parent's); an answer asked for
+   * another birth date is not theirs, and a check asks the insurer for this one.
+   */
+  readonly birthDate?: string;
 }
 
 /** The latest answered rights check, in the words pre-flight compares with an invoice. */
