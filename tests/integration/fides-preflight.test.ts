@@ -91,10 +91,11 @@ describe('FIDES pre-flight: CDRi rights, held invoices, new versions, worklist',
       'awaiting-rights→ready (preflight-rights-answer)',
     ]);
     // The check pre-flight asked for went to the simulator and was answered there.
-    const checks = await db.query(`SELECT state, rights_status, requested_by FROM rights_check WHERE source = 'fides' AND nir = $1`, [
-      OPEN_NIR,
-    ]);
-    expect(checks.rows).toEqual([{ state: 'answered', rights_status: 'OPEN', requested_by: 'fides-preflight' }]);
+    const checks = await db.query(
+      `SELECT state, rights_status, requested_by, to_char(birth_date, 'YYYY-MM-DD') AS born FROM rights_check WHERE source = 'fides' AND nir = $1`,
+      [OPEN_NIR],
+    );
+    expect(checks.rows).toEqual([{ state: 'answered', rights_status: 'OPEN', requested_by: 'fides-preflight', born: '1992-01-15' }]);
     const response = (await json(await get(`/fhir/ClaimResponse?request=Claim/${claim.id}`))).entry[0].resource;
     expect(response.outcome).toBe('queued');
     expect(response.error).toBeUndefined();
