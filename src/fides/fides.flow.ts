@@ -23,7 +23,7 @@ export const fidesFlow: FlowModule = {
     const { config, db, cipher } = ctx;
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
-    // Pre-flight (issue 9 §2): its worker, store and worklist route; intake nudges it.
+    // Pre-flight (issue 9 §2): its worker and worklist route (fides-preflight.parts.ts); intake nudges it.
     const preflight = await fidesPreflight(ctx, config.fides, store);
     const intake = new ReceiveInvoiceUseCase(store, preflight.nudge);
     return {
