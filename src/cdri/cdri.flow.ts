@@ -3,6 +3,8 @@ import { Semaphore } from '../common/semaphore';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { type BackendWorker, queueOf } from '../queue/queue-backend';
 import { defineWorker } from '../queue/queue-definition';
+import { AMO_RIGHTS } from '../platform/amo-rights';
+import { CdriAmoRightsService } from './amo-rights.service';
 import { startCdriAdapters } from './cdri-adapters';
 import { cdriQueues, type LotItemJob } from './cdri.queues';
 import { OutboundMessageStore } from '../hl7/outbound/outbound-message.store';
@@ -34,7 +36,7 @@ export const cdriFlow: FlowModule = {
   description: 'AMO rights checks (CDRi): kiosk $submit, HL7 admissions, night lots, rights-change worklist and A08',
   migrations: [CdriLots1764100000000, BirthDateText1764400000000],
 
-  async build({ config, log, metrics, db, cipher, queue, background, audit }): Promise<FlowParts> {
+  async build({ config, log, metrics, db, cipher, queue, background, audit, services }): Promise<FlowParts> {
     const common = config.cdri.common;
     const adapters = startCdriAdapters(config, log);
     const queues = cdriQueues(config);
@@ -43,6 +45,8 @@ export const cdriFlow: FlowModule = {
 
     const rightsChecks = new RightsCheckStore(db);
     const checkRights = new CheckRightsUseCase(rightsChecks, adapters.rights, common.rightsTtlSeconds, metrics, log);
+    // Billing pre-flight (FIDES) reads the latest answer and queues its checks on the admissions' queue.
+    services.provide(AMO_RIGHTS, new CdriAmoRightsService(rightsChecks, checkQueue));
     const admissions = new Hl7AdmissionsSubscription(
       { rightsChecks, plannedEncounters: new PlannedEncounterStore(db, cipher) },
       async (checks) => {

@@ -2,7 +2,8 @@ import type { Sql } from '../persistence/sql';
 import type { AmoRightsAnswer, RightsStatus } from './amo-rights.port';
 
 export type RightsCheckState = 'pending' | 'answered' | 'failed';
-export type RightsCheckSource = 'hl7' | 'fhir' | 'batch';
+/** `fides`: asked by FIDES pre-flight before an invoice may leave (issue 9 §2). */
+export type RightsCheckSource = 'hl7' | 'fhir' | 'batch' | 'fides';
 
 /**
  * One rights question to the AMO and its answer (a `rights_check` row): who asked, when, what the insurer said,
@@ -59,6 +60,18 @@ export interface PendingHl7Check {
   idempotencyKey: string;
   correlationId: string;
   nir: string;
+  birthDate: string | null;
+  dateOfCare: string;
+  finess: string;
+  requestedBy: string;
+}
+
+/** A check FIDES pre-flight asks for; `idempotencyKey` names the invoice version and its attempt. */
+export interface PendingBillingCheck {
+  idempotencyKey: string;
+  correlationId: string;
+  nir: string;
+  assureNir: string | null;
   birthDate: string | null;
   dateOfCare: string;
   finess: string;
@@ -210,6 +223,34 @@ export class RightsCheckStore implements RightsCheckStorePort {
       `SELECT ${COLUMNS} FROM rights_check WHERE nir = $1 AND source = $2 ORDER BY requested_at DESC LIMIT 1`,
       [nir, source],
     );
+  }
+
+  /** The most recent answer for that beneficiary, any source, with when it was given (pre-flight judges its age). */
+  async latestAnswered(nir: string, birthDate?: string): Promise<{ id: string; answer: AmoRightsAnswer; answeredAt: Date } | undefined> {
+    // An answer asked for another birth date under the same NIR is another beneficiary's (one asked without any is the
+    // insurer's answer for the NIR's holder, as the kiosk and lots ask).
+    return this.db.one<{ id: string; answer: AmoRightsAnswer; answeredAt: Date }>(
+      `SELECT id, answer, answered_at AS "answeredAt" FROM rights_check
+        WHERE nir = $1 AND state = 'answered' AND ($2::date IS NULL OR birth_date IS NULL OR birth_date = $2::date)
+        ORDER BY answered_at DESC LIMIT 1`,
+      [nir, birthDate ?? null],
+    );
+  }
+
+  /** A pending billing check, idempotent on its key: the new one, or the one already stored under the key. */
+  async insertPendingBilling(c: PendingBillingCheck): Promise<{ id: string; correlationId: string; state: RightsCheckState }> {
+    const row = await this.db.one<{ id: string; correlation_id: string; state: RightsCheckState }>(
+      `WITH ins AS (
+         INSERT INTO rights_check (source, requested_by, idempotency_key, correlation_id, nir, assure_nir, date_of_care, finess, state, birth_date)
+         VALUES ('fides', $1, $2, $3, $4, $5, $6::date, $7, 'pending', $8::date)
+         ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, correlation_id, state)
+       SELECT id, correlation_id, state FROM ins
+       UNION ALL
+       SELECT id, correlation_id, state FROM rights_check WHERE idempotency_key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [c.requestedBy, c.idempotencyKey, c.correlationId, c.nir, c.assureNir, c.dateOfCare, c.finess, c.birthDate],
+    );
+    if (!row) throw new Error('insertPendingBilling: no row');
+    return { id: row.id, correlationId: row.correlation_id, state: row.state };
   }
 
   async latestAnsweredBefore(nir: string, before: Date): Promise<{ id: string; answer: AmoRightsAnswer } | undefined> {

@@ -16,6 +16,19 @@ export interface FidesConfig {
   simulation?: { recipientId: string; recipientsFile: string };
   /** B2 lots: emitter, size, cut-off, recipients directory (fides-lots-config.ts). */
   lots: FidesLotsConfig;
+  /** Pre-flight (issue 9 §2): how the invoices to check are taken and how long a CDRi answer stays good enough. */
+  preflight: FidesPreflightConfig;
+}
+
+export interface FidesPreflightConfig {
+  /** A CDRi answer older than this is not judged by, a new check is queued (FIDES_RIGHTS_MAX_AGE_HOURS). */
+  rightsMaxAgeMs: number;
+  /** Invoices taken per run of the pre-flight worker (FIDES_PREFLIGHT_BATCH). */
+  batchSize: number;
+  /** How often the worker looks for received invoices and awaited CDRi answers (FIDES_PREFLIGHT_INTERVAL_MS). */
+  intervalMs: number;
+  /** A queued CDRi check still unanswered after this is queued again (its job was lost; FIDES_RIGHTS_CHECK_TIMEOUT_SECONDS). */
+  rightsCheckTimeoutMs: number;
 }
 
 /**
@@ -28,5 +41,11 @@ export function readFidesConfig(r: ConfigReader, embedded: boolean): FidesConfig
     maxBatchEntries: r.int('FIDES_MAX_BATCH_ENTRIES', 1, 10000),
     subscriptions: readFidesSubscriptionConfig(r),
     lots: readFidesLotsConfig(r),
+    preflight: {
+      rightsMaxAgeMs: r.int('FIDES_RIGHTS_MAX_AGE_HOURS', 1, 24 * 365) * 3_600_000,
+      batchSize: r.int('FIDES_PREFLIGHT_BATCH', 1, 10_000),
+      intervalMs: r.int('FIDES_PREFLIGHT_INTERVAL_MS', 100, 3_600_000),
+      rightsCheckTimeoutMs: r.int('FIDES_RIGHTS_CHECK_TIMEOUT_SECONDS', 1, 86_400) * 1000,
+    },
   };
 }

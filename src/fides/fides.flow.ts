@@ -1,9 +1,11 @@
 import type { FlowModule, FlowParts } from '../platform/flow';
+import { fidesPreflight } from './fides-preflight.parts';
 import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
 import { buildLotsPart } from './lots/lots.part';
 import { LotsService } from './lots/lots.service';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
+import { Preflight1765100000000 } from './migrations/1765100000000-preflight';
 import { FidesLots1765200000000 } from './migrations/1765200000000-lots';
 import { FidesReturns1765300000000 } from './migrations/1765300000000-returns';
 import { FidesSubscriptions1765400000000 } from './migrations/1765400000000-subscriptions';
@@ -13,21 +15,30 @@ import { RsfImportUseCase } from './rsf-import.use-case';
 import { fidesSubscriptions, SubscriptionStore } from './subscriptions';
 
 /**
- * FIDES: invoices to the AMO (issue 9). This step is intake: FHIR Claims (one, or a batch Bundle) and ATIH RSF
- * imports become durable invoices in `received`, read back as Claim/ClaimResponse. Pre-flight, B2 lots, ARL and
- * NOEMIE returns come next. Off unless FIDES_ENABLED (on by default in embedded mode only): a deployment that does
- * not bill gets no route.
+ * FIDES: invoices to the AMO (issue 9), one part per step, each in its own folder or file and only assembled here:
+ * intake (FHIR Claims, batch Bundles, ATIH RSF) → pre-flight (rule table + CDRi rights through the AMO_RIGHTS
+ * service) → B2 lots (numbered, frozen, handed to the transmission outbox through LOT_TRANSMISSION) → returns (ARL,
+ * NOEMIE RSP, applied once) → reconciliation views and FHIR Subscriptions. Off unless FIDES_ENABLED (on by default
+ * in embedded mode only): a deployment that does not bill gets no route.
  */
 export const fidesFlow: FlowModule = {
   name: 'fides',
-  description: 'FIDES billing to the AMO: Claim and RSF intake, invoices and their state machine',
-  migrations: [Invoices1765000000000, FidesLots1765200000000, FidesReturns1765300000000, FidesSubscriptions1765400000000],
+  description: 'FIDES billing to the AMO: intake, pre-flight, B2 lots, ARL/NOEMIE returns, reconciliation, subscriptions',
+  migrations: [
+    Invoices1765000000000,
+    Preflight1765100000000,
+    FidesLots1765200000000,
+    FidesReturns1765300000000,
+    FidesSubscriptions1765400000000,
+  ],
 
   async build(ctx): Promise<FlowParts | undefined> {
     const { config, db, cipher, log, metrics } = ctx;
     if (!config.fides) return undefined;
     const store = new InvoiceStore(db, cipher);
-    const intake = new ReceiveInvoiceUseCase(store);
+    // Pre-flight (§2): its worker and worklist route (fides-preflight.parts.ts); intake nudges it.
+    const preflight = await fidesPreflight(ctx, config.fides, store);
+    const intake = new ReceiveInvoiceUseCase(store, preflight.nudge);
     // Lots (§3): closing, hand-over, schedule, probes, gauges — src/fides/lots/lots.part.ts.
     // In full simulation every caisse goes to the AMO simulator unless a directory is configured.
     const recipientsFile = config.fides.lots.recipientsFile ?? config.fides.simulation?.recipientsFile;
@@ -43,6 +54,7 @@ export const fidesFlow: FlowModule = {
           (await import('./http/claims.controller')).ClaimsController,
           (await import('./http/claim-batch.controller')).ClaimBatchController,
           (await import('./http/rsf-import.controller')).RsfImportController,
+          ...preflight.controllers,
           (await import('./http/lots.controller')).FidesLotsController,
           ...returns.controllers,
           (await import('./http/subscriptions.controller')).SubscriptionsController,
@@ -51,6 +63,7 @@ export const fidesFlow: FlowModule = {
           { provide: InvoiceStore, useValue: store },
           { provide: ReceiveInvoiceUseCase, useValue: intake },
           { provide: RsfImportUseCase, useValue: new RsfImportUseCase(intake) },
+          ...preflight.providers,
           { provide: LotsService, useValue: lots.service },
           ...returns.providers,
           { provide: SubscriptionStore, useValue: subscriptions.store },
@@ -58,7 +71,7 @@ export const fidesFlow: FlowModule = {
       },
       returns: returns.handler,
       retention: fidesRetention(),
-      periodic: [...lots.periodic, subscriptions.periodic],
+      periodic: [...preflight.periodic, ...lots.periodic, subscriptions.periodic],
       probes: lots.probes,
       beforeScrape: async () => {
         await lots.beforeScrape();

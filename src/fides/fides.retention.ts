@@ -9,7 +9,7 @@ export function fidesRetention(): RetentionRule[] {
   return [
     {
       kind: 'invoices',
-      description: 'FIDES invoices (the draft with NIRs, amounts, state history) once final',
+      description: 'FIDES invoices (the draft with NIRs, amounts, earlier versions, state history) once final',
       defaultDays: 3650,
       table: 'invoice',
       ageColumn: 'updated_at',

@@ -4,9 +4,11 @@
  * throws.
  */
 export const INVOICE_TRANSITIONS = {
-  received: ['preflight-failed', 'ready'],
-  // Held by pre-flight until corrected or until the awaited CDRi answer clears it.
-  'preflight-failed': ['ready'],
+  received: ['awaiting-rights', 'preflight-failed', 'ready'],
+  // Pre-flight found no CDRi answer young enough: a check is queued and the invoice waits for it (never leaves unchecked).
+  'awaiting-rights': ['ready', 'preflight-failed'],
+  // Held by pre-flight until a person corrects it: the correction comes back as a new version and runs pre-flight again.
+  'preflight-failed': ['received'],
   ready: ['in-lot'],
   'in-lot': ['sent'],
   sent: ['acknowledged', 'file-refused'],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FieldCipher } from '../persistence/field-cipher';
 import type { Sql, SqlExecutor } from '../persistence/sql';
 import type { InvoiceDraft } from './invoice-draft';
+import type { HeldInvoice, InvoiceNumberRegistryPort, PreflightFinding } from './preflight';
 import { assertTransition, type InvoiceState, isInvoiceState } from './invoice-state';
 
 /** FieldCipher kind of the stored draft (NIRs, birth dates, IPP). */
@@ -19,6 +20,8 @@ export interface StoredInvoice {
   submittedBy: string;
   receivedAt: Date;
   updatedAt: Date;
+  /** Findings of the last pre-flight run of this version (none before it ran). */
+  preflight?: readonly PreflightFinding[];
 }
 
 export interface InvoiceTransition {
@@ -45,6 +48,12 @@ export interface InvoiceStorePort {
   byNumber(invoiceNumber: string, finess: readonly string[] | 'all'): Promise<StoredInvoice[]>;
   transition(id: string, from: InvoiceState, to: InvoiceState, cause: string, actor: string): Promise<boolean>;
   transitions(id: string): Promise<InvoiceTransition[]>;
+  /**
+   * A held invoice (`preflight-failed`) whose stored content still hashes to `replacedHash` becomes version + 1 with
+   * the new draft, back in `received` (cause `new-version`); the replaced draft is kept in `invoice_version`. Undefined
+   * when the invoice is no longer held with that content (another worker or request got there first).
+   */
+  newVersion(id: string, replacedHash: string, n: NewInvoice): Promise<StoredInvoice | undefined>;
 }
 
 interface Row {
@@ -59,16 +68,39 @@ interface Row {
   submitted_by: string;
   received_at: Date;
   updated_at: Date;
+  preflight: PreflightFinding[] | null;
 }
 
-const COLUMNS = 'id, finess, invoice_number, version, source, content_hash, draft, state, submitted_by, received_at, updated_at';
+const COLUMNS = 'id, finess, invoice_number, version, source, content_hash, draft, state, submitted_by, received_at, updated_at, preflight';
+
+/** An invoice taken by a pre-flight worker, with the CDRi check it waits for (if any). */
+export interface LeasedInvoice extends StoredInvoice {
+  rightsCheckId?: string;
+  rightsAskedAt?: Date;
+  /** Checks asked for this version so far: the next check's idempotency key counts on from it. */
+  rightsAttempts: number;
+}
+
+/** The CDRi check an invoice waits for, written with its state. */
+export interface AwaitedCheck {
+  checkId: string;
+  askedAt: Date;
+  attempts: number;
+}
+
+/** What the pre-flight worker needs from the store (the unit tier gives an in-memory one). */
+export type PreflightStorePort = Pick<InvoiceStore, 'lease' | 'settle' | 'snooze' | 'isInvoiceNumberTaken'>;
+
+type LeasedRow = Row & { rights_check_id: string | null; rights_asked_at: Date | null; rights_attempts: number };
 
 /**
- * The `invoice` table and its `invoice_transition` history (the history has no life of its own: it is written only
- * with its invoice's state, in the same statement, so it has no store of its own). The draft is encrypted with
- * DATA_MASTER_KEYS when configured.
+ * The `invoice` table and its `invoice_transition` history and `invoice_version` drafts (neither has a life of its
+ * own: they are written only with their invoice, in the same statement, so they have no store of their own). The
+ * draft is encrypted with DATA_MASTER_KEYS when configured. Pre-flight's share (below `lease`): taking invoices to
+ * check (a lease, so that several worker processes share them and a crashed worker's invoices come back once the
+ * lease runs out), writing the outcome with its transition, the invoice-number registry, the held invoices.
  */
-export class InvoiceStore implements InvoiceStorePort {
+export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort {
   constructor(
     private readonly db: Sql,
     private readonly cipher?: FieldCipher,
@@ -135,6 +167,30 @@ export class InvoiceStore implements InvoiceStorePort {
       [id, from, to, cause, actor],
     );
     return moved.length === 1;
+  }
+
+  async newVersion(id: string, replacedHash: string, n: NewInvoice): Promise<StoredInvoice | undefined> {
+    const row = await this.db.one<Row>(
+      `WITH cur AS (
+         SELECT * FROM invoice WHERE id = $1 AND state = 'preflight-failed' AND content_hash = $2 FOR UPDATE),
+       kept AS (
+         INSERT INTO invoice_version (invoice_id, version, source, content_hash, draft, submitted_by, received_at, preflight)
+         SELECT id, version, source, content_hash, draft, submitted_by, received_at, preflight FROM cur),
+       up AS (
+         UPDATE invoice i SET version = cur.version + 1, source = $3, content_hash = $4, draft = $5, submitted_by = $6,
+                received_at = now(), updated_at = now(), state = 'received', preflight = NULL, preflight_at = NULL,
+                preflight_lease_until = NULL, rights_check_id = NULL, rights_asked_at = NULL, rights_attempts = 0
+           FROM cur WHERE i.id = cur.id
+         RETURNING ${COLUMNS.split(', ')
+           .map((c) => `i.${c}`)
+           .join(', ')}),
+       tr AS (
+         INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
+         SELECT id, 'preflight-failed', 'received', 'new-version', $6 FROM up)
+       SELECT * FROM up`,
+      [id, replacedHash, n.draft.source, n.contentHash, this.seal(n.draft), n.submittedBy],
+    );
+    return row && this.toInvoice(row);
   }
 
   async transitions(id: string): Promise<InvoiceTransition[]> {
@@ -205,6 +261,119 @@ export class InvoiceStore implements InvoiceStorePort {
     return rows.map((r) => r.id);
   }
 
+  // ---- Pre-flight (issue 9 §2): leases, outcomes, the invoice-number registry, the held worklist. ----
+
+  /**
+   * Up to `limit` invoices in `state` whose lease is free (oldest change first), leased for `leaseMs`. SKIP LOCKED:
+   * two workers never take the same invoice and never wait for each other.
+   */
+  async lease(state: InvoiceState, limit: number, leaseMs: number): Promise<LeasedInvoice[]> {
+    const rows = await this.db.rows<LeasedRow>(
+      `UPDATE invoice SET preflight_lease_until = now() + ($3 || ' milliseconds')::interval
+        WHERE id IN (SELECT id FROM invoice
+                      WHERE state = $1 AND (preflight_lease_until IS NULL OR preflight_lease_until < now())
+                      ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}, rights_check_id, rights_asked_at, rights_attempts`,
+      [state, limit, String(leaseMs)],
+    );
+    return rows.map((r) => ({
+      ...this.toInvoice(r),
+      rightsCheckId: r.rights_check_id ?? undefined,
+      rightsAskedAt: r.rights_asked_at ?? undefined,
+      rightsAttempts: r.rights_attempts,
+    }));
+  }
+
+  /**
+   * Writes a pre-flight outcome: the findings, the awaited check, and the move `from` → `to` with its history line, in
+   * one statement; only while the invoice is still `from` at `version`. `to` = `from` (still waiting) keeps the state
+   * and lets the invoice be looked at again after `nextLookMs`. False when someone else moved it first.
+   */
+  async settle(
+    inv: Pick<StoredInvoice, 'id' | 'version'>,
+    from: InvoiceState,
+    to: InvoiceState,
+    outcome: { findings: readonly PreflightFinding[]; cause: string; actor: string; check?: AwaitedCheck; nextLookMs?: number },
+  ): Promise<boolean> {
+    if (from !== to) assertTransition(from, to);
+    const params = [
+      inv.id,
+      inv.version,
+      from,
+      to,
+      JSON.stringify(outcome.findings),
+      outcome.check?.checkId ?? null,
+      outcome.check?.askedAt ?? null,
+      outcome.check?.attempts ?? null,
+      String(outcome.nextLookMs ?? 0),
+      outcome.cause,
+      outcome.actor,
+    ];
+    const rows = await this.db.rows(
+      `WITH up AS (
+         UPDATE invoice SET state = $4, preflight = $5::jsonb, preflight_at = now(),
+                rights_check_id = COALESCE($6::uuid, rights_check_id), rights_asked_at = COALESCE($7::timestamptz, rights_asked_at),
+                rights_attempts = COALESCE($8::int, rights_attempts),
+                preflight_lease_until = CASE WHEN $9::bigint > 0 THEN now() + ($9 || ' milliseconds')::interval END,
+                updated_at = CASE WHEN $3 = $4 THEN updated_at ELSE now() END
+          WHERE id = $1 AND version = $2 AND state = $3 RETURNING id),
+       tr AS (
+         INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
+         SELECT id, $3, $4, $10, $11 FROM up WHERE $3 <> $4)
+       SELECT id FROM up`,
+      params,
+    );
+    return rows.length === 1;
+  }
+
+  /** Looks at a waiting invoice again after `nextLookMs`, nothing else changed (its CDRi check is still pending). */
+  async snooze(id: string, nextLookMs: number): Promise<void> {
+    await this.db.exec(`UPDATE invoice SET preflight_lease_until = now() + ($2 || ' milliseconds')::interval WHERE id = $1`, [
+      id,
+      String(nextLookMs),
+    ]);
+  }
+
+  /**
+   * One row per (FINESS, number) (a UNIQUE constraint), versions included: the number is taken by another invoice
+   * only when the row holding it is not this version. A later version stored meanwhile answers true, so a stale run
+   * never clears an invoice that was replaced under it.
+   */
+  async isInvoiceNumberTaken(finess: string, number: string, version: number): Promise<boolean> {
+    const row = await this.db.one(`SELECT 1 FROM invoice WHERE finess = $1 AND invoice_number = $2 AND version <> $3`, [
+      finess,
+      number,
+      version,
+    ]);
+    return row !== undefined;
+  }
+
+  /** Held invoices (preflight-failed) of these establishments ('all' for operators), oldest first, at most `limit`. */
+  async held(finess: readonly string[] | 'all', limit: number): Promise<Array<HeldInvoice & { id: string }>> {
+    const rows =
+      finess === 'all'
+        ? await this.db.rows<Row>(`SELECT ${COLUMNS} FROM invoice WHERE state = 'preflight-failed' ORDER BY updated_at, id LIMIT $1`, [
+            limit,
+          ])
+        : await this.db.rows<Row>(
+            `SELECT ${COLUMNS} FROM invoice WHERE state = 'preflight-failed' AND finess = ANY($1) ORDER BY updated_at, id LIMIT $2`,
+            [finess, limit],
+          );
+    return rows.map((r) => {
+      const inv = this.toInvoice(r);
+      return {
+        id: inv.id,
+        invoiceNumber: inv.invoiceNumber,
+        finess: inv.finess,
+        ipp: inv.draft.patient.ipp,
+        version: inv.version,
+        // The state was entered with the last change: nothing else updates a held invoice.
+        since: inv.updatedAt,
+        findings: inv.preflight ?? [],
+      };
+    });
+  }
+
   private seal(draft: InvoiceDraft): string {
     const json = JSON.stringify(draft);
     return this.cipher ? this.cipher.encryptText(DRAFT_KIND, json) : json;
@@ -224,6 +393,7 @@ export class InvoiceStore implements InvoiceStorePort {
       submittedBy: r.submitted_by,
       receivedAt: r.received_at,
       updatedAt: r.updated_at,
+      preflight: r.preflight ?? undefined,
     };
   }
 }

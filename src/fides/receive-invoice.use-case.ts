@@ -7,17 +7,25 @@ import type { InvoiceStorePort, StoredInvoice } from './invoice.store';
 
 export interface Received {
   invoice: StoredInvoice;
-  /** 'created': stored now; 'unchanged': the same invoice was already stored (idempotent resend). */
-  outcome: 'created' | 'unchanged';
+  /**
+   * 'created': stored now; 'unchanged': the same invoice was already stored (idempotent resend); 'new-version': a
+   * correction of a held invoice, stored as its next version and back in `received`.
+   */
+  outcome: 'created' | 'unchanged' | 'new-version';
 }
 
 /**
  * Intake of one invoice draft, from a Claim or an RSF import: FINESS-scoped to the caller, idempotent on the
- * invoice number (per FINESS) and the content hash. A number reused with other content is a 409 naming the
- * identifier: corrected invoices come back as a declared new version, which is not built yet (issue 9 §2).
+ * invoice number (per FINESS) and the content hash. A number reused with other content is a new version when the
+ * stored invoice is held by pre-flight (the correction of issue 9 §2), a 409 naming the identifier otherwise (an
+ * invoice on its way to the insurer cannot change under it).
  */
 export class ReceiveInvoiceUseCase {
-  constructor(private readonly store: InvoiceStorePort) {}
+  constructor(
+    private readonly store: InvoiceStorePort,
+    /** Told after something was stored (pre-flight runs at once instead of at its next tick). */
+    private readonly onStored: () => void = () => undefined,
+  ) {}
 
   async receive(
     draft: InvoiceDraft,
@@ -31,19 +39,34 @@ export class ReceiveInvoiceUseCase {
     if (normaliseInvoiceNumber(draft.invoiceNumber, where.number) !== draft.invoiceNumber)
       throw new GatewayError('INVALID_INPUT', 'Invoice number must be written with 9 digits', where.number);
     const contentHash = invoiceContentHash(draft);
-    const { invoice, created } = await this.store.receive({
+    const incoming = {
       finess: draft.geographicFiness,
       invoiceNumber: draft.invoiceNumber,
       draft,
       contentHash,
       submittedBy: caller.clientId,
       cause,
-    });
-    if (created) return { invoice, outcome: 'created' };
+    };
+    const { invoice, created } = await this.store.receive(incoming);
+    if (created) {
+      this.onStored();
+      return { invoice, outcome: 'created' };
+    }
     if (invoice.contentHash === contentHash) return { invoice, outcome: 'unchanged' };
+    if (invoice.state === 'preflight-failed') {
+      const next = await this.store.newVersion(invoice.id, invoice.contentHash, incoming);
+      if (next) {
+        this.onStored();
+        return { invoice: next, outcome: 'new-version' };
+      }
+      // Replaced by a concurrent correction (or moved on) meanwhile: the same content is then a resend.
+      const now = await this.store.get(invoice.id);
+      if (now?.contentHash === contentHash) return { invoice: now, outcome: 'unchanged' };
+    }
     throw new GatewayError(
       'CONFLICT',
-      `Invoice number ${draft.invoiceNumber} is already used for FINESS ${draft.geographicFiness} with other content (new versions are not accepted yet)`,
+      `Invoice number ${draft.invoiceNumber} is already used for FINESS ${draft.geographicFiness} with other content; ` +
+        'a new version is accepted only while the invoice is held by pre-flight',
       where.number,
     );
   }

@@ -72,7 +72,7 @@ export class RsfImportUseCase {
           number: 'invoiceNumber (NUMFACT)',
         });
         r.accepted++;
-        if (outcome === 'created') r.stored++;
+        if (outcome !== 'unchanged') r.stored++;
         else r.alreadyReceived++;
       } catch (err) {
         if (!(err instanceof GatewayError) || err.code === 'INTERNAL' || err.code === 'STORAGE_UNAVAILABLE') throw err;

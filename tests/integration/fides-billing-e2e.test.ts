@@ -7,7 +7,7 @@
  * lot by hand, sealed, encrypted, sent; the ARL and the RSP come back through the returns intake and are applied once;
  * each invoice's whole history is checked, then the payment (PaymentReconciliation), the rejects worklist and the lot.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -46,7 +46,7 @@ describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, en
     const recipientsFile = join(dir, 'fides-recipients.json');
     const amoCert = join(dir, 'amo-encryption.pem');
     const amoSigner = join(dir, 'amo-signing.pem');
-    for (const d of ['returns', 'spool']) require('node:fs').mkdirSync(join(dir, d));
+    for (const d of ['returns', 'spool']) mkdirSync(join(dir, d));
     writeFileSync(amoCert, pki.recipient.certPem + pki.recipient.chainPem);
     writeFileSync(amoSigner, pki.insurerSeal.certPem);
     writeFileSync(recipientsFile, JSON.stringify({ default: 'cpam-sim' }));
@@ -128,7 +128,11 @@ describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, en
     const bundle = await fetch(url('/fhir'), {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json', ...headersAs('gap') },
-      body: JSON.stringify({ resourceType: 'Bundle', type: 'batch', entry: claims.map((resource) => ({ resource, request: { method: 'POST', url: 'Claim' } })) }),
+      body: JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: claims.map((resource) => ({ resource, request: { method: 'POST', url: 'Claim' } })),
+      }),
     });
     expect(bundle.status).toBe(200);
     const answer = (await bundle.json()) as Json;
@@ -162,7 +166,11 @@ describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, en
     expect(held.entry[0].resource.outcome).toBe('error');
 
     // 3. The lot, closed by hand.
-    const close = await fetch(url('/fides/lots/close'), { method: 'POST', headers: { 'content-type': 'application/json', ...headersAs('billing') }, body: '{}' });
+    const close = await fetch(url('/fides/lots/close'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headersAs('billing') },
+      body: '{}',
+    });
     expect(close.status).toBe(200);
     const closed = (await close.json()) as Json;
     expect(closed.lots.length).toBeGreaterThanOrEqual(1);
@@ -206,10 +214,18 @@ describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, en
     expect(lots.every((l) => l.possible_duplicate === false)).toBe(true);
     const sent = (await db.query(`SELECT count(*)::int AS n FROM transmission WHERE flow = 'fides' AND state = 'sent'`)).rows[0].n;
     expect(sent).toBe(lots.length);
-    expect(amo.stats()).toMatchObject({ filesReceived: lots.length, duplicatesReceived: 0, arlWritten: lots.length, rspWritten: lots.length });
+    expect(amo.stats()).toMatchObject({
+      filesReceived: lots.length,
+      duplicatesReceived: 0,
+      arlWritten: lots.length,
+      rspWritten: lots.length,
+    });
     const applied = (await db.query(`SELECT kind, status FROM fides_return ORDER BY kind`)).rows;
-    expect(applied.filter((r) => r.status === 'applied').map((r) => r.kind).sort()).toEqual(
-      [...lots.map(() => 'ARL'), ...lots.map(() => 'RSP')].sort(),
-    );
+    expect(
+      applied
+        .filter((r) => r.status === 'applied')
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual([...lots.map(() => 'ARL'), ...lots.map(() => 'RSP')].sort());
   });
 });

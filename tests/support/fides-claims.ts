@@ -3,8 +3,28 @@ import { FIDES_EXTENSIONS as X, FIDES_IDENTIFIERS } from '../../src/fides/fhir/f
 /** The FINESS géographique of the RSF sample month (src/fides/rsf/samples): tests bill as that establishment. */
 export const FIDES_TEST_FINESS = '990000028';
 
-/** An external consultation (ACE) as a GAP sends it: fictitious NIR with a valid key, a G consultation and a CCAM act. */
-export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?: number }): Record<string, unknown> {
+export interface AceClaimOptions {
+  invoiceNumber: string;
+  finess?: string;
+  unitPrice?: number;
+  /** The beneficiary's NIR with its key (default an OPEN patient of the CDRi simulator, order 123). */
+  beneficiaryNir?: string;
+  /** Coverage.dependent (default '0': the rank 000 the régime général expects; '1' trips PF-RANK-REGIME). */
+  dependent?: string;
+  /** The beneficiary's birth date on a contained Patient that Claim.patient points at (default matches the default
+   *  NIR); null: no Patient, which trips PF-MANDATORY. */
+  birthDate?: string | null;
+}
+
+/**
+ * An external consultation (ACE) as a GAP sends it: fictitious NIR with a valid key, a G consultation and a CCAM act.
+ * By default it passes every pre-flight rule but the CDRi one (rank 000 under the régime général, birth date matching
+ * the NIR, organism 01/751 as the CDRi simulator answers for department 75): what happens to it then depends only on
+ * the patient's rights.
+ */
+export function aceClaim(o: AceClaimOptions): Record<string, unknown> {
+  const beneficiary = { system: 'urn:oid:1.2.250.1.213.1.4.8', value: o.beneficiaryNir ?? '292017512312346' };
+  const birthDate = o.birthDate === undefined ? '1992-01-15' : o.birthDate;
   return {
     resourceType: 'Claim',
     contained: [
@@ -14,10 +34,11 @@ export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?
         extension: [{ url: X.managementCode, valueCode: '10' }],
         status: 'active',
         subscriberId: '185079912345639',
-        beneficiary: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '292017512312346' } },
-        dependent: '1',
+        beneficiary: { identifier: beneficiary },
+        dependent: o.dependent ?? '0',
         payor: [{ identifier: { system: FIDES_IDENTIFIERS.amoOrganism, value: '017510000' } }],
       },
+      ...(birthDate ? [{ resourceType: 'Patient', id: 'pat', identifier: [beneficiary], birthDate }] : []),
     ],
     extension: [
       { url: X.natureAssurance, valueCode: '10' },
@@ -31,7 +52,7 @@ export function aceClaim(o: { invoiceNumber: string; finess?: string; unitPrice?
     status: 'active',
     type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
     use: 'claim',
-    patient: { identifier: { system: 'urn:oid:1.2.250.1.213.1.4.8', value: '292017512312346' } },
+    patient: { identifier: beneficiary, ...(birthDate ? { reference: '#pat' } : {}) },
     billablePeriod: { start: '2026-01-05', end: '2026-01-05' },
     created: '2026-01-06T10:00:00Z',
     provider: { identifier: { system: 'https://finess.esante.gouv.fr', value: o.finess ?? FIDES_TEST_FINESS } },

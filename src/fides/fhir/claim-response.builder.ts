@@ -3,12 +3,14 @@ import type { InvoiceState } from '../invoice-state';
 import type { StoredInvoice } from '../invoice.store';
 import type { InvoiceOutcomeView } from '../returns/reconciliation.store';
 import { buildClaim } from './claim.builder';
-import { FIDES_IDENTIFIERS } from './fides-fhir-definitions';
 import { returnedParts } from './claim-response-returns';
+import { FIDES_IDENTIFIERS, FIDES_PREFLIGHT } from './fides-fhir-definitions';
+import { findingCoding } from './preflight-worklist.builder';
 
 /** Where each state stands for the GAP: queued until the insurer's word, then complete, or error when held. */
 const OUTCOME: Record<InvoiceState, 'queued' | 'complete' | 'error'> = {
   received: 'queued',
+  'awaiting-rights': 'queued',
   'preflight-failed': 'error',
   ready: 'queued',
   'in-lot': 'queued',
@@ -43,7 +45,31 @@ export function buildClaimResponse(inv: StoredInvoice, returned?: InvoiceOutcome
     outcome: OUTCOME[inv.state],
     disposition: `Invoice ${inv.invoiceNumber}: ${inv.state}`,
     ...(returned ? returnedParts(inv, returned) : {}),
+    ...(inv.state === 'preflight-failed' ? { error: preflightErrors(inv) } : {}),
   };
+}
+
+/** Why pre-flight holds the invoice: one error per finding of severity error — the rule code, and the field. */
+function preflightErrors(inv: StoredInvoice): Record<string, unknown>[] | undefined {
+  const errors = (inv.preflight ?? []).filter((f) => f.severity === 'error');
+  return errors.length === 0
+    ? undefined
+    : errors.map((f) => {
+        const sequence = itemSequenceOf(inv, f.field);
+        return {
+          extension: [{ url: FIDES_PREFLIGHT.errorExpression, valueString: f.field }],
+          ...(sequence !== undefined ? { itemSequence: sequence } : {}),
+          code: { coding: [findingCoding(f)], text: f.message },
+        };
+      });
+}
+
+/** The Claim item a finding on `lines[i]…` points at, when the invoice came as a Claim (its sourceRef names it). */
+function itemSequenceOf(inv: StoredInvoice, field: string): number | undefined {
+  const index = /^lines\[(\d+)\]/.exec(field)?.[1];
+  const ref = index === undefined ? undefined : inv.draft.lines[Number(index)]?.sourceRef;
+  const sequence = ref === undefined ? undefined : /^claim:item\/(\d+)$/.exec(ref)?.[1];
+  return sequence === undefined ? undefined : Number(sequence);
 }
 
 export function searchset(resources: ReadonlyArray<Record<string, unknown>>): Record<string, unknown> {

@@ -63,11 +63,15 @@ export function buildClaim(inv: StoredInvoice): Json {
         : { display: `AMO grand régime ${d.coverage.grandRegime ?? 'unknown'}` },
     ],
   });
+  // The birth date (B2 type 2) travels on a contained Patient, as the parser reads it.
+  const born = d.patient.birthDate
+    ? { resourceType: 'Patient', id: 'pat', identifier: [patient.identifier], birthDate: d.patient.birthDate }
+    : undefined;
   return clean({
     resourceType: 'Claim',
     id: inv.id,
     meta: { versionId: String(inv.version), lastUpdated: inv.updatedAt.toISOString() },
-    contained: [coverage],
+    contained: born ? [coverage, born] : [coverage],
     extension: [
       { url: X.invoiceState, valueCode: inv.state },
       ...code(X.natureAssurance, d.coverage.insuranceNature),
@@ -82,7 +86,7 @@ export function buildClaim(inv: StoredInvoice): Json {
     status: 'active',
     type: { coding: [{ system: CLAIM_TYPE_SYSTEM, code: d.kind === 'ace' ? 'professional' : 'institutional' }] },
     use: 'claim',
-    patient,
+    patient: born ? { ...patient, reference: '#pat' } : patient,
     billablePeriod: d.stay.start || d.stay.end ? clean({ start: d.stay.start, end: d.stay.end }) : undefined,
     created: inv.receivedAt.toISOString(),
     provider: { identifier: { system: FINESS_SYSTEM, value: inv.finess } },

@@ -49,7 +49,8 @@ describe('FHIR Claim → InvoiceDraft', () => {
         insuredNirKey: '39',
         beneficiaryNir: '2920175123123',
         beneficiaryNirKey: '46',
-        beneficiaryRank: '001',
+        beneficiaryRank: '000',
+        birthDate: '1992-01-15',
       },
       coverage: {
         grandRegime: '01',
@@ -64,6 +65,8 @@ describe('FHIR Claim → InvoiceDraft', () => {
     expect(d.lines[0]).toMatchObject({
       kind: 'fee',
       code: 'G',
+      quantity: 1,
+      count: 1,
       coefficient: 100,
       unitPrice: 3000,
       reimbursementBase: 3000,

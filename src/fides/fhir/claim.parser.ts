@@ -125,6 +125,8 @@ function item(raw: unknown, i: number): InvoiceDraftLine {
     code,
     careDate: date(raw, 'servicedDate', path),
     quantity,
+    // A Claim item has no dénombrement of its own: the quantity is the count of acts [modelled].
+    count: quantity,
     coefficient: factor === undefined ? undefined : Math.round(factor * 100),
     unitPrice: cents(raw.unitPrice, `${path}.unitPrice`),
     totalBilled: cents(raw.net, `${path}.net`),
@@ -188,6 +190,16 @@ export function parseClaim(body: unknown): InvoiceDraft {
   if (!/^[0-9]{9}$/.test(organism))
     throw invalid(`${cov}.payor[0].identifier.value`, 'must be grand régime (2) + caisse (3) + centre (4) digits');
 
+  // The patient's birth date (B2 type 2, mandatory) from the contained Patient that Claim.patient points at, if any.
+  const patientRef = isObject(body.patient) ? body.patient.reference : undefined;
+  const patient =
+    typeof patientRef === 'string' && patientRef.startsWith('#')
+      ? list(body.contained).find((c): c is Json => isObject(c) && c.resourceType === 'Patient' && c.id === patientRef.slice(1))
+      : undefined;
+  if (typeof patientRef === 'string' && patientRef.startsWith('#') && !patient)
+    throw invalid('Claim.contained', `holds no Patient with id ${patientRef.slice(1)}`);
+  const birthDate = patient ? date(patient, 'birthDate', "Claim.contained.where(resourceType='Patient')") : undefined;
+
   const period = isObject(body.billablePeriod) ? body.billablePeriod : {};
   const items = list(body.item);
   if (items.length === 0) throw invalid('Claim.item', 'needs at least one line');
@@ -206,6 +218,7 @@ export function parseClaim(body: unknown): InvoiceDraft {
       beneficiaryNir: ownNir ? beneficiary.nir : undefined,
       beneficiaryNirKey: ownNir ? beneficiary.key : undefined,
       beneficiaryRank: rank?.padStart(3, '0'),
+      birthDate,
     },
     coverage: {
       grandRegime: organism.slice(0, 2),

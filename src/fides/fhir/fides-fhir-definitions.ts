@@ -61,3 +61,13 @@ export const FIDES_EXTENSIONS = {
 
 /** ISO 4217: amounts are euros on the wire, cents inside. */
 export const CURRENCY = 'EUR';
+
+/** Pre-flight findings on the wire (ClaimResponse.error, the worklist List) [modelled]. */
+export const FIDES_PREFLIGHT = {
+  /** Rule codes of the pre-flight table (PF-…, src/fides/preflight/PREFLIGHT.md). */
+  ruleSystem: `${BASE}/CodeSystem/fides-preflight-rule`,
+  /** R5's ClaimResponse.error.expression carried into R4 by the official cross-version extension: the draft field. */
+  errorExpression: 'http://hl7.org/fhir/5.0/StructureDefinition/extension-ClaimResponse.error.expression',
+  /** List.code of the pre-flight worklist. */
+  worklistCode: `${BASE}/CodeSystem/fides-worklist`,
+} as const;

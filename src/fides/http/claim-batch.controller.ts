@@ -50,7 +50,7 @@ export class ClaimBatchController {
       try {
         if ('error' in e) throw e.error;
         const { invoice, outcome } = await this.intake.receive(parseClaim(e.resource), caller, 'fhir-batch');
-        counts[outcome === 'created' ? 'stored' : 'unchanged']++;
+        counts[outcome === 'unchanged' ? 'unchanged' : 'stored']++;
         answers.push({
           resource: buildClaim(invoice),
           response: { status: outcome === 'created' ? '201 Created' : '200 OK', location: `Claim/${invoice.id}` },

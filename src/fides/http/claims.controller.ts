@@ -38,7 +38,7 @@ export class ClaimsController {
   @Post('fhir/Claim')
   @Route({
     summary:
-      'One invoice (Claim, use = claim): 201 with the stored Claim; the same invoice again: 200; its number with other content: 409.',
+      'One invoice (Claim, use = claim): 201 with the stored Claim; the same invoice again: 200; its number with other content: a new version (200) while pre-flight holds it, else 409.',
     tag: 'FHIR',
     body: 'application/fhir+json',
     // 999 items of ~500 bytes.
@@ -50,13 +50,13 @@ export class ClaimsController {
   })
   async create(@Caller() caller: Principal, @Body() body: unknown): Promise<Reply> {
     const { invoice, outcome } = await this.intake.receive(parseClaim(body), caller, 'fhir-claim');
-    if (outcome === 'created')
+    if (outcome !== 'unchanged')
       await this.audit.record({
         actor: actorOf(caller),
         action: 'invoice.received',
         target: `Claim/${invoice.id}`,
         correlationId: currentCorrelationId(),
-        detail: { source: 'fhir-claim', finess: invoice.finess, stored: 1 },
+        detail: { source: 'fhir-claim', finess: invoice.finess, stored: 1, version: invoice.version },
       });
     return Reply.located(outcome === 'created' ? 201 : 200, `/fhir/Claim/${invoice.id}`, buildClaim(invoice));
   }
