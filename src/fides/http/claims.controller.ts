@@ -13,7 +13,8 @@ import { AUDIT } from '../../platform/tokens';
 import { buildClaimResponse, searchset } from '../fhir/claim-response.builder';
 import { buildClaim } from '../fhir/claim.builder';
 import { normaliseInvoiceNumber, parseClaim } from '../fhir/claim.parser';
-import { FIDES_EXTENSIONS, FIDES_IDENTIFIERS } from '../fhir/fides-fhir-definitions';
+import { FIDES_EXTENSIONS, FIDES_IDENTIFIERS, FIDES_PREFLIGHT } from '../fhir/fides-fhir-definitions';
+import { RETURNS_EXTENSIONS } from '../fhir/returns-fhir-definitions';
 import { InvoiceStore, type StoredInvoice } from '../invoice.store';
 import { ReceiveInvoiceUseCase } from '../receive-invoice.use-case';
 import { type InvoiceOutcomeView, ReconciliationStore } from '../returns/reconciliation.store';
@@ -97,7 +98,12 @@ export class ClaimsController {
     summary: 'Where an invoice stands: ?request=Claim/{id} → searchset with its ClaimResponse (outcome queued, complete or error).',
     tag: 'FHIR',
     errors: [400, 401, 403, 429],
-    fhir: { resource: 'ClaimResponse', kind: 'search-type', name: 'search-type' },
+    fhir: {
+      resource: 'ClaimResponse',
+      kind: 'search-type',
+      name: 'search-type',
+      extensions: [FIDES_PREFLIGHT.errorExpression, RETURNS_EXTENSIONS.amountMismatch],
+    },
     roles: ['gap', 'billing', 'operator'],
   })
   async claimResponse(@Caller() caller: Principal, @Query('request') request: unknown): Promise<Reply> {
