@@ -8,6 +8,7 @@ import { createLogger } from '../src/observability/logger';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
 import { type RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.store';
 import { Sql } from '../src/persistence/sql';
+import { InvoiceStore } from '../src/fides/invoice.store';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
 import { buildA01, buildA04, buildA05, buildA28 } from '../tests/support/hl7-samples';
 import { billingDemo } from './demo-billing';
@@ -37,8 +38,12 @@ async function main(): Promise<void> {
       SIMULATOR_CDRI_LATENCY_MS: '40',
       KIOSK_API_KEYS: `demo-kiosk:${kioskKey}`,
       API_CLIENTS: `demo-billing:${createHash('sha256').update(billingKey).digest('hex')}:billing+operator`,
-      SIMULATOR_AMO_ARL_DELAY_MS: '500',
-      SIMULATOR_AMO_RSP_DELAY_MS: '1500',
+      // The demo's own pace (the product's defaults are minutes apart): pre-flight, lot sweep (which moves a handed-over
+      // lot to sent), the outbox sweep, and the AMO simulator's answers.
+      FIDES_PREFLIGHT_INTERVAL_MS: '200',
+      FIDES_LOT_SWEEP_INTERVAL_MS: '300',
+      SIMULATOR_AMO_ARL_DELAY_MS: '300',
+      SIMULATOR_AMO_RSP_DELAY_MS: '800',
     },
     readDefaults(),
   );
@@ -110,16 +115,27 @@ async function main(): Promise<void> {
     console.log(`  inforce=${body.insurance?.[0]?.inforce}; ${body.disposition}`);
     ok = ok && res.status === 200 && body.insurance?.[0]?.inforce === true;
 
+    const invoices = new InvoiceStore(new Sql(gateway.infra.dataSource));
     ok =
       (await billingDemo({
         baseUrl: `http://127.0.0.1:${gateway.httpPort}`,
         billingKey,
         finess: config.establishmentFiness,
         amo: gateway.simulators?.amo,
+        history: async (id) => (await invoices.transitions(id)).map((t) => t.to),
       })) && ok;
 
-    const health = (await (await fetch(`http://127.0.0.1:${gateway.httpPort}/health`)).json()) as { status: string; mode: string };
-    console.log(`\n/health: ${health.status} (${health.mode})`);
+    const health = (await (
+      await fetch(`http://127.0.0.1:${gateway.httpPort}/health`, { headers: { 'X-API-Key': billingKey } })
+    ).json()) as {
+      status: string;
+      mode: string;
+      checks?: Record<string, { status: string; detail?: string }>;
+    };
+    // Embedded mode always reports degraded (not for production); any check not up is said, by name (operator key).
+    const notUp = Object.entries(health.checks ?? {}).filter(([, c]) => c.status !== 'up');
+    console.log(`\n/health: ${health.status} (${health.mode}), ${Object.keys(health.checks ?? {}).length - notUp.length} checks up`);
+    for (const [name, c] of notUp) console.log(`  ${name}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`);
   } finally {
     await gateway.stop();
   }
