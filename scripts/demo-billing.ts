@@ -63,6 +63,8 @@ interface DemoInvoice {
   id?: string;
   state?: string;
   response?: ClaimResponseView;
+  /** The last read of its ClaimResponse failed (e.g. HTTP 429). */
+  readError?: string;
 }
 
 const mask = (nir: string) => `${nir.slice(0, 5)}••••••••••`;
@@ -181,7 +183,9 @@ export async function billingDemo(ctx: BillingDemoContext): Promise<boolean> {
     if (r.disposition) console.log(`      ${r.disposition}`);
   }
   if (!settled) {
-    const stuck = invoices.filter((inv) => !SETTLED.has(inv.state ?? '')).map((inv) => `${inv.invoiceNumber} in ${inv.state}`);
+    const stuck = invoices
+      .filter((inv) => !SETTLED.has(inv.state ?? ''))
+      .map((inv) => `${inv.invoiceNumber} in ${inv.state}${inv.readError ? ` (last read: ${inv.readError})` : ''}`);
     return fail(`no final state within ${returnsWait / 1000} s for ${stuck.join(', ')} (lot not sent, or ARL/RSP not applied)`);
   }
   return ok || fail('an invoice ended in another state than expected');
@@ -196,8 +200,9 @@ function closeRightsAtTheCaisse(amo: AmoSimulator, nir: string, finess: string, 
 }
 
 /**
- * Polls each invoice's ClaimResponse until `done` holds for all (true), or `limitMs` has passed (false). A state read
- * that fails (HTTP error) is kept as the state, so that the account says so.
+ * Polls the ClaimResponse of each invoice not yet `done` until all are (true), or `limitMs` has passed (false). Every
+ * 500 ms: the billing client's requests stay well under the per-client rate limit. A read refused (HTTP error) keeps
+ * the last state known and is said if it is the last word.
  */
 async function settle(
   ctx: BillingDemoContext,
@@ -207,19 +212,20 @@ async function settle(
 ): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   for (;;) {
-    for (const inv of invoices) {
+    for (const inv of invoices.filter((i) => i.state === undefined || !done(i))) {
       const res = await fetch(`${ctx.baseUrl}/fhir/ClaimResponse?request=Claim/${inv.id}`, { headers: { 'X-API-Key': ctx.billingKey } });
       if (!res.ok) {
-        inv.state = `HTTP ${res.status}`;
+        inv.readError = `HTTP ${res.status}`;
         continue;
       }
       const bundle = (await res.json()) as { entry?: Array<{ resource: ClaimResponseView }> };
+      inv.readError = undefined;
       inv.response = bundle.entry?.[0]?.resource;
       inv.state = stateOf(inv.response);
     }
     if (invoices.every(done)) return true;
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -264,7 +270,10 @@ async function lotsOfInvoices(ctx: BillingDemoContext, lots: LotJson[]): Promise
   const found = new Map<string, LotOfInvoice>();
   for (const l of lots) {
     const res = await fetch(`${ctx.baseUrl}/fides/lots/${l.id}`, { headers: { 'X-API-Key': ctx.billingKey } });
-    if (!res.ok) continue;
+    if (!res.ok) {
+      console.log(`      GET /fides/lots/${l.id} → HTTP ${res.status}`);
+      continue;
+    }
     const lot = (await res.json()) as LotJson;
     for (const i of lot.invoices ?? []) {
       found.set(i.claim.replace(/^Claim\//, ''), {

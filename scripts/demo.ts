@@ -52,6 +52,13 @@ async function main(): Promise<void> {
   );
   const started = process.hrtime.bigint();
   const gateway = await Gateway.start(config, createLogger('warn', process.stderr));
+  // Ctrl-C or SIGTERM during the demo: the gateway (and the embedded PostgreSQL it started) stops before we exit.
+  const interrupted = (signal: string) => {
+    console.log(`\n${signal}: stopping the demo gateway`);
+    void gateway.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   console.log(`gateway up in ${ms(started)}: HTTP :${gateway.httpPort}, MLLP :${gateway.mllpPort}\n`);
   let ok = true;
   try {
