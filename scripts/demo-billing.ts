@@ -67,6 +67,8 @@ interface DemoInvoice {
   readError?: string;
 }
 
+/** No request of the demo waits longer than this for its answer. */
+const REQUEST_TIMEOUT_MS = 10_000;
 const mask = (nir: string) => `${nir.slice(0, 5)}••••••••••`;
 const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 const eur = (v: unknown) => (typeof v === 'number' ? `${v.toFixed(2)} EUR` : '-');
@@ -116,6 +118,7 @@ export async function billingDemo(ctx: BillingDemoContext): Promise<boolean> {
     if (inv.insurerClosesRights) closeRightsAtTheCaisse(ctx.amo, inv.nir, ctx.finess, dateOfCare);
     const res = await fetch(`${ctx.baseUrl}/fhir/Claim`, {
       method: 'POST',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       headers,
       body: JSON.stringify(demoClaim({ nir: inv.nir, invoiceNumber: inv.invoiceNumber, finess: ctx.finess, dateOfCare })),
     });
@@ -129,7 +132,7 @@ export async function billingDemo(ctx: BillingDemoContext): Promise<boolean> {
   if (invoices.some((inv) => !inv.id)) return fail('an invoice was not accepted (POST /fhir/Claim)');
 
   // Pre-flight waits for the CDRi checks it queued: the lot is closed once every invoice has its verdict.
-  const preflightWait = ctx.preflightWaitMs ?? 30_000;
+  const preflightWait = ctx.preflightWaitMs ?? 20_000;
   const preflightDone = await settle(ctx, invoices, (inv) => inv.state === 'ready' || SETTLED.has(inv.state ?? ''), preflightWait);
   for (const inv of invoices) {
     const as = inv.state === inv.afterPreflight;
@@ -143,6 +146,7 @@ export async function billingDemo(ctx: BillingDemoContext): Promise<boolean> {
 
   const close = await fetch(`${ctx.baseUrl}/fides/lots/close`, {
     method: 'POST',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     headers: { 'content-type': 'application/json', 'X-API-Key': ctx.billingKey },
     body: JSON.stringify({ finess: ctx.finess }),
   });
@@ -155,7 +159,7 @@ export async function billingDemo(ctx: BillingDemoContext): Promise<boolean> {
   for (const r of closed.refused ?? []) console.log(`      not put in a lot: ${r.claim} ${JSON.stringify(r.problems)}`);
   if ((closed.unrouted ?? []).length) console.log(`      unrouted: ${JSON.stringify(closed.unrouted)}`);
 
-  const returnsWait = ctx.returnsWaitMs ?? 60_000;
+  const returnsWait = ctx.returnsWaitMs ?? 45_000;
   const settled = await settle(ctx, invoices, (inv) => SETTLED.has(inv.state ?? ''), returnsWait);
   const lotOf = await lotsOfInvoices(ctx, lots);
 
@@ -213,7 +217,10 @@ async function settle(
   const deadline = Date.now() + limitMs;
   for (;;) {
     for (const inv of invoices.filter((i) => i.state === undefined || !done(i))) {
-      const res = await fetch(`${ctx.baseUrl}/fhir/ClaimResponse?request=Claim/${inv.id}`, { headers: { 'X-API-Key': ctx.billingKey } });
+      const res = await fetch(`${ctx.baseUrl}/fhir/ClaimResponse?request=Claim/${inv.id}`, {
+        headers: { 'X-API-Key': ctx.billingKey },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       if (!res.ok) {
         inv.readError = `HTTP ${res.status}`;
         continue;
@@ -269,7 +276,10 @@ interface LotOfInvoice {
 async function lotsOfInvoices(ctx: BillingDemoContext, lots: LotJson[]): Promise<Map<string, LotOfInvoice>> {
   const found = new Map<string, LotOfInvoice>();
   for (const l of lots) {
-    const res = await fetch(`${ctx.baseUrl}/fides/lots/${l.id}`, { headers: { 'X-API-Key': ctx.billingKey } });
+    const res = await fetch(`${ctx.baseUrl}/fides/lots/${l.id}`, {
+      headers: { 'X-API-Key': ctx.billingKey },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     if (!res.ok) {
       console.log(`      GET /fides/lots/${l.id} → HTTP ${res.status}`);
       continue;

@@ -19,6 +19,8 @@ import { billingDemo } from './demo-billing';
  * a kiosk's FHIR request and a billing office's invoices (scripts/demo-billing.ts), prints what happened, stops
  * everything and exits 0. Test identities only; NIRs are shown masked.
  */
+/** Longer than every bounded wait of the demo put together (rights 20 s, pre-flight 20 s, returns 45 s). */
+const DEMO_LIMIT_MS = 100_000;
 const mask = (nir: string) => `${nir.slice(0, 5)}••••••••••`;
 const ms = (start: bigint) => `${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms`;
 // Keys of this run only: a kiosk, and a billing office client (roles billing + operator) for the invoices.
@@ -59,6 +61,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  // Every step has its own bound (the waits, each request); this one catches whatever would still hang.
+  const watchdog = setTimeout(() => {
+    console.log(`\nDemo FAILED: not finished after ${DEMO_LIMIT_MS / 1000} s; stopping`);
+    void gateway.stop().finally(() => process.exit(1));
+  }, DEMO_LIMIT_MS);
+  watchdog.unref();
   console.log(`gateway up in ${ms(started)}: HTTP :${gateway.httpPort}, MLLP :${gateway.mllpPort}\n`);
   let ok = true;
   try {
@@ -112,6 +120,7 @@ async function main(): Promise<void> {
     const t = process.hrtime.bigint();
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/fhir/CoverageEligibilityRequest/$submit`, {
       method: 'POST',
+      signal: AbortSignal.timeout(10_000),
       headers: { 'content-type': 'application/fhir+json', 'X-API-Key': kioskKey },
       body: JSON.stringify(eligibilityRequest(nir)),
     });
@@ -133,7 +142,10 @@ async function main(): Promise<void> {
       })) && ok;
 
     const health = (await (
-      await fetch(`http://127.0.0.1:${gateway.httpPort}/health`, { headers: { 'X-API-Key': billingKey } })
+      await fetch(`http://127.0.0.1:${gateway.httpPort}/health`, {
+        headers: { 'X-API-Key': billingKey },
+        signal: AbortSignal.timeout(10_000),
+      })
     ).json()) as {
       status: string;
       mode: string;
