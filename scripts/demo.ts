@@ -8,6 +8,7 @@ import { createLogger } from '../src/observability/logger';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
 import { type RightsCheck, RightsCheckStore } from '../src/cdri/rights-check.store';
 import { Sql } from '../src/persistence/sql';
+import { InvoiceStore } from '../src/fides/invoice.store';
 import { eligibilityRequest } from '../tests/support/fhir-requests';
 import { buildA01, buildA04, buildA05, buildA28 } from '../tests/support/hl7-samples';
 import { billingDemo } from './demo-billing';
@@ -18,6 +19,8 @@ import { billingDemo } from './demo-billing';
  * a kiosk's FHIR request and a billing office's invoices (scripts/demo-billing.ts), prints what happened, stops
  * everything and exits 0. Test identities only; NIRs are shown masked.
  */
+/** Longer than every bounded wait of the demo put together (rights 20 s, pre-flight 20 s, returns 45 s). */
+const DEMO_LIMIT_MS = 100_000;
 const mask = (nir: string) => `${nir.slice(0, 5)}••••••••••`;
 const ms = (start: bigint) => `${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms`;
 // Keys of this run only: a kiosk, and a billing office client (roles billing + operator) for the invoices.
@@ -37,8 +40,12 @@ async function main(): Promise<void> {
       SIMULATOR_CDRI_LATENCY_MS: '40',
       KIOSK_API_KEYS: `demo-kiosk:${kioskKey}`,
       API_CLIENTS: `demo-billing:${createHash('sha256').update(billingKey).digest('hex')}:billing+operator`,
-      SIMULATOR_AMO_ARL_DELAY_MS: '500',
-      SIMULATOR_AMO_RSP_DELAY_MS: '1500',
+      // The demo's own pace (the product's defaults are minutes apart): pre-flight, lot sweep (which moves a handed-over
+      // lot to sent), the outbox sweep, and the AMO simulator's answers.
+      FIDES_PREFLIGHT_INTERVAL_MS: '200',
+      FIDES_LOT_SWEEP_INTERVAL_MS: '300',
+      SIMULATOR_AMO_ARL_DELAY_MS: '300',
+      SIMULATOR_AMO_RSP_DELAY_MS: '800',
     },
     readDefaults(),
   );
@@ -47,6 +54,19 @@ async function main(): Promise<void> {
   );
   const started = process.hrtime.bigint();
   const gateway = await Gateway.start(config, createLogger('warn', process.stderr));
+  // Ctrl-C or SIGTERM during the demo: the gateway (and the embedded PostgreSQL it started) stops before we exit.
+  const interrupted = (signal: string) => {
+    console.log(`\n${signal}: stopping the demo gateway`);
+    void gateway.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  // Every step has its own bound (the waits, each request); this one catches whatever would still hang.
+  const watchdog = setTimeout(() => {
+    console.log(`\nDemo FAILED: not finished after ${DEMO_LIMIT_MS / 1000} s; stopping`);
+    void gateway.stop().finally(() => process.exit(1));
+  }, DEMO_LIMIT_MS);
+  watchdog.unref();
   console.log(`gateway up in ${ms(started)}: HTTP :${gateway.httpPort}, MLLP :${gateway.mllpPort}\n`);
   let ok = true;
   try {
@@ -100,6 +120,7 @@ async function main(): Promise<void> {
     const t = process.hrtime.bigint();
     const res = await fetch(`http://127.0.0.1:${gateway.httpPort}/fhir/CoverageEligibilityRequest/$submit`, {
       method: 'POST',
+      signal: AbortSignal.timeout(10_000),
       headers: { 'content-type': 'application/fhir+json', 'X-API-Key': kioskKey },
       body: JSON.stringify(eligibilityRequest(nir)),
     });
@@ -110,16 +131,30 @@ async function main(): Promise<void> {
     console.log(`  inforce=${body.insurance?.[0]?.inforce}; ${body.disposition}`);
     ok = ok && res.status === 200 && body.insurance?.[0]?.inforce === true;
 
+    const invoices = new InvoiceStore(new Sql(gateway.infra.dataSource));
     ok =
       (await billingDemo({
         baseUrl: `http://127.0.0.1:${gateway.httpPort}`,
         billingKey,
         finess: config.establishmentFiness,
         amo: gateway.simulators?.amo,
+        history: async (id) => (await invoices.transitions(id)).map((t) => t.to),
       })) && ok;
 
-    const health = (await (await fetch(`http://127.0.0.1:${gateway.httpPort}/health`)).json()) as { status: string; mode: string };
-    console.log(`\n/health: ${health.status} (${health.mode})`);
+    const health = (await (
+      await fetch(`http://127.0.0.1:${gateway.httpPort}/health`, {
+        headers: { 'X-API-Key': billingKey },
+        signal: AbortSignal.timeout(10_000),
+      })
+    ).json()) as {
+      status: string;
+      mode: string;
+      checks?: Record<string, { status: string; detail?: string }>;
+    };
+    // Embedded mode always reports degraded (not for production); any check not up is said, by name (operator key).
+    const notUp = Object.entries(health.checks ?? {}).filter(([, c]) => c.status !== 'up');
+    console.log(`\n/health: ${health.status} (${health.mode}), ${Object.keys(health.checks ?? {}).length - notUp.length} checks up`);
+    for (const [name, c] of notUp) console.log(`  ${name}: ${c.status}${c.detail ? ` (${c.detail})` : ''}`);
   } finally {
     await gateway.stop();
   }
