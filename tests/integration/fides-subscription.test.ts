@@ -181,9 +181,9 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
     expect(await invoices.transition(id, from, to, 'test', 'test-driver')).toBe(true);
   /** The invoice's states as the database recorded them, in order: what its subscribers are to be told. */
   const history = async (id: string): Promise<string[]> =>
-    (
-      await ds.query<Array<{ to_state: string }>>(`SELECT to_state FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`, [id])
-    ).map((r) => r.to_state);
+    (await ds.query<Array<{ to_state: string }>>(`SELECT to_state FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`, [id])).map(
+      (r) => r.to_state,
+    );
   /** Waits until `hook` was told the invoice's current state is `state` (its latest notification says so). */
   const told = (hook: string, id: string, state: string) =>
     waitFor(`${hook} told ${state}`, async () => receiver.statesOf(hook, id).at(-1) === state);
