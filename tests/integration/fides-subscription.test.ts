@@ -78,9 +78,35 @@ async function read(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * FHIR Subscriptions (rest-hook) on ClaimResponse against the running gateway, real PostgreSQL and a real receiver:
- * notifications follow Claims and state changes (driven here through InvoiceStore on the same database, as pre-flight,
- * lots and returns will), in order; a failing receiver gets retries then the subscription goes to `error`; re-activated,
+ * Notifications carry the invoice as it stands when sent (subscription-delivery.ts: changes of one invoice read in one
+ * batch make one notification, at the place of the last), and at least once: what a subscriber is told about an
+ * invoice walks its recorded history in order, a step possibly folded into a later one or told twice, never a step
+ * back, and ends at its current state.
+ */
+function expectWalksHistory(seen: string[], history: string[]): void {
+  expectInHistoryOrder(seen, history);
+  expect(seen.at(-1)).toBe(history.at(-1));
+}
+
+/** Every state told is one the invoice had, none told after a later one. */
+function expectInHistoryOrder(seen: string[], history: string[]): void {
+  expect(seen.length).toBeGreaterThan(0);
+  let at = 0;
+  for (const [i, state] of seen.entries()) {
+    const next = history.indexOf(state, at);
+    expect([i, state, next >= 0]).toEqual([i, state, true]);
+    at = next;
+  }
+}
+
+/** The distinct steps told, in order (a notification told twice, at least once, counts once). */
+const steps = (seen: string[]): string[] => seen.filter((s, i) => s !== seen[i - 1]);
+
+/**
+ * FHIR Subscriptions (rest-hook) on ClaimResponse against the running gateway, real PostgreSQL, a real receiver and
+ * the real pre-flight (CDRi simulator: the claims' patient is OPEN, so every invoice goes on to `ready` by itself):
+ * notifications follow Claims and state changes (pre-flight's, then the later ones driven here through InvoiceStore
+ * on the same database, as lots and returns do, each from the state the invoice reached), in order; a failing receiver gets retries then the subscription goes to `error`; re-activated,
  * it gets what it missed; a gateway killed and restarted loses nothing; bad subscriptions are refused naming the field;
  * another client's subscription does not exist.
  */
@@ -104,6 +130,8 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
         FIDES_SUBSCRIPTION_MAX_ATTEMPTS: '3',
         FIDES_SUBSCRIPTION_TIMEOUT_MS: '2000',
         FIDES_SUBSCRIPTION_MAX_PER_CLIENT: '4',
+        // Pre-flight looks for the CDRi answers it awaits this often (nudged by intake for new invoices).
+        FIDES_PREFLIGHT_INTERVAL_MS: '200',
       },
     });
     gateway = fx.gateway;
@@ -151,6 +179,31 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
   };
   const move = async (id: string, from: InvoiceState, to: InvoiceState) =>
     expect(await invoices.transition(id, from, to, 'test', 'test-driver')).toBe(true);
+  /** The invoice's states as the database recorded them, in order: what its subscribers are to be told. */
+  const history = async (id: string): Promise<string[]> =>
+    (await ds.query<Array<{ to_state: string }>>(`SELECT to_state FROM invoice_transition WHERE invoice_id = $1 ORDER BY id`, [id])).map(
+      (r) => r.to_state,
+    );
+  /** Waits until `hook` was told the invoice's current state is `state` (its latest notification says so). */
+  const told = (hook: string, id: string, state: string) =>
+    waitFor(`${hook} told ${state}`, async () => receiver.statesOf(hook, id).at(-1) === state);
+  /**
+   * A new subscription starts at the horizon (the cluster's oldest open transaction, pg_snapshot_xmin), so on a shared
+   * server it may also be told of changes made just before it: wait for the horizon to pass the changes so far first,
+   * where a test counts what a new subscription is told.
+   */
+  const horizonPastChanges = () =>
+    waitFor('the horizon past the changes so far', async () => {
+      const [row] = await ds.query<Array<{ behind: boolean }>>(
+        `SELECT EXISTS (SELECT 1 FROM invoice_transition WHERE tx >= pg_snapshot_xmin(pg_current_snapshot())) AS behind`,
+      );
+      return !row.behind;
+    });
+  /** Pre-flight asks the CDRi simulator (unless a young answer for the patient is at hand), then makes it ready. */
+  const PREFLIGHT_PATHS = [
+    ['received', 'awaiting-rights', 'ready'],
+    ['received', 'ready'],
+  ];
 
   let main: Json;
   let first: string;
@@ -160,17 +213,20 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
     expect(main).toMatchObject({ status: 'active', criteria: 'ClaimResponse', channel: { header: ['Authorization: ***'] } });
 
     first = await claim('7001');
-    await waitFor('the received notification', async () => receiver.statesOf('main', first).includes('received'));
+    await waitFor('the first notification', async () => receiver.of('main').length > 0);
     const n = receiver.of('main')[0];
     expect(n).toMatchObject({ method: 'PUT', path: `/main/ClaimResponse/${first}`, authorization: 'Bearer gap-secret-token' });
     expect(n.body).toMatchObject({ resourceType: 'ClaimResponse', outcome: 'queued', request: { reference: `Claim/${first}` } });
     expectValidFhir(n.body);
 
-    await move(first, 'received', 'ready');
-    await waitFor('the ready notification', async () => receiver.statesOf('main', first).includes('ready'));
+    // Pre-flight's steps: the first claim of the run finds no CDRi answer at hand, so it waits for one.
+    await told('main', first, 'ready');
+    expect(await history(first)).toEqual(['received', 'awaiting-rights', 'ready']);
     await move(first, 'ready', 'in-lot');
-    await waitFor('the in-lot notification', async () => receiver.statesOf('main', first).includes('in-lot'));
-    expect(receiver.statesOf('main', first)).toEqual(['received', 'ready', 'in-lot']);
+    await told('main', first, 'in-lot');
+    expect(await history(first)).toEqual(['received', 'awaiting-rights', 'ready', 'in-lot']);
+    expectWalksHistory(receiver.statesOf('main', first), await history(first));
+    expect(steps(receiver.statesOf('main', first)).slice(-2)).toEqual(['ready', 'in-lot']);
 
     const read = await json(await call('GET', `/fhir/Subscription/${main.id}`, 'gap'));
     expect(read).toMatchObject({ id: main.id, status: 'active' });
@@ -181,21 +237,26 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
   });
 
   it('sends an empty POST when there is no payload, and follows only the Claim named in request=', async () => {
+    await horizonPastChanges();
     const one = await subscribe(
       subscription(receiver.url('one'), { criteria: `ClaimResponse?request=Claim/${first}` }, { payload: undefined }),
     );
     const other = await claim('7002');
-    // The main subscription saw the other invoice: the narrow one was not told.
-    await waitFor('the other invoice on the main subscription', async () => receiver.statesOf('main', other).includes('received'));
+    // The main subscription saw the other invoice through pre-flight: the narrow one was not told.
+    await told('main', other, 'ready');
+    expect(PREFLIGHT_PATHS).toContainEqual(await history(other));
+    expectWalksHistory(receiver.statesOf('main', other), await history(other));
     expect(receiver.of('one')).toEqual([]);
     await move(first, 'in-lot', 'sent');
     await waitFor('the empty notification', async () => receiver.of('one').length > 0);
+    await told('main', first, 'sent');
     expect(receiver.of('one')).toEqual([{ method: 'POST', path: '/one', authorization: undefined, body: undefined }]);
     expect((await call('DELETE', `/fhir/Subscription/${one.id}`, 'gap')).status).toBe(200);
   });
 
   it('retries a failing receiver, then puts the subscription in error; re-activated, it gets what it missed, in order', async () => {
     receiver.failing.add('flaky');
+    await horizonPastChanges();
     const flaky = await subscribe(subscription(receiver.url('flaky')));
     const a = await claim('7101');
     const errored = await waitFor('the error state', async () => {
@@ -203,14 +264,19 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
       return s.status === 'error' ? s : undefined;
     });
     expect(errored.error).toMatch(/HTTP 500.*3 time\(s\) in a row/);
-    // The same notification three times (the cursor stays before it).
-    expect(receiver.of('flaky')).toHaveLength(3);
-    expect(receiver.statesOf('flaky', a)).toEqual(['received', 'received', 'received']);
+    // The same notification three times (the cursor stays before it): a's first change, told as a stands at each try
+    // (pre-flight may have moved it on meanwhile).
+    expect(receiver.of('flaky').map((x) => x.body?.id)).toEqual([a, a, a]);
+    await told('main', a, 'ready');
+    expect(PREFLIGHT_PATHS).toContainEqual(await history(a));
+    expectInHistoryOrder(receiver.statesOf('flaky', a), await history(a));
 
-    // In error, nothing is sent: the changes wait behind its cursor.
+    // In error, nothing is sent: the changes wait behind its cursor. b is received after a is ready, and a moves on
+    // after b is ready, so the changes' order is known: a's pre-flight, b's, then a in-lot.
     const b = await claim('7102');
-    await move(a, 'received', 'ready');
-    await waitFor('the main subscription to see them', async () => receiver.statesOf('main', a).includes('ready'));
+    await told('main', b, 'ready');
+    await move(a, 'ready', 'in-lot');
+    await told('main', a, 'in-lot');
     expect(receiver.of('flaky')).toHaveLength(3);
     const metrics = await (await call('GET', '/metrics', 'metrics')).text();
     expect(metrics).toMatch(/passerelle_fides_subscription_deliveries_total\{outcome="dead-lettered"\} 1/);
@@ -222,15 +288,15 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
     const res = await call('PUT', `/fhir/Subscription/${flaky.id}`, 'gap', { ...listed.entry[0].resource, status: 'requested' });
     expect(res.status).toBe(200);
     expect((await json(res)).status).toBe('active');
-    await waitFor('the missed notifications', async () => receiver.statesOf('flaky', a).includes('ready'));
-    // In the order of the changes: b was received before a moved to ready.
-    const after = receiver
-      .of('flaky')
-      .slice(3)
-      .map((n) => n.body?.id);
+    await told('flaky', a, 'in-lot');
+    // In the order of the changes: b's come before a's last (in-lot), each invoice's walking its history.
+    const missed = receiver.of('flaky').slice(3);
+    const after = missed.map((n) => n.body?.id);
     expect(after).toContain(b);
     expect(after.indexOf(b)).toBeLessThan(after.lastIndexOf(a));
-    expect(receiver.statesOf('flaky', a).at(-1)).toBe('ready');
+    expect(receiver.statesOf('flaky', b).at(-1)).toBe('ready');
+    expectWalksHistory(receiver.statesOf('flaky', b), await history(b));
+    expectWalksHistory(receiver.statesOf('flaky', a), await history(a));
     const read = await json(await call('GET', `/fhir/Subscription/${flaky.id}`, 'gap'));
     expect(read.status).toBe('active');
     expect(read.error).toBeUndefined();
@@ -247,7 +313,10 @@ describe('FIDES subscriptions: ClaimResponse rest-hook', () => {
     // A run cut by the kill keeps its lease until it expires (FIDES_SUBSCRIPTION_TIMEOUT_MS × 2 + 5 s).
     await waitFor('the acknowledged notification', async () => receiver.statesOf('main', first).includes('acknowledged'), 40000);
     await waitFor('the invoice stored while the gateway was down', async () => receiver.statesOf('main', c).includes('ready'));
-    expect(receiver.statesOf('main', first)).toEqual(['received', 'ready', 'in-lot', 'sent', 'acknowledged']);
+    expect(await history(first)).toEqual(['received', 'awaiting-rights', 'ready', 'in-lot', 'sent', 'acknowledged']);
+    expectWalksHistory(receiver.statesOf('main', first), await history(first));
+    expect(steps(receiver.statesOf('main', first)).slice(-4)).toEqual(['ready', 'in-lot', 'sent', 'acknowledged']);
+    expectWalksHistory(receiver.statesOf('main', c), await history(c));
     expect(receiver.of('main').at(-1)?.authorization).toBe('Bearer gap-secret-token');
   });
 
