@@ -185,7 +185,7 @@ describe('FIDES kill -9 at each stage of the money path', () => {
     // The last process, with no crash point, finishes everything: the stalled send is resent under the mark, the AMO
     // sees a repeat and does not answer it, the stored return and the rest are applied once.
     gw = await fx.restart();
-    await waitFor('every invoice of the crashed lot to be paid', () => allIn(first, 'paid'), 120_000);
+    await waitFor('every invoice of the crashed lot to be paid', () => allIn(first, 'paid'), 60_000);
     await waitFor(
       'the resend and the duplicate RSP',
       async () => {
@@ -193,7 +193,7 @@ describe('FIDES kill -9 at each stage of the money path', () => {
         const lot = (await lotsNow())[0];
         return t[0]?.state !== 'sending' && lot.possible_duplicate && amo.stats().duplicatesWritten >= 1 && pendingReturns() === 0;
       },
-      90_000,
+      60_000,
     );
     expect(await transmissionsOf(numbered.lot_ref)).toEqual([expect.objectContaining({ possible_duplicate: true })]);
     expect(amo.stats()).toMatchObject({ filesReceived: 2, duplicatesReceived: 1, arlWritten: 1, rspWritten: 1 });
@@ -201,7 +201,7 @@ describe('FIDES kill -9 at each stage of the money path', () => {
     // A later lot takes the next number (none skipped by the crashes, none reused).
     const second = await postClaims(['8101', '8102']);
     expect((await closeLots()).status).toBe(200);
-    await waitFor('the second lot to be paid', () => allIn(second, 'paid'), 90_000);
+    await waitFor('the second lot to be paid', () => allIn(second, 'paid'), 45_000);
     await waitFor('its duplicate RSP to be consumed', async () => amo.stats().duplicatesWritten >= 2 && pendingReturns() === 0, 30_000);
 
     // No lot lost, numbers 1…n, every lot acknowledged; only the crashed one was (maybe) received twice, and says so.
@@ -238,5 +238,5 @@ describe('FIDES kill -9 at each stage of the money path', () => {
       [[...first, ...second]],
     );
     expect(paidOnce[0].n).toBe(first.length + second.length);
-  });
+  }, 170_000);
 });
