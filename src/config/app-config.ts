@@ -2,6 +2,7 @@ import type { AccessConfig } from './access-config';
 import type { AmoSimulatorConfig } from './amo-simulator-config';
 import type { Hl7SenderRule } from './hl7-senders-config';
 import type { FidesConfig } from './fides-config';
+import type { TestCrashPoint } from './test-crash-config';
 import type { TransportConfig } from './transport-config';
 
 /** The typed configuration every module receives. Built once at boot by `loadConfig`; nothing else reads the environment. */
@@ -123,6 +124,8 @@ export interface AppConfig {
   /** Clients, their credentials, roles and FINESS (src/access); the demo key only in full simulation. */
   access: AccessConfig;
   inboxSweepIntervalMs: number;
+  /** TEST ONLY (TEST_CRASH_AT, refused unless NODE_ENV=test): the stage where the process kills itself. */
+  testCrashAt?: TestCrashPoint;
   /**
    * Encryption at rest of the most sensitive columns (src/persistence/field-cipher.ts; docs/decisions/0006): master
    * keys by id, the active one, and the NIR pseudonym key. Absent = stored in clear (said at boot outside embedded mode).

@@ -1,3 +1,4 @@
+import { readTestCrashPoint } from './test-crash-config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isValidFiness, isVersionedUuid } from '../identifiers';
@@ -286,6 +287,7 @@ export function loadConfig(env: RawEnv = process.env, defaults: RawEnv = readDef
     // The demo key needs the whole simulation: with a real insurer, calls go out under the hospital's certificate.
     access: readAccessConfig(r, { establishmentFiness: r.string('ESTABLISHMENT_FINESS'), fullSimulation: !databaseUrl && !cdriEndpoint }),
     inboxSweepIntervalMs: r.int('INBOX_SWEEP_INTERVAL_MS', 100, 3600000),
+    testCrashAt: readTestCrashPoint(r),
     dataProtection: readDataProtection(r),
     retention: {
       days: readRetentionDays(r),

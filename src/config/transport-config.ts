@@ -30,6 +30,11 @@ export interface TransportConfig {
   spoolDir: string;
   jobAttempts: number;
   jobBackoffMs: number;
+  /**
+   * The send job's lock (renewed while its process lives): how long a send whose process died (kill -9) waits before
+   * another worker takes it over and resends it under the possible_duplicate mark.
+   */
+  jobLockMs: number;
   concurrency: number;
   sweepIntervalMs: number;
   smtp?: {
@@ -110,6 +115,7 @@ export function readTransportConfig(r: ConfigReader): TransportConfig | undefine
     spoolDir: r.string('TRANSMISSION_SPOOL_DIR'),
     jobAttempts: r.int('TRANSMISSION_JOB_ATTEMPTS', 1, 100),
     jobBackoffMs: r.int('TRANSMISSION_JOB_BACKOFF_MS', 10, 3600000),
+    jobLockMs: r.int('TRANSMISSION_JOB_LOCK_MS', 2000, 3600000),
     concurrency: r.int('TRANSMISSION_JOB_CONCURRENCY', 1, 100),
     sweepIntervalMs: r.int('TRANSMISSION_SWEEP_INTERVAL_MS', 100, 3600000),
     smtp: smtpHost

@@ -44,7 +44,7 @@ export const fidesFlow: FlowModule = {
     const recipientsFile = config.fides.lots.recipientsFile ?? config.fides.simulation?.recipientsFile;
     const lots = buildLotsPart(ctx, { ...config.fides.lots, recipientsFile }, store);
     // Returns in (ARL, NOEMIE RSP) and reconciliation views (§4) — src/fides/returns.
-    const returns = await fidesReturnsParts({ db, log, metrics });
+    const returns = await fidesReturnsParts({ db, log, metrics, testCrashAt: config.testCrashAt });
     // Subscriptions (§4): FHIR Subscription rest-hook on ClaimResponse.
     const subscriptions = fidesSubscriptions({ db, cipher, log, metrics }, store, config.fides.subscriptions);
     return {

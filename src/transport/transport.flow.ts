@@ -4,6 +4,7 @@ import { seesEverything } from '../access/roles';
 import { SYSTEM_ACTOR } from '../audit/audit-trail';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { LOT_TRANSMISSION } from '../platform/lot-transmission';
+import { testCrashAt } from '../platform/test-crash';
 import { ServiceKey } from '../platform/service-registry';
 import { defineWorker } from '../queue/queue-definition';
 import { CertificateChecker, loadPkcs12File, parseCertificate } from '../signing';
@@ -81,6 +82,7 @@ export const transportFlow: FlowModule = {
       encryption: { contentEncryption: cfg.contentEncryption },
       jobAttempts: cfg.jobAttempts,
       jobBackoffMs: cfg.jobBackoffMs,
+      testHooks: { afterChannelSend: testCrashAt(config.testCrashAt, 'channel-sent') },
       // Events carry ids, states and codes, never lot content.
       onEvent: (e) => {
         log.info({ ...e }, `transmission ${e.type}`);
@@ -161,7 +163,7 @@ export const transportFlow: FlowModule = {
         defineWorker({
           queue: sendQueue,
           processor: outbox.processor(),
-          settings: { concurrency: cfg.concurrency, lockDurationMs: 120_000 },
+          settings: { concurrency: cfg.concurrency, lockDurationMs: cfg.jobLockMs },
         }),
       ],
       retention: transportRetention(transmissions),

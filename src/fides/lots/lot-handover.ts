@@ -7,6 +7,8 @@
  *   gets the same transmission — never a second one.
  * - handed-over → sent: when the transmission is sent (or already acknowledged), the lot and its invoices
  *   (in-lot → sent, with history) move in one transaction; the transmission's possible_duplicate mark is copied.
+ * - a lot a return settled before its send was recorded (crash between send and record; a quick ARL) still gets
+ *   that mark and its send time once its transmission's outcome is known (followSettled).
  */
 import type { Sql } from '../../persistence/sql';
 import type { LotTransmissionPort } from '../../platform/lot-transmission';
@@ -78,6 +80,18 @@ export class LotHandover {
       }
     }
     for (const lot of await this.lots.inState('handed-over', limit)) if (await this.follow(lot)) result.sent++;
+    for (const lot of await this.lots.settledBeforeSent(limit)) await this.followSettled(lot);
     return result;
+  }
+
+  /**
+   * A lot an ARL (or RSP) settled while its send was unrecorded never passes through follow(): its transmission's
+   * outcome — above all the possible_duplicate mark of a resend after a crash — is copied here once it is known.
+   */
+  private async followSettled(lot: StoredLot): Promise<void> {
+    if (!this.transmission || !lot.transmissionId) return;
+    const t = await this.transmission.get(lot.transmissionId);
+    if (!t || (t.state !== 'sent' && t.state !== 'acknowledged') || !t.sentAt) return;
+    await this.lots.sendRecordedLate(lot.id, { possibleDuplicate: t.possibleDuplicate, sentAt: t.sentAt });
   }
 }

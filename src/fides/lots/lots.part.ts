@@ -11,6 +11,7 @@ import type { HealthProbe } from '../../observability/health';
 import type { FlowContext } from '../../platform/flow';
 import { LOT_TRANSMISSION } from '../../platform/lot-transmission';
 import type { PeriodicTask } from '../../platform/periodic-task';
+import { testCrashAt } from '../../platform/test-crash';
 import type { InvoiceStore } from '../invoice.store';
 import { CloseLotsUseCase } from './close-lots.use-case';
 import { LotHandover } from './lot-handover';
@@ -34,13 +35,20 @@ export function buildLotsPart(ctx: FlowContext, cfg: FidesLotsConfig, invoices: 
   // Built after transport (registry order): absent when transport is off — lots are then numbered but not sent.
   const transmission = services.get(LOT_TRANSMISSION);
   const store = new LotStore(db);
-  const closer = new CloseLotsUseCase(db, invoices, store, recipients, {
-    emitterId: cfg.emitterFiness,
-    maxInvoicesPerLot: cfg.maxInvoicesPerLot,
-    timeZone: cfg.timeZone,
-    testIndicator: cfg.testIndicator,
-    b2Context: cfg.b2Context,
-  });
+  const closer = new CloseLotsUseCase(
+    db,
+    invoices,
+    store,
+    recipients,
+    {
+      emitterId: cfg.emitterFiness,
+      maxInvoicesPerLot: cfg.maxInvoicesPerLot,
+      timeZone: cfg.timeZone,
+      testIndicator: cfg.testIndicator,
+      b2Context: cfg.b2Context,
+    },
+    { testHooks: { afterCommit: testCrashAt(ctx.config.testCrashAt, 'lot-numbered') } },
+  );
   const service = new LotsService(db, store, closer, new LotHandover(db, store, invoices, transmission), {
     cutoff: cfg.cutoff,
     cutoffByFiness: cfg.cutoffByFiness,

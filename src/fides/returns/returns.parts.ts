@@ -3,6 +3,8 @@ import type { AppLogger } from '../../observability/logger';
 import type { Metrics } from '../../observability/metrics';
 import type { Sql } from '../../persistence/sql';
 import type { ReturnFileHandler } from '../../platform/return-file';
+import { testCrashAt } from '../../platform/test-crash';
+import type { TestCrashPoint } from '../../config/test-crash-config';
 import { FidesReturnsHandler } from './fides-returns.handler';
 import { ReconciliationStore } from './reconciliation.store';
 import { FidesReturnMetrics } from './returns-metrics';
@@ -17,12 +19,24 @@ export interface FidesReturnsParts {
 }
 
 /** Everything the returns step adds to the FIDES flow, built in one place so that fides.flow.ts only spreads it. */
-export async function fidesReturnsParts(ctx: { db: Sql; log: AppLogger; metrics: Metrics }): Promise<FidesReturnsParts> {
+export async function fidesReturnsParts(ctx: {
+  db: Sql;
+  log: AppLogger;
+  metrics: Metrics;
+  testCrashAt?: TestCrashPoint;
+}): Promise<FidesReturnsParts> {
   const metrics = new FidesReturnMetrics(ctx.metrics);
   const store = new ReconciliationStore(ctx.db);
   const handler = new FidesReturnsHandler(ctx.db, ctx.log, metrics);
+  // TEST ONLY (TEST_CRASH_AT=return-stored): dies after the intake stored the return raw, before it is applied.
+  const crash = testCrashAt(ctx.testCrashAt, 'return-stored');
   return {
-    handler: handler.handler,
+    handler: crash
+      ? async (file) => {
+          await crash();
+          await handler.handler(file);
+        }
+      : handler.handler,
     // Loaded here, not at the top: see cdri.flow.ts.
     controllers: [(await import('../http/reconciliation.controller')).ReconciliationController],
     providers: [{ provide: ReconciliationStore, useValue: store }],
