@@ -7,6 +7,7 @@ import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
 import { aceClaim, FIDES_TEST_FINESS } from '../tests/support/fides-claims';
 import { type GatewayFixture, headersAs, startGatewayFixture } from '../tests/support/gateway-process';
 import { getTestPki } from '../tests/support/test-pki';
+import { profileIn, summarizeCpuProfile } from './support/cpu-profile-summary';
 import { ProcessSampler } from './support/process-sampler';
 import { type BenchResult, emit, note } from './support/results';
 
@@ -58,10 +59,11 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-function peakRssMb(pid: number | undefined): number | undefined {
+/** VmHWM (peak resident set) of a process, or VmRSS (now) with `field`. */
+function peakRssMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number | undefined {
   if (!pid) return undefined;
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
   } catch {
     return undefined;
@@ -80,6 +82,8 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
   const preflightBatch = envInt('BENCH_FIDES_PREFLIGHT_BATCH', 100);
   const perLot = envInt('BENCH_FIDES_PER_LOT', 1000);
   const timeoutS = envInt('BENCH_FIDES_TIMEOUT_S', 1800);
+  // BENCH_FIDES_CPU_PROFILE=1: V8 profile of the gateway from the first POST to the last final state, summarized.
+  const profileDir = process.env.BENCH_FIDES_CPU_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'passerelle-fides-prof-')) : undefined;
   const pki = getTestPki();
   const dir = mkdtempSync(join(tmpdir(), 'passerelle-fides-bench-'));
   const returnsDir = join(dir, 'returns');
@@ -136,9 +140,15 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
         RETURNS_DIR: returnsDir,
         RETURNS_POLL_INTERVAL_MS: '500',
         TRANSMISSION_SWEEP_INTERVAL_MS: '1000',
+        ...(profileDir
+          ? { NODE_OPTIONS: `--require ${join(__dirname, 'support', 'cpu-profile.preload.js')}`, BENCH_CPU_PROFILE_DIR: profileDir }
+          : {}),
       },
     });
     const gateway = fx.gateway;
+    // The fixture keeps every output line; nothing here reads them: keep this process's memory flat.
+    const trim = setInterval(() => (gateway.logs.length = 0), 1000);
+    trim.unref();
     db = new Client({ connectionString: fx.databaseUrl });
     await db.connect();
     const who = patients(patientCount);
@@ -152,6 +162,7 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
     const marks: { preflightDoneMs?: number; finalMs?: number } = {};
     let last: Record<string, number> = {};
     const sampler = new ProcessSampler(undefined, { gateway: gateway.pid ?? 0 }).start();
+    if (profileDir) process.kill(gateway.pid!, 'SIGUSR2');
     const started = Date.now();
     let intakeDone = false;
     let polling = true;
@@ -171,8 +182,8 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
       }
     })();
     const progress = setInterval(
-      () => note(`fides-e2e ${r1((Date.now() - started) / 1000)} s: ${JSON.stringify(last)} rss ${peakRssMb(gateway.pid)} MB`),
-      10000,
+      () => note(`fides-e2e ${r1((Date.now() - started) / 1000)} s: ${JSON.stringify(last)} rss ${peakRssMb(gateway.pid, 'VmRSS')} MB (peak ${peakRssMb(gateway.pid)})`),
+      5000,
     );
 
     // 1. Intake: batch Bundles of 1,000 Claims, one after the other (a GAP's export).
@@ -217,6 +228,14 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
     polling = false;
     clearInterval(progress);
     const sample = sampler.stop();
+    let profile: ReturnType<typeof summarizeCpuProfile> | undefined;
+    if (profileDir) {
+      process.kill(gateway.pid!, 'SIGUSR2');
+      await new Promise((r) => setTimeout(r, 3000));
+      const file = profileIn(profileDir);
+      profile = file ? summarizeCpuProfile(file) : undefined;
+      note(`fides-e2e gateway CPU profile: ${JSON.stringify(profile, null, 1)}`);
+    }
     const machine = sample.machine;
     if (marks.finalMs === undefined) throw new Error(`timed out after ${timeoutS} s: ${JSON.stringify(last)}`);
 
@@ -283,6 +302,9 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
       target_rss_mb: 512,
       amo_simulator: amo.stats(),
       cpu: {
+        // CPU per invoice over the whole run: the figure a shared machine's load moves least.
+        gateway_ms_per_invoice: cores('gateway') === null ? null : r3(((cores('gateway') ?? 0) * wallS * 1000) / invoices),
+        postgres_ms_per_invoice: machine.postgresCores === null ? null : r3((machine.postgresCores * wallS * 1000) / invoices),
         gateway_cores: cores('gateway'),
         postgres_cores: machine.postgresCores,
         redis_cores: machine.redisCores,
@@ -291,6 +313,7 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
         machine_busy_cores: machine.busyCores,
       },
       machine_load_avg_1m: r1(loadavg()[0]),
+      ...(profile ? { gateway_cpu_profile: profile } : {}),
     };
     emit(result);
     return [result];
@@ -299,6 +322,7 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
     await fx?.close().catch(() => undefined);
     await amo.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
