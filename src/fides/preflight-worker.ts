@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FidesPreflightConfig } from '../config/fides-config';
+import { eachWithin } from '../common/each-within';
 import { isIsoDate } from '../identifiers';
 import type { AppLogger } from '../observability/logger';
 import type { AmoRightsCheckState, AmoRightsService } from '../platform/amo-rights';
@@ -53,24 +54,6 @@ export function dayIn(timeZone: string, at: Date): string {
  * half idle (bench/fides-e2e.bench.ts, bench/README.md).
  */
 const PARALLEL = 8;
-
-/** `fn` over `items`, at most `limit` at a time; every item is tried, then the first failure (if any) is thrown. */
-async function eachWithin<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const lane = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw failure.err;
-}
 
 export interface PreflightWorkerOptions extends FidesPreflightConfig {
   timeZone: string;
