@@ -25,6 +25,8 @@ const BENCHES: Array<{ name: string; run: () => Promise<BenchResult[]>; optIn?: 
   { name: 'b2-write', run: () => callExport('b2-write.bench.js', 'runB2WriteBench', true) },
   { name: 'noemie-parse', run: () => callExport('noemie-parse.bench.js', 'runNoemieParseBench', true) },
   { name: 'night-lot', run: () => callExport('night-lot.bench.js', 'runNightLotBench', true) },
+  // Opt-in (BENCH_ONLY=fides-e2e): 100,000 invoices through the gateway and the AMO simulator (BENCH_FIDES_INVOICES to shrink).
+  { name: 'fides-e2e', run: () => callExport('fides-e2e.bench.js', 'runFidesE2eBench', false), optIn: true },
 ];
 
 /** Calls an exported `run…()` of a compiled benchmark; `emits`: print its results (it does not print them itself). */

@@ -246,18 +246,27 @@ export function recordWriteProblems(set: LayoutSet, code: string, values: B2Valu
   if (rec === undefined) return [new B2WriteError(code, undefined, inv, 'unknown-record', 'no such record in the layout declarations')];
   const problems: B2WriteError[] = [];
   const scratch = Buffer.allocUnsafe(set.recordLength);
-  for (const name in values) {
-    if (values[name] !== undefined && !rec.byName.has(name)) {
-      problems.push(new B2WriteError(code, name, inv, 'unknown-field', 'no such field in this record'));
+  // The problems are returned as values, never thrown on: their stack traces would only cost. Pre-flight calls this
+  // on partial values (identity fields left out, each one a 'missing'), and capturing a stack per problem was ~10 %
+  // of the gateway's CPU in the end-to-end benchmark (bench/fides-e2e.bench.ts).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (const name in values) {
+      if (values[name] !== undefined && !rec.byName.has(name)) {
+        problems.push(new B2WriteError(code, name, inv, 'unknown-field', 'no such field in this record'));
+      }
     }
-  }
-  for (const f of rec.fields) {
-    try {
-      encodeField(rec, f, values[f.name], inv, scratch, 0);
-    } catch (err) {
-      if (!(err instanceof B2WriteError)) throw err;
-      problems.push(err);
+    for (const f of rec.fields) {
+      try {
+        encodeField(rec, f, values[f.name], inv, scratch, 0);
+      } catch (err) {
+        if (!(err instanceof B2WriteError)) throw err;
+        problems.push(err);
+      }
     }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   return problems;
 }
