@@ -1,12 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { AmoSimulator } from '../src/simulators/amo/amo-simulator';
 import { makeTestNir } from '../src/simulators/cdri/simulated-patients';
-import { aceClaim, FIDES_TEST_FINESS } from '../tests/support/fides-claims';
-import { type GatewayFixture, headersAs, startGatewayFixture } from '../tests/support/gateway-process';
-import { getTestPki } from '../tests/support/test-pki';
+import { type BillingFixture, startBillingFixture } from '../tests/support/fides-billing-fixture';
+import { aceClaim } from '../tests/support/fides-claims';
+import { headersAs } from '../tests/support/gateway-process';
 import { profileIn, summarizeCpuProfile } from './support/cpu-profile-summary';
 import { ProcessSampler } from './support/process-sampler';
 import { type BenchResult, emit, note } from './support/results';
@@ -84,60 +82,19 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
   const timeoutS = envInt('BENCH_FIDES_TIMEOUT_S', 1800);
   // BENCH_FIDES_CPU_PROFILE=1: V8 profile of the gateway from the first POST to the last final state, summarized.
   const profileDir = process.env.BENCH_FIDES_CPU_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'passerelle-fides-prof-')) : undefined;
-  const pki = getTestPki();
-  const dir = mkdtempSync(join(tmpdir(), 'passerelle-fides-bench-'));
-  const returnsDir = join(dir, 'returns');
-  for (const d of ['returns', 'spool']) mkdirSync(join(dir, d));
-  const recipientsFile = join(dir, 'fides-recipients.json');
-  const amoCert = join(dir, 'amo-encryption.pem');
-  const amoSigner = join(dir, 'amo-signing.pem');
-  writeFileSync(amoCert, pki.recipient.certPem + pki.recipient.chainPem);
-  // With its intermediate CA: the gateway checks the signer chains to its trust store.
-  writeFileSync(amoSigner, pki.insurerSeal.certPem + pki.insurerSeal.chainPem);
-  writeFileSync(recipientsFile, JSON.stringify({ default: 'cpam-sim' }));
-
-  const amo = new AmoSimulator({
-    decryption: { keyPem: pki.recipient.keyPem, certPem: pki.recipient.certPem },
-    signing: { keyPem: pki.insurerSeal.keyPem, certPem: pki.insurerSeal.certPem, chainPem: pki.insurerSeal.chainPem },
-    trustStorePem: pki.trustStorePem,
-    returnRecipientCertPem: pki.hospitalDecryption.certPem,
-    returnsDir,
-    arlDelayMs: 100,
-    rspDelayMs: 300,
-  });
-  let fx: GatewayFixture | undefined;
-  let db: Client | undefined;
+  let billing: BillingFixture | undefined;
   try {
-    const { smtpPort } = await amo.start();
-    fx = await startGatewayFixture({
+    billing = await startBillingFixture({
       simulatorLatencyMs: cdriLatencyMs,
       env: {
         // info: the fixture waits for the 'Passerelle started' line; also what a hospital runs.
         LOG_LEVEL: 'info',
-        FIDES_ENABLED: 'true',
-        ESTABLISHMENT_FINESS: FIDES_TEST_FINESS,
-        FIDES_EMITTER_FINESS: pki.finessJuridique,
         FIDES_PREFLIGHT_INTERVAL_MS: '500',
         FIDES_PREFLIGHT_BATCH: String(preflightBatch),
         FIDES_MAX_INVOICES_PER_LOT: String(perLot),
         FIDES_LOT_SWEEP_INTERVAL_MS: '1000',
-        FIDES_RECIPIENTS_FILE: recipientsFile,
         CDRI_JOB_CONCURRENCY: String(cdriConcurrency),
         CDRI_TIMEOUT_MS: '5000',
-        SIGNING_SEAL_P12_FILE: pki.seal.p12Path,
-        SIGNING_SEAL_P12_PASSWORD: pki.p12Password,
-        SIGNING_TRUST_STORE_FILE: pki.trustStorePath,
-        TRANSPORT_DECRYPT_P12_FILE: pki.hospitalDecryption.p12Path,
-        TRANSPORT_DECRYPT_P12_PASSWORD: pki.p12Password,
-        TRANSMISSION_RECIPIENT_CERTS: `cpam-sim:${amoCert}`,
-        TRANSMISSION_RECIPIENTS: 'cpam-sim:smtp:fides@cpam-sim.invalid',
-        RETURNS_SIGNERS: `cpam-sim:${amoSigner}`,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtpPort),
-        SMTP_SECURITY: 'insecure-plaintext',
-        SMTP_FROM: 'facturation@ch-test.invalid',
-        TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
-        RETURNS_DIR: returnsDir,
         RETURNS_POLL_INTERVAL_MS: '500',
         TRANSMISSION_SWEEP_INTERVAL_MS: '1000',
         ...(profileDir
@@ -145,18 +102,17 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
           : {}),
       },
     });
+    const { fx, amo, db } = billing;
     const gateway = fx.gateway;
     // The fixture keeps every output line; nothing here reads them: keep this process's memory flat.
     const trim = setInterval(() => (gateway.logs.length = 0), 1000);
     trim.unref();
-    db = new Client({ connectionString: fx.databaseUrl });
-    await db.connect();
     const who = patients(patientCount);
     note(`fides-e2e: ${invoices} invoices, ${patientCount} patients, CDRi ${cdriLatencyMs} ms × ${cdriConcurrency}, lots of ${perLot}`);
 
     // Counts by state, polled once a second from the start: when pre-flight settled, when everything is final.
     const counts = async () => {
-      const { rows } = await db!.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM invoice GROUP BY state`);
+      const { rows } = await db.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM invoice GROUP BY state`);
       return Object.fromEntries(rows.map((r) => [r.state, r.n])) as Record<string, number>;
     };
     const marks: { preflightDoneMs?: number; finalMs?: number } = {};
@@ -173,7 +129,8 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
         const total = Object.values(last).reduce((a, b) => a + b, 0);
         const waiting = (last.received ?? 0) + (last['awaiting-rights'] ?? 0);
         const final = FINAL.reduce((n, s) => n + (last[s] ?? 0), 0);
-        if (intakeDone && total === invoices && waiting === 0 && marks.preflightDoneMs === undefined) marks.preflightDoneMs = Date.now() - started;
+        if (intakeDone && total === invoices && waiting === 0 && marks.preflightDoneMs === undefined)
+          marks.preflightDoneMs = Date.now() - started;
         if (total === invoices && final === invoices) {
           marks.finalMs = Date.now() - started;
           return;
@@ -182,7 +139,10 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
       }
     })();
     const progress = setInterval(
-      () => note(`fides-e2e ${r1((Date.now() - started) / 1000)} s: ${JSON.stringify(last)} rss ${peakRssMb(gateway.pid, 'VmRSS')} MB (peak ${peakRssMb(gateway.pid)})`),
+      () =>
+        note(
+          `fides-e2e ${r1((Date.now() - started) / 1000)} s: ${JSON.stringify(last)} rss ${peakRssMb(gateway.pid, 'VmRSS')} MB (peak ${peakRssMb(gateway.pid)})`,
+        ),
       5000,
     );
 
@@ -221,7 +181,9 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
     });
     const closed = (await close.json()) as { lots?: unknown[] };
     const closeRequestMs = Date.now() - closeStart;
-    note(`fides-e2e pre-flight settled at ${r1((marks.preflightDoneMs ?? 0) / 1000)} s; close by hand: ${close.status}, ${closed.lots?.length ?? 0} lots`);
+    note(
+      `fides-e2e pre-flight settled at ${r1((marks.preflightDoneMs ?? 0) / 1000)} s; close by hand: ${close.status}, ${closed.lots?.length ?? 0} lots`,
+    );
 
     // 4. Sent, ARL, RSP, reconciled.
     await poller;
@@ -247,9 +209,7 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
            FROM fides_lot`,
       )
     ).rows[0];
-    const firstReady = (
-      await db.query<{ at: Date }>(`SELECT min(at) AS at FROM invoice_transition WHERE to_state = 'ready'`)
-    ).rows[0].at;
+    const firstReady = (await db.query<{ at: Date }>(`SELECT min(at) AS at FROM invoice_transition WHERE to_state = 'ready'`)).rows[0].at;
     const wallS = marks.finalMs / 1000;
     const intakePerS = invoices / (intakeMs / 1000);
     const preflightPerS = invoices / ((marks.preflightDoneMs ?? marks.finalMs) / 1000);
@@ -318,10 +278,7 @@ export async function runFidesE2eBench(): Promise<BenchResult[]> {
     emit(result);
     return [result];
   } finally {
-    await db?.end().catch(() => undefined);
-    await fx?.close().catch(() => undefined);
-    await amo.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    await billing?.close().catch(() => undefined);
     if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   }
 }

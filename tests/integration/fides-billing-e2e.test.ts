@@ -7,21 +7,19 @@
  * lot by hand, sealed, encrypted, sent; the ARL and the RSP come back through the returns intake and are applied once;
  * each invoice's whole history is checked, then the payment (PaymentReconciliation), the rejects worklist and the lot.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { FIDES_EXTENSIONS } from '../../src/fides/fhir/fides-fhir-definitions';
-import { AmoSimulator } from '../../src/simulators/amo/amo-simulator';
+import type { AmoSimulator } from '../../src/simulators/amo/amo-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
-import { aceClaim, FIDES_TEST_FINESS } from '../support/fides-claims';
-import { type GatewayFixture, headersAs, startGatewayFixture } from '../support/gateway-process';
-import { getTestPki } from '../support/test-pki';
+import { type BillingFixture, startBillingFixture } from '../support/fides-billing-fixture';
+import { aceClaim } from '../support/fides-claims';
+import { type GatewayFixture, headersAs } from '../support/gateway-process';
 import { waitFor } from '../support/wait-for';
 
 type Json = Record<string, any>;
 
-const pki = getTestPki();
 const RSF_SAMPLE = join(__dirname, '..', '..', 'src', 'fides', 'rsf', 'samples', 'sample-month.rsf');
 const patient = (order: number) => makeTestNir({ sex: 2, year: 92, month: 1, dept: '75', commune: 123, order });
 /** CDRi simulator scenarios by numéro d'ordre (src/simulators/cdri/simulated-patients.ts). */
@@ -36,30 +34,14 @@ const PATH_HELD = ['received', 'awaiting-rights', 'preflight-failed'];
 const FINAL = new Set(['paid', 'partly-paid', 'warned', 'rejected', 'preflight-failed']);
 
 describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, encrypted, sent → ARL → RSP → reconciled', () => {
+  let billing: BillingFixture;
   let fx: GatewayFixture;
   let amo: AmoSimulator;
   let db: Client;
-  const dir = mkdtempSync(join(tmpdir(), 'passerelle-fides-e2e-'));
 
   beforeAll(async () => {
-    const returnsDir = join(dir, 'returns');
-    const recipientsFile = join(dir, 'fides-recipients.json');
-    const amoCert = join(dir, 'amo-encryption.pem');
-    const amoSigner = join(dir, 'amo-signing.pem');
-    for (const d of ['returns', 'spool']) mkdirSync(join(dir, d));
-    writeFileSync(amoCert, pki.recipient.certPem + pki.recipient.chainPem);
-    writeFileSync(amoSigner, pki.insurerSeal.certPem + pki.insurerSeal.chainPem);
-    writeFileSync(recipientsFile, JSON.stringify({ default: 'cpam-sim' }));
-    amo = new AmoSimulator({
-      decryption: { keyPem: pki.recipient.keyPem, certPem: pki.recipient.certPem },
-      signing: { keyPem: pki.insurerSeal.keyPem, certPem: pki.insurerSeal.certPem, chainPem: pki.insurerSeal.chainPem },
-      trustStorePem: pki.trustStorePem,
-      returnRecipientCertPem: pki.hospitalDecryption.certPem,
-      returnsDir,
-      arlDelayMs: 100,
-      rspDelayMs: 300,
-    });
-    const { smtpPort } = await amo.start();
+    billing = await startBillingFixture();
+    ({ fx, amo, db } = billing);
     amo.overrideRights(CLOSED_AT_AMO, {
       status: 'CLOSED',
       periods: [{ start: '2020-01-01', end: '2025-12-31' }],
@@ -68,42 +50,9 @@ describe('FIDES end to end: Claims and RSF → pre-flight → lot → sealed, en
       maternity: false,
       insurerReference: 'SIM-CLOSED-SINCE',
     } as never);
-    fx = await startGatewayFixture({
-      env: {
-        FIDES_ENABLED: 'true',
-        ESTABLISHMENT_FINESS: FIDES_TEST_FINESS,
-        FIDES_EMITTER_FINESS: pki.finessJuridique,
-        FIDES_PREFLIGHT_INTERVAL_MS: '200',
-        FIDES_LOT_SWEEP_INTERVAL_MS: '200',
-        FIDES_RECIPIENTS_FILE: recipientsFile,
-        SIGNING_SEAL_P12_FILE: pki.seal.p12Path,
-        SIGNING_SEAL_P12_PASSWORD: pki.p12Password,
-        SIGNING_TRUST_STORE_FILE: pki.trustStorePath,
-        TRANSPORT_DECRYPT_P12_FILE: pki.hospitalDecryption.p12Path,
-        TRANSPORT_DECRYPT_P12_PASSWORD: pki.p12Password,
-        TRANSMISSION_RECIPIENT_CERTS: `cpam-sim:${amoCert}`,
-        TRANSMISSION_RECIPIENTS: 'cpam-sim:smtp:fides@cpam-sim.invalid',
-        RETURNS_SIGNERS: `cpam-sim:${amoSigner}`,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtpPort),
-        SMTP_SECURITY: 'insecure-plaintext',
-        SMTP_FROM: 'facturation@ch-test.invalid',
-        TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
-        RETURNS_DIR: returnsDir,
-        RETURNS_POLL_INTERVAL_MS: '200',
-        TRANSMISSION_SWEEP_INTERVAL_MS: '500',
-      },
-    });
-    db = new Client({ connectionString: fx.databaseUrl });
-    await db.connect();
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await fx?.close();
-    await amo?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => billing?.close());
 
   const url = (path: string) => `${fx.gateway.baseUrl}${path}`;
   const get = async (path: string): Promise<Json> => {

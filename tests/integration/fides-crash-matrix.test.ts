@@ -10,92 +10,44 @@
  * After the last restart: no lot lost, file numbers 1…n with no gap and no reuse, no invoice in two lots, nothing sent
  * twice unless marked, every invoice paid, and each return — and the duplicate RSP file — applied exactly once.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { AmoSimulator } from '../../src/simulators/amo/amo-simulator';
+import { readdirSync } from 'node:fs';
+import type { Client } from 'pg';
+import type { AmoSimulator } from '../../src/simulators/amo/amo-simulator';
 import { makeTestNir } from '../../src/simulators/cdri/simulated-patients';
-import { aceClaim, FIDES_TEST_FINESS } from '../support/fides-claims';
-import { type GatewayFixture, type GatewayProcess, headersAs, startGatewayFixture } from '../support/gateway-process';
-import { getTestPki } from '../support/test-pki';
+import { type BillingFixture, startBillingFixture } from '../support/fides-billing-fixture';
+import { aceClaim } from '../support/fides-claims';
+import { type GatewayFixture, type GatewayProcess, headersAs } from '../support/gateway-process';
 import { waitFor } from '../support/wait-for';
 
 type Json = Record<string, any>;
 type CrashPoint = 'lot-numbered' | 'channel-sent' | 'return-stored';
 
-const pki = getTestPki();
 /** Open rights at the CDRi simulator and at the AMO simulator: paid (src/simulators/cdri/simulated-patients.ts). */
 const OPEN = makeTestNir({ sex: 2, year: 92, month: 1, dept: '75', commune: 123, order: 123 });
 const PATH_PAID = ['received', 'awaiting-rights', 'ready', 'in-lot', 'sent', 'acknowledged', 'paid'];
 
 describe('FIDES kill -9 at each stage of the money path', () => {
+  let billing: BillingFixture;
   let fx: GatewayFixture;
   let gw: GatewayProcess;
   let amo: AmoSimulator;
   let db: Client;
-  const dir = mkdtempSync(join(tmpdir(), 'passerelle-fides-crash-'));
-  const returnsDir = join(dir, 'returns');
+  let returnsDir: string;
 
   beforeAll(async () => {
-    const recipientsFile = join(dir, 'fides-recipients.json');
-    const amoCert = join(dir, 'amo-encryption.pem');
-    const amoSigner = join(dir, 'amo-signing.pem');
-    for (const d of ['returns', 'spool']) mkdirSync(join(dir, d));
-    writeFileSync(amoCert, pki.recipient.certPem + pki.recipient.chainPem);
-    writeFileSync(amoSigner, pki.insurerSeal.certPem + pki.insurerSeal.chainPem);
-    writeFileSync(recipientsFile, JSON.stringify({ default: 'cpam-sim' }));
-    amo = new AmoSimulator({
-      decryption: { keyPem: pki.recipient.keyPem, certPem: pki.recipient.certPem },
-      signing: { keyPem: pki.insurerSeal.keyPem, certPem: pki.insurerSeal.certPem, chainPem: pki.insurerSeal.chainPem },
-      trustStorePem: pki.trustStorePem,
-      returnRecipientCertPem: pki.hospitalDecryption.certPem,
-      returnsDir,
-      arlDelayMs: 100,
-      rspDelayMs: 300,
-      faults: { duplicateReturn: true },
-    });
-    const { smtpPort } = await amo.start();
-    fx = await startGatewayFixture({
+    billing = await startBillingFixture({
+      amo: { faults: { duplicateReturn: true } },
       env: {
         NODE_ENV: 'test',
-        FIDES_ENABLED: 'true',
-        ESTABLISHMENT_FINESS: FIDES_TEST_FINESS,
-        FIDES_EMITTER_FINESS: pki.finessJuridique,
-        FIDES_PREFLIGHT_INTERVAL_MS: '200',
-        FIDES_LOT_SWEEP_INTERVAL_MS: '200',
-        FIDES_RECIPIENTS_FILE: recipientsFile,
-        SIGNING_SEAL_P12_FILE: pki.seal.p12Path,
-        SIGNING_SEAL_P12_PASSWORD: pki.p12Password,
-        SIGNING_TRUST_STORE_FILE: pki.trustStorePath,
-        TRANSPORT_DECRYPT_P12_FILE: pki.hospitalDecryption.p12Path,
-        TRANSPORT_DECRYPT_P12_PASSWORD: pki.p12Password,
-        TRANSMISSION_RECIPIENT_CERTS: `cpam-sim:${amoCert}`,
-        TRANSMISSION_RECIPIENTS: 'cpam-sim:smtp:fides@cpam-sim.invalid',
-        RETURNS_SIGNERS: `cpam-sim:${amoSigner}`,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtpPort),
-        SMTP_SECURITY: 'insecure-plaintext',
-        SMTP_FROM: 'facturation@ch-test.invalid',
-        TRANSMISSION_SPOOL_DIR: join(dir, 'spool'),
-        RETURNS_DIR: returnsDir,
-        RETURNS_POLL_INTERVAL_MS: '200',
-        TRANSMISSION_SWEEP_INTERVAL_MS: '500',
         // A send whose process was killed is taken over once its job lock expired (default 2 min).
         TRANSMISSION_JOB_LOCK_MS: '3000',
       },
     });
+    ({ fx, amo, db, returnsDir } = billing);
     gw = fx.gateway;
-    db = new Client({ connectionString: fx.databaseUrl });
-    await db.connect();
   });
 
-  afterAll(async () => {
-    await db?.end();
-    await fx?.close();
-    await amo?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => billing?.close());
 
   /** Return files still in the folder (the poller moves what it took to done/). */
   const pendingReturns = () => readdirSync(returnsDir).filter((f) => f.endsWith('.p7m')).length;
