@@ -13,11 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../src/app/flows';
 import { FidesReturnsHandler } from '../../src/fides/returns/fides-returns.handler';
-import { createDataSource } from '../../src/persistence/data-source';
-import { migrate } from '../../src/persistence/migrate';
-import { Sql } from '../../src/persistence/sql';
+import type { Sql } from '../../src/persistence/sql';
 import { CertificateChecker } from '../../src/signing/certificate-checker';
 import { loadPkcs12File } from '../../src/signing/certificate-loader';
 import { signCms } from '../../src/signing/cms-signer';
@@ -28,7 +25,7 @@ import { TransmissionStore } from '../../src/transport/outbox/transmission.store
 import { FileDropReturnsSource } from '../../src/transport/returns/file-drop-returns.source';
 import { ReturnsPoller } from '../../src/transport/returns/returns-poller';
 import { arlFor, RSP_NIR, rspFor, seedLot, type SeededLot } from '../support/fides-returns';
-import { createTestDatabase } from '../support/test-database';
+import { createMigratedDatabase } from '../support/migrated-database';
 import { getTestPki } from '../support/test-pki';
 
 /** The default RETURNS_LOT_ID_PATTERN (config/defaults.json). */
@@ -45,11 +42,7 @@ describe('FIDES returns through the returns intake (drop folder, sealed + encryp
   let dir: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 4, MIGRATIONS);
-    await ds.initialize();
-    await migrate(ds);
-    sql = new Sql(ds);
+    ({ db, ds, sql } = await createMigratedDatabase(4));
     checker = new CertificateChecker({ trustStore: pki.trustStorePem });
     ourKey = await loadPkcs12File(pki.recipient.p12Path, pki.p12Password);
     insurerSeal = await loadPkcs12File(pki.seal.p12Path, pki.p12Password);

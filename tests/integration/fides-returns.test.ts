@@ -5,17 +5,14 @@
  * lots and unknown invoices recorded as errors with nothing applied; never a NIR in what is recorded.
  */
 import { type DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../src/app/flows';
 import { writeRecord } from '../../src/fides/b2/record-writer';
 import { noemieLayouts } from '../../src/fides/b2/layouts';
 import { FidesReturnsHandler } from '../../src/fides/returns/fides-returns.handler';
 import { FidesReturnMetrics } from '../../src/fides/returns/returns-metrics';
 import { Metrics } from '../../src/observability/metrics';
-import { createDataSource } from '../../src/persistence/data-source';
-import { migrate } from '../../src/persistence/migrate';
-import { Sql } from '../../src/persistence/sql';
+import type { Sql } from '../../src/persistence/sql';
 import { arlFor, returnedFile, RSP_NIR, rspFor, seedLot, type SeededLot } from '../support/fides-returns';
-import { createTestDatabase } from '../support/test-database';
+import { createMigratedDatabase } from '../support/migrated-database';
 
 describe('FIDES returns handler (ARL, NOEMIE RSP)', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -25,11 +22,7 @@ describe('FIDES returns handler (ARL, NOEMIE RSP)', () => {
   let handler: FidesReturnsHandler;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 4, MIGRATIONS);
-    await ds.initialize();
-    await migrate(ds);
-    sql = new Sql(ds);
+    ({ db, ds, sql } = await createMigratedDatabase(4));
     metrics = new Metrics();
     handler = new FidesReturnsHandler(sql, undefined, new FidesReturnMetrics(metrics));
   });

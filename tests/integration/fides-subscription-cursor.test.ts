@@ -1,15 +1,12 @@
 import { Client } from 'pg';
 import { type DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../src/app/flows';
 import { parseClaim } from '../../src/fides/fhir/claim.parser';
 import { invoiceContentHash } from '../../src/fides/invoice-content-hash';
 import { InvoiceStore } from '../../src/fides/invoice.store';
 import { SubscriptionStore } from '../../src/fides/subscriptions/subscription.store';
-import { createDataSource } from '../../src/persistence/data-source';
-import { migrate } from '../../src/persistence/migrate';
-import { Sql } from '../../src/persistence/sql';
+import type { Sql } from '../../src/persistence/sql';
 import { aceClaim, FIDES_TEST_FINESS } from '../support/fides-claims';
-import { createTestDatabase } from '../support/test-database';
+import { createMigratedDatabase } from '../support/migrated-database';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -23,11 +20,8 @@ describe('SubscriptionStore cursor', () => {
   let subscriptions: SubscriptionStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 4, MIGRATIONS);
-    await ds.initialize();
-    await migrate(ds);
-    const sql = new Sql(ds);
+    let sql: Sql;
+    ({ db, ds, sql } = await createMigratedDatabase(4));
     invoices = new InvoiceStore(sql);
     subscriptions = new SubscriptionStore(sql);
   });

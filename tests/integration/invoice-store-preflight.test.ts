@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { type DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../src/app/flows';
 import { parseClaim } from '../../src/fides/fhir/claim.parser';
 import { invoiceContentHash } from '../../src/fides/invoice-content-hash';
 import { InvoiceStore, type NewInvoice } from '../../src/fides/invoice.store';
-import { createDataSource } from '../../src/persistence/data-source';
 import { FieldCipher } from '../../src/persistence/field-cipher';
-import { migrate } from '../../src/persistence/migrate';
-import { Sql } from '../../src/persistence/sql';
+import type { Sql } from '../../src/persistence/sql';
 import { aceClaim, type AceClaimOptions } from '../support/fides-claims';
-import { createTestDatabase } from '../support/test-database';
+import { createMigratedDatabase } from '../support/migrated-database';
 
 const HELD = [{ code: 'PF-RANK-REGIME', field: 'patient.beneficiaryRank', severity: 'error' as const, message: 'rank' }];
 
@@ -25,11 +22,7 @@ describe('InvoiceStore: pre-flight', () => {
   let store: InvoiceStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createDataSource(db.url, 8, MIGRATIONS);
-    await ds.initialize();
-    await migrate(ds);
-    sql = new Sql(ds);
+    ({ db, ds, sql } = await createMigratedDatabase(8));
     const cipher = new FieldCipher({ masterKeys: new Map([['k1', randomBytes(32)]]), activeKeyId: 'k1', pseudonymKey: randomBytes(32) });
     invoices = new InvoiceStore(sql, cipher);
     store = invoices;
