@@ -1,46 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldCipher } from '../persistence/field-cipher';
 import type { Sql, SqlExecutor } from '../persistence/sql';
-import type { InvoiceDraft } from './invoice-draft';
+import { assertTransition, type InvoiceState } from './invoice-state';
 import type { HeldInvoice, InvoiceNumberRegistryPort, PreflightFinding } from './preflight';
-import { assertTransition, type InvoiceState, isInvoiceState } from './invoice-state';
+import {
+  type AwaitedCheck,
+  INVOICE_COLUMNS as COLUMNS,
+  InvoiceRowCodec,
+  type InvoiceRow as Row,
+  type InvoiceTransition,
+  type LeasedInvoice,
+  type LeasedInvoiceRow as LeasedRow,
+  type NewInvoice,
+  type StoredInvoice,
+  stateOf as state,
+} from './stored-invoice';
 
-/** FieldCipher kind of the stored draft (NIRs, birth dates, IPP). */
-const DRAFT_KIND = 'fides-invoice-draft';
-
-export interface StoredInvoice {
-  id: string;
-  finess: string;
-  invoiceNumber: string;
-  version: number;
-  source: InvoiceDraft['source'];
-  contentHash: string;
-  draft: InvoiceDraft;
-  state: InvoiceState;
-  submittedBy: string;
-  receivedAt: Date;
-  updatedAt: Date;
-  /** Findings of the last pre-flight run of this version (none before it ran). */
-  preflight?: readonly PreflightFinding[];
-}
-
-export interface InvoiceTransition {
-  from: InvoiceState | null;
-  to: InvoiceState;
-  at: Date;
-  cause: string;
-  actor: string;
-}
-
-export interface NewInvoice {
-  finess: string;
-  invoiceNumber: string;
-  draft: InvoiceDraft;
-  contentHash: string;
-  submittedBy: string;
-  /** Why it was received (`fhir-claim`, `fhir-batch`, `rsf-import`): the first transition's cause. */
-  cause: string;
-}
+export type { AwaitedCheck, InvoiceTransition, LeasedInvoice, NewInvoice, StoredInvoice } from './stored-invoice';
 
 export interface InvoiceStorePort {
   receive(n: NewInvoice): Promise<{ invoice: StoredInvoice; created: boolean }>;
@@ -56,42 +32,8 @@ export interface InvoiceStorePort {
   newVersion(id: string, replacedHash: string, n: NewInvoice): Promise<StoredInvoice | undefined>;
 }
 
-interface Row {
-  id: string;
-  finess: string;
-  invoice_number: string;
-  version: number;
-  source: string;
-  content_hash: string;
-  draft: string;
-  state: string;
-  submitted_by: string;
-  received_at: Date;
-  updated_at: Date;
-  preflight: PreflightFinding[] | null;
-}
-
-const COLUMNS = 'id, finess, invoice_number, version, source, content_hash, draft, state, submitted_by, received_at, updated_at, preflight';
-
-/** An invoice taken by a pre-flight worker, with the CDRi check it waits for (if any). */
-export interface LeasedInvoice extends StoredInvoice {
-  rightsCheckId?: string;
-  rightsAskedAt?: Date;
-  /** Checks asked for this version so far: the next check's idempotency key counts on from it. */
-  rightsAttempts: number;
-}
-
-/** The CDRi check an invoice waits for, written with its state. */
-export interface AwaitedCheck {
-  checkId: string;
-  askedAt: Date;
-  attempts: number;
-}
-
 /** What the pre-flight worker needs from the store (the unit tier gives an in-memory one). */
 export type PreflightStorePort = Pick<InvoiceStore, 'lease' | 'settle' | 'snooze' | 'isInvoiceNumberTaken'>;
-
-type LeasedRow = Row & { rights_check_id: string | null; rights_asked_at: Date | null; rights_attempts: number };
 
 /**
  * The `invoice` table and its `invoice_transition` history and `invoice_version` drafts (neither has a life of its
@@ -101,17 +43,21 @@ type LeasedRow = Row & { rights_check_id: string | null; rights_asked_at: Date |
  * lease runs out), writing the outcome with its transition, the invoice-number registry, the held invoices.
  */
 export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort {
+  private readonly codec: InvoiceRowCodec;
+
   constructor(
     private readonly db: Sql,
-    private readonly cipher?: FieldCipher,
-  ) {}
+    cipher?: FieldCipher,
+  ) {
+    this.codec = new InvoiceRowCodec(cipher);
+  }
 
   /**
    * Stores a new invoice in `received` with its first transition, in one statement; an invoice number already held
    * for that FINESS returns the stored row (`created: false`) for the caller to compare hashes.
    */
   async receive(n: NewInvoice): Promise<{ invoice: StoredInvoice; created: boolean }> {
-    const draft = this.seal(n.draft);
+    const draft = this.codec.seal(n.draft);
     const inserted = await this.db.one<Row>(
       `WITH ins AS (
          INSERT INTO invoice (id, finess, invoice_number, source, content_hash, draft, state, submitted_by)
@@ -124,19 +70,19 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
        SELECT * FROM ins`,
       [randomUUID(), n.finess, n.invoiceNumber, n.draft.source, n.contentHash, draft, n.submittedBy, n.cause],
     );
-    if (inserted) return { invoice: this.toInvoice(inserted), created: true };
+    if (inserted) return { invoice: this.codec.toInvoice(inserted), created: true };
     const existing = await this.db.one<Row>(`SELECT ${COLUMNS} FROM invoice WHERE finess = $1 AND invoice_number = $2`, [
       n.finess,
       n.invoiceNumber,
     ]);
     // Deleted between the two statements (retention of a final invoice): a new receipt is the honest answer.
     if (!existing) return this.receive(n);
-    return { invoice: this.toInvoice(existing), created: false };
+    return { invoice: this.codec.toInvoice(existing), created: false };
   }
 
   async get(id: string): Promise<StoredInvoice | undefined> {
     const row = await this.db.one<Row>(`SELECT ${COLUMNS} FROM invoice WHERE id = $1`, [id]);
-    return row && this.toInvoice(row);
+    return row && this.codec.toInvoice(row);
   }
 
   /** The invoices holding this number in the establishments given ('all' for operators); at most one per FINESS. */
@@ -148,7 +94,7 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
             invoiceNumber,
             finess,
           ]);
-    return rows.map((r) => this.toInvoice(r));
+    return rows.map((r) => this.codec.toInvoice(r));
   }
 
   /**
@@ -188,9 +134,9 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
          INSERT INTO invoice_transition (invoice_id, from_state, to_state, cause, actor)
          SELECT id, 'preflight-failed', 'received', 'new-version', $6 FROM up)
        SELECT * FROM up`,
-      [id, replacedHash, n.draft.source, n.contentHash, this.seal(n.draft), n.submittedBy],
+      [id, replacedHash, n.draft.source, n.contentHash, this.codec.seal(n.draft), n.submittedBy],
     );
-    return row && this.toInvoice(row);
+    return row && this.codec.toInvoice(row);
   }
 
   async transitions(id: string): Promise<InvoiceTransition[]> {
@@ -222,7 +168,7 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
         ORDER BY id LIMIT $4`,
       [opts.finess ?? null, opts.readyBefore ?? null, opts.afterId ?? null, opts.limit],
     );
-    return rows.map((r) => this.toInvoice(r));
+    return rows.map((r) => this.codec.toInvoice(r));
   }
 
   /**
@@ -234,7 +180,7 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
       `SELECT ${COLUMNS} FROM invoice WHERE id = ANY($1) AND state = 'ready' AND lot_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED`,
       [ids],
     );
-    const byId = new Map(rows.map((r) => [r.id, this.toInvoice(r)]));
+    const byId = new Map(rows.map((r) => [r.id, this.codec.toInvoice(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -277,7 +223,7 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
       [state, limit, String(leaseMs)],
     );
     return rows.map((r) => ({
-      ...this.toInvoice(r),
+      ...this.codec.toInvoice(r),
       rightsCheckId: r.rights_check_id ?? undefined,
       rightsAskedAt: r.rights_asked_at ?? undefined,
       rightsAttempts: r.rights_attempts,
@@ -360,7 +306,7 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
             [finess, limit],
           );
     return rows.map((r) => {
-      const inv = this.toInvoice(r);
+      const inv = this.codec.toInvoice(r);
       return {
         id: inv.id,
         invoiceNumber: inv.invoiceNumber,
@@ -373,32 +319,4 @@ export class InvoiceStore implements InvoiceStorePort, InvoiceNumberRegistryPort
       };
     });
   }
-
-  private seal(draft: InvoiceDraft): string {
-    const json = JSON.stringify(draft);
-    return this.cipher ? this.cipher.encryptText(DRAFT_KIND, json) : json;
-  }
-
-  private toInvoice(r: Row): StoredInvoice {
-    const json = this.cipher ? this.cipher.decryptText(DRAFT_KIND, r.draft) : r.draft;
-    return {
-      id: r.id,
-      finess: r.finess,
-      invoiceNumber: r.invoice_number,
-      version: r.version,
-      source: r.source === 'rsf' ? 'rsf' : 'fhir-claim',
-      contentHash: r.content_hash,
-      draft: JSON.parse(json) as InvoiceDraft,
-      state: state(r.state),
-      submittedBy: r.submitted_by,
-      receivedAt: r.received_at,
-      updatedAt: r.updated_at,
-      preflight: r.preflight ?? undefined,
-    };
-  }
-}
-
-function state(value: string): InvoiceState {
-  if (!isInvoiceState(value)) throw new Error(`Unknown invoice state in the database: ${value}`);
-  return value;
 }
