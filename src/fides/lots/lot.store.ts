@@ -206,14 +206,14 @@ export class LotStore {
 
   /**
    * Lots a return settled before their send was recorded — the process died between the channel's answer and its
-   * record, or the ARL beat the sweep — recognised by the stamp settleLot leaves then (sent_at = acknowledged_at, one
-   * statement). Their transmission is still followed (two days at most: its retries end well before) so that the
+   * record, or the ARL beat the sweep — recognised by their unknown send time (settleLot does not invent one). Their
+   * transmission is still followed (two days at most: its retries end well before) so that the
    * lot gets its possible_duplicate mark and its real send time (sendRecordedLate).
    */
   async settledBeforeSent(limit: number): Promise<StoredLot[]> {
     return this.db.rows<StoredLot>(
       `SELECT ${COLUMNS} FROM fides_lot
-        WHERE state IN ('acknowledged', 'refused') AND transmission_id IS NOT NULL AND sent_at = acknowledged_at
+        WHERE state IN ('acknowledged', 'refused') AND transmission_id IS NOT NULL AND sent_at IS NULL
           AND acknowledged_at > now() - interval '2 days'
         ORDER BY acknowledged_at, id LIMIT $1`,
       [limit],
@@ -225,7 +225,7 @@ export class LotStore {
     return (
       (await this.db.exec(
         `UPDATE fides_lot SET possible_duplicate = possible_duplicate OR $2, sent_at = $3, updated_at = now()
-          WHERE id = $1 AND state IN ('acknowledged', 'refused') AND sent_at = acknowledged_at`,
+          WHERE id = $1 AND state IN ('acknowledged', 'refused') AND sent_at IS NULL`,
         [id, t.possibleDuplicate, t.sentAt],
       )) === 1
     );

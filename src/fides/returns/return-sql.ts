@@ -70,8 +70,7 @@ export async function settleLot(
   reason: string | null,
 ): Promise<void> {
   await tx.exec(
-    `UPDATE fides_lot SET state = $2, arl_status = $3, arl_reason = $4, acknowledged_at = now(),
-       sent_at = coalesce(sent_at, now()), updated_at = now()
+    `UPDATE fides_lot SET state = $2, arl_status = $3, arl_reason = $4, acknowledged_at = now(), updated_at = now()
      WHERE id = $1`,
     [lotId, state, arlStatus, reason],
   );
