@@ -2,7 +2,7 @@ import type { FlowModule, FlowParts } from '../platform/flow';
 import { fidesPreflight } from './fides-preflight.parts';
 import { fidesRetention } from './fides.retention';
 import { InvoiceStore } from './invoice.store';
-import { buildLotsPart } from './lots/lots.part';
+import { buildLotsPart } from './lots/lots.parts';
 import { LotsService } from './lots/lots.service';
 import { Invoices1765000000000 } from './migrations/1765000000000-invoices';
 import { Preflight1765100000000 } from './migrations/1765100000000-preflight';
@@ -39,7 +39,7 @@ export const fidesFlow: FlowModule = {
     // Pre-flight (§2): its worker and worklist route (fides-preflight.parts.ts); intake nudges it.
     const preflight = await fidesPreflight(ctx, config.fides, store);
     const intake = new ReceiveInvoiceUseCase(store, preflight.nudge);
-    // Lots (§3): closing, hand-over, schedule, probes, gauges — src/fides/lots/lots.part.ts.
+    // Lots (§3): closing, hand-over, schedule, probes, gauges — src/fides/lots/lots.parts.ts.
     // In full simulation every caisse goes to the AMO simulator unless a directory is configured.
     const recipientsFile = config.fides.lots.recipientsFile ?? config.fides.simulation?.recipientsFile;
     const lots = buildLotsPart(ctx, { ...config.fides.lots, recipientsFile }, store);

@@ -5,7 +5,6 @@ import { SYSTEM_ACTOR } from '../audit/audit-trail';
 import type { FlowModule, FlowParts } from '../platform/flow';
 import { LOT_TRANSMISSION } from '../platform/lot-transmission';
 import { testCrashAt } from '../platform/test-crash';
-import { ServiceKey } from '../platform/service-registry';
 import { defineWorker } from '../queue/queue-definition';
 import { CertificateChecker, loadPkcs12File, parseCertificate } from '../signing';
 import { FileDropChannel } from './channels/file-drop.channel';
@@ -24,9 +23,6 @@ import { FileDropReturnsSource } from './returns/file-drop-returns.source';
 import { ReturnsPoller } from './returns/returns-poller';
 import { type ReturnsSource } from './returns/returns-source';
 import { SftpReturnsSource } from './returns/sftp-returns.source';
-
-/** The transmission outbox, for the billing flows (FIDES, ROC/DRE-ES, SCOR CP) registered after transport. */
-export const TRANSMISSION_OUTBOX = new ServiceKey<TransmissionOutbox>('transmission-outbox');
 
 /**
  * Lot signing + encrypted transport: the seal (ORG SIGN, PKCS#12), the trust store, the insurers' encryption
@@ -93,7 +89,6 @@ export const transportFlow: FlowModule = {
             .catch((err: unknown) => log.error({ err, transmissionId: e.transmissionId }, 'Audit record failed'));
       },
     });
-    services.provide(TRANSMISSION_OUTBOX, outbox);
     // What billing flows (FIDES) use: they may not import this flow (src/platform/lot-transmission.ts).
     services.provide(LOT_TRANSMISSION, lotTransmissionAdapter(outbox, cfg.routes, new Set(cfg.recipients.keys())));
 
